@@ -1,0 +1,2 @@
+declare const _default: import("wxt").UserConfig;
+export default _default;
