@@ -9,27 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { SERVICES, Stack, type Service, type StackInfo } from './stack.ts';
-
-export function formatStatus(info: StackInfo): string {
-  const lines = [
-    `         API URL: ${info.apiUrl}`,
-    `    REST API URL: ${info.restUrl}`,
-    `   Functions URL: ${info.functionsUrl}`,
-    `          DB URL: ${info.dbUrl}`,
-    `     Mailbox URL: ${info.mailboxUrl}`,
-    `            SMTP: ${info.smtp.host}:${info.smtp.port}`,
-    `      JWT secret: ${info.jwtSecret}`,
-    `        anon key: ${info.anonKey}`,
-    `service_role key: ${info.serviceRoleKey}`,
-    `      Stack data: ${info.dir}`,
-    '',
-    ...Object.entries(info.processes).map(
-      ([name, p]) => `  ${name.padEnd(10)} ${p.running ? 'running' : 'stopped'}${p.pid ? `  pid ${p.pid}` : ''}  port ${p.port}`,
-    ),
-  ];
-  return lines.join('\n');
-}
+import { formatStatus } from './cli-format.ts';
+import { SERVICES, Stack, type Service } from './stack.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'status', ...rest] = argv;

@@ -48,7 +48,7 @@ export async function applyMigrations(client: pg.Client, dir: string, log: (line
       await client.query('rollback');
       const err = e as Error & { position?: string };
       const where = err.position ? ` near character ${err.position}` : '';
-      throw new Error(`Migration ${m.version}_${m.name}.sql failed${where}: ${err.message}`);
+      throw new Error(`Migration ${m.version}_${m.name}.sql failed${where}: ${err.message}`, { cause: e });
     }
     log(`applied ${m.version}_${m.name}`);
     done.push(m.version);

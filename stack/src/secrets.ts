@@ -17,10 +17,17 @@ export interface StackSecrets {
   credentialsKey: string;
   /** Signs unsubscribe links in emails. */
   unsubscribeSecret: string;
+  /** The demo user's password, printed by `npm start`; local stacks only. */
+  demoPassword: string;
 }
 
 function token(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/** Readable but unguessable: three words' worth of entropy is plenty for a loopback-only demo. */
+function demoPassword(): string {
+  return `demo-${randomBytes(6).toString('hex')}`;
 }
 
 export function apiKey(role: 'anon' | 'service_role', jwtSecret: string): string {
@@ -38,6 +45,12 @@ export function loadOrCreateSecrets(dir: string): StackSecrets {
     );
     if (missing.length > 0) throw new Error(`${file} is missing ${missing.join(', ')}: run \`npm run stack reset\` to regenerate it.`);
     const jwtSecret = parsed.jwtSecret as string;
+    if (typeof parsed.demoPassword !== 'string') {
+      // Added after the first release of the stack: fill it in, keep everything else.
+      parsed.demoPassword = demoPassword();
+      const { anonKey: _a, serviceRoleKey: _s, ...stored } = parsed;
+      writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    }
     return { ...(parsed as StackSecrets), anonKey: apiKey('anon', jwtSecret), serviceRoleKey: apiKey('service_role', jwtSecret) };
   }
   mkdirSync(dir, { recursive: true });
@@ -48,6 +61,7 @@ export function loadOrCreateSecrets(dir: string): StackSecrets {
     authenticatorPassword: token(24),
     credentialsKey: randomBytes(32).toString('base64'),
     unsubscribeSecret: token(32),
+    demoPassword: demoPassword(),
     anonKey: apiKey('anon', jwtSecret),
     serviceRoleKey: apiKey('service_role', jwtSecret),
   };
