@@ -32,8 +32,13 @@ let loading: string | null = null;
 };
 
 const names: string[] = [];
-for await (const entry of Deno.readDir(functionsDir)) {
-  if (entry.isDirectory && !entry.name.startsWith('_') && !entry.name.startsWith('.')) names.push(entry.name);
+try {
+  for await (const entry of Deno.readDir(functionsDir)) {
+    if (entry.isDirectory && !entry.name.startsWith('_') && !entry.name.startsWith('.')) names.push(entry.name);
+  }
+} catch (e) {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+  console.warn(`no functions folder at ${functionsDir}: serving none`);
 }
 names.sort();
 for (const name of names) {

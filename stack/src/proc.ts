@@ -101,11 +101,32 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, hint: string): Promise<void> {
+/**
+ * Polls `check` until it passes. With `pid`/`logFile`, a service that dies while starting is
+ * reported at once with the end of its log, instead of after the whole timeout.
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  hint: string,
+  watch?: { pid: number; logFile: string },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
+    if (watch && !isAlive(watch.pid)) {
+      throw new Error(`${what} exited while starting. Last lines of ${watch.logFile}:\n${tail(watch.logFile, 15)}`);
+    }
     await sleep(100);
   }
   throw new Error(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s. ${hint}`);
+}
+
+export function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }

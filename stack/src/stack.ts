@@ -226,7 +226,10 @@ export class Stack {
         this.log('Starting PostgREST ...');
         state.pids.postgrest = spawnService(pgrestBin, [], this.logFile('postgrest'), this.postgrestEnv());
         this.writeState(state);
-        await waitFor('PostgREST', async () => (await fetch(`http://127.0.0.1:${ports.postgrestAdmin}/ready`)).ok, 30_000, `See ${this.logFile('postgrest')}.`);
+        await waitFor('PostgREST', async () => (await fetch(`http://127.0.0.1:${ports.postgrestAdmin}/ready`)).ok, 30_000, `See ${this.logFile('postgrest')}.`, {
+          pid: state.pids.postgrest,
+          logFile: this.logFile('postgrest'),
+        });
       }
       if (need.includes('functions')) {
         this.log('Starting edge functions (Deno) ...');
@@ -241,7 +244,10 @@ export class Stack {
         );
         this.writeState(state);
         // The first start downloads the functions' npm: dependencies into the Deno cache.
-        await waitFor('Edge functions', async () => (await fetch(`http://127.0.0.1:${ports.functions}/_health`)).ok, 180_000, `See ${this.logFile('functions')}.`);
+        await waitFor('Edge functions', async () => (await fetch(`http://127.0.0.1:${ports.functions}/_health`)).ok, 180_000, `See ${this.logFile('functions')}.`, {
+          pid: state.pids.functions,
+          logFile: this.logFile('functions'),
+        });
       }
       if (need.includes('gateway')) {
         this.log('Starting the gateway, Auth/Storage stand-ins and mail sink ...');
@@ -253,7 +259,10 @@ export class Stack {
           this.config.repoRoot,
         );
         this.writeState(state);
-        await waitFor('Gateway', async () => (await fetch(`http://127.0.0.1:${ports.gateway}/_stack/health`)).ok, 30_000, `See ${this.logFile('gateway')}.`);
+        await waitFor('Gateway', async () => (await fetch(`http://127.0.0.1:${ports.gateway}/_stack/health`)).ok, 30_000, `See ${this.logFile('gateway')}.`, {
+          pid: state.pids.gateway,
+          logFile: this.logFile('gateway'),
+        });
       }
       this.log(`FlowLens local stack is up (${((Date.now() - started) / 1000).toFixed(1)} s).`);
       return this.info();
