@@ -23,13 +23,14 @@ describe('the Supabase CLI', () => {
     const dbName = `cli_push_${Date.now()}`;
     await withClient(info.dbUrl, (c) => c.query(`create database ${dbName}`));
     try {
-      const url = info.dbUrl.replace(/\/postgres$/, `/${dbName}`);
-      await withClient(url, (c) => c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8')));
+      // The CLI insists on TLS unless told otherwise; the local cluster listens on loopback only.
+      const url = `${info.dbUrl.replace(/\/postgres$/, `/${dbName}`)}?sslmode=disable`;
+      await withClient(url.replace('?sslmode=disable', ''), (c) => c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8')));
       const push = supabase(['db', 'push', '--db-url', url, '--yes']);
       expect(push.status, `${push.stdout}\n${push.stderr}`).toBe(0);
       const list = supabase(['migration', 'list', '--db-url', url]);
       expect(list.status, list.stderr).toBe(0);
-      await withClient(url, async (c) => {
+      await withClient(url.replace('?sslmode=disable', ''), async (c) => {
         const applied = await c.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version');
         expect(applied.rows.map((r) => r.version)).toEqual(listMigrations(join(REPO_ROOT, 'supabase', 'migrations')).map((m) => m.version));
         const noRls = await c.query(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and relkind = 'r' and not relrowsecurity`);
