@@ -198,6 +198,7 @@ export class Stack {
       const running = (s: Service) => (s === 'postgres' ? isAlive(pgPid(layout)) : isAlive(state.pids[s]));
       const need = SERVICES.filter((s) => !running(s));
       if (need.length === 0) {
+        await withClient(this.dbUrl, (c) => applyMigrations(c, this.config.migrationsDir, (l) => this.log(`  migration ${l}`)));
         this.log('FlowLens local stack is already running.');
         return this.info();
       }

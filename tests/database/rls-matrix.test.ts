@@ -482,6 +482,19 @@ const FUNCTIONS: Record<string, FnSpec> = {
     },
   },
   reopen_bug: { allowed: ['owner', 'admin', 'member'], args: async () => ({ target_bug: w.bugA }) },
+  request_crawl: {
+    allowed: ['owner', 'admin', 'member'],
+    // A fresh site per attempt: run-now is rate-limited per site.
+    args: async () => ({ target_site: (await withDb((db) => insertRow(db, 'sites', { organization_id: w.orgA, name: `Run ${uid()}`, base_url: 'https://r.example.com' }))).id }),
+  },
+  // The worker's queue API: service role only.
+  claim_jobs: { allowed: [], args: async () => ({ worker: 'rls-test', max_jobs: 1 }) },
+  heartbeat_job: { allowed: [], args: async () => ({ job_id: w.jobA, worker: 'rls-test' }) },
+  release_job: { allowed: [], args: async () => ({ job_id: w.jobA, worker: 'rls-test' }) },
+  fail_job: { allowed: [], args: async () => ({ job_id: w.jobA, worker: 'rls-test', error: 'x' }) },
+  complete_job: { allowed: [], args: async () => ({ job_id: w.jobA, worker: 'rls-test', report: { bugs: [] } }) },
+  finalise_run: { allowed: [], args: async () => ({ target_run: w.runA }) },
+  finalise_run_if_done: { allowed: [], args: async () => ({ target_run: w.runA }) },
 };
 
 describe('RLS matrix: exposed functions', () => {
