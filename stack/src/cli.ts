@@ -4,6 +4,7 @@
  *   start            start everything (idempotent), apply new migrations
  *   stop             stop everything this stack started
  *   status [--json]  URLs, keys and the state of each process (like `supabase status`)
+ *   restart <service> restart one service (e.g. functions after editing an edge function)
  *   reset            stop, wipe the database, objects and mail, start again (empty, migrated)
  *   logs [service] [-f] [-n N]   show (or follow) a service's log: postgres|postgrest|functions|gateway
  */
@@ -30,6 +31,16 @@ async function main(argv: string[]): Promise<number> {
       const info = stack.info();
       console.log(json ? JSON.stringify(info, null, 2) : formatStatus(info));
       return Object.values(info.processes).every((p) => p.running) ? 0 : 3;
+    }
+    case 'restart': {
+      const service = rest.find((a) => (SERVICES as readonly string[]).includes(a)) as Service | undefined;
+      if (!service) {
+        console.error(`Say which service to restart: ${SERVICES.join(', ')}.`);
+        return 2;
+      }
+      const info = await stack.restart(service);
+      console.log(json ? JSON.stringify(info, null, 2) : `\n${formatStatus(info)}`);
+      return 0;
     }
     case 'reset': {
       const info = await stack.reset();
@@ -61,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error(`Unknown command "${command}". Use: start | stop | status [--json] | reset | logs [service] [-f]`);
+      console.error(`Unknown command "${command}". Use: start | stop | status [--json] | restart <service> | reset | logs [service] [-f]`);
       return 2;
   }
 }

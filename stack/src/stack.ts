@@ -349,6 +349,28 @@ export class Stack {
     });
   }
 
+  /**
+   * Restarts one service (e.g. `functions` after editing an edge function) without touching the
+   * others or the data. Restarting postgres restarts everything that depends on it.
+   */
+  async restart(service: Service): Promise<StackInfo> {
+    if (service === 'postgres') {
+      await this.stop();
+      return this.start();
+    }
+    await this.locked(async () => {
+      const state = this.readState();
+      const pid = state?.pids[service];
+      if (state && pid && isAlive(pid)) {
+        this.log(`Stopping ${service} (pid ${pid}) ...`);
+        await stopPid(pid);
+        delete state.pids[service];
+        this.writeState(state);
+      }
+    });
+    return this.start();
+  }
+
   async reset(): Promise<StackInfo> {
     await this.stop();
     const layout = pgLayout(this.config);
