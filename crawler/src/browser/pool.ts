@@ -1,0 +1,191 @@
+/**
+ * One browser per process, many contexts (DESIGN.md §7). Contexts are created per flow × viewport
+ * and closed after use. The browser itself is recycled after a bounded number of contexts or when
+ * its processes grow beyond a memory threshold, because a Chromium kept alive for hours of context
+ * churn grows (issue 3): recycling waits for the contexts in use to close, never kills them.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright';
+import type { NetworkPolicy } from '../net/address-policy.ts';
+import { GuardProxy, type BlockedRequest, type ProxyCredentials } from '../net/guard-proxy.ts';
+import { VIEWPORTS, type ViewportName } from './viewports.ts';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-features=Translate,OptimizationHints,MediaRouter',
+];
+
+/**
+ * The browser executable: FLOWLENS_CHROMIUM_PATH, else Debian's /usr/bin/chromium when present,
+ * else Playwright's bundled browser (the official Playwright image has it).
+ */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.FLOWLENS_CHROMIUM_PATH) {
+    if (!existsSync(env.FLOWLENS_CHROMIUM_PATH)) throw new Error(`FLOWLENS_CHROMIUM_PATH=${env.FLOWLENS_CHROMIUM_PATH} does not exist.`);
+    return env.FLOWLENS_CHROMIUM_PATH;
+  }
+  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
+}
+
+export interface PoolOptions {
+  /** Recycle the browser after this many contexts (default 200). */
+  maxContextsPerBrowser?: number;
+  /** Recycle when the browser's processes use more than this many MB (default 1500). */
+  maxBrowserRssMb?: number;
+  executablePath?: string;
+}
+
+export interface Lease {
+  context: BrowserContext;
+  viewport: ViewportName;
+  /** Requests the egress guard refused for this context so far. */
+  blocked(): BlockedRequest[];
+  close(): Promise<BlockedRequest[]>;
+}
+
+export class BrowserPool {
+  private browser: Browser | null = null;
+  private launching: Promise<Browser> | null = null;
+  private contextsThisBrowser = 0;
+  private open = 0;
+  private recycling = false;
+  readonly proxy = new GuardProxy();
+  private readonly opts: Required<Omit<PoolOptions, 'executablePath'>> & { executablePath: string | undefined };
+  stats = { browsersLaunched: 0, contextsCreated: 0 };
+
+  constructor(opts: PoolOptions = {}) {
+    this.opts = {
+      maxContextsPerBrowser: opts.maxContextsPerBrowser ?? 200,
+      maxBrowserRssMb: opts.maxBrowserRssMb ?? 1500,
+      executablePath: opts.executablePath ?? chromiumPath(),
+    };
+  }
+
+  private async getBrowser(): Promise<Browser> {
+    while (this.recycling) await new Promise((r) => setTimeout(r, 25));
+    if (this.browser?.isConnected()) return this.browser;
+    if (!this.launching) {
+      this.launching = (async () => {
+        await this.proxy.start();
+        const b = await chromium.launch({ executablePath: this.opts.executablePath, args: CHROMIUM_ARGS, headless: true });
+        this.stats.browsersLaunched += 1;
+        this.contextsThisBrowser = 0;
+        this.browser = b;
+        return b;
+      })().finally(() => {
+        this.launching = null;
+      });
+    }
+    return this.launching;
+  }
+
+  /** A fresh context for one viewport, behind the egress guard with this crawl's policy. */
+  async lease(viewport: ViewportName, policy: NetworkPolicy, extra: BrowserContextOptions = {}): Promise<Lease> {
+    await this.maybeRecycle();
+    const browser = await this.getBrowser();
+    const creds: ProxyCredentials = this.proxy.register(policy);
+    let context: BrowserContext;
+    try {
+      context = await browser.newContext({
+        ...VIEWPORTS[viewport],
+        ...extra,
+        proxy: { server: creds.server, username: creds.username, password: creds.password, bypass: creds.bypass },
+        ignoreHTTPSErrors: false,
+        serviceWorkers: 'block',
+      });
+    } catch (e) {
+      this.proxy.release(creds);
+      throw e;
+    }
+    this.open += 1;
+    this.contextsThisBrowser += 1;
+    this.stats.contextsCreated += 1;
+    let closed = false;
+    return {
+      context,
+      viewport,
+      blocked: () => this.proxy.blockedFor(creds),
+      close: async () => {
+        if (closed) return [];
+        closed = true;
+        await context.close().catch(() => {});
+        this.open -= 1;
+        return this.proxy.release(creds);
+      },
+    };
+  }
+
+  /** Resident memory of the browser's process tree in MB (Linux /proc; 0 elsewhere). */
+  browserRssMb(): number {
+    const root = this.browserPid();
+    if (!root) return 0;
+    const children = new Map<number, number[]>();
+    const rss = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+        const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        rss.set(Number(entry), kb);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        /* process ended meanwhile */
+      }
+    }
+    let total = 0;
+    const stack = [root];
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      total += rss.get(pid) ?? 0;
+      stack.push(...(children.get(pid) ?? []));
+    }
+    return Math.round(total / 1024);
+  }
+
+  private browserPid(): number | null {
+    if (process.platform !== 'linux' || !this.browser) return null;
+    // Chromium processes launched by Playwright are children of this Node process.
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+        if (Number(/PPid:\s+(\d+)/.exec(status)?.[1]) !== process.pid) continue;
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (/chrom/i.test(cmd) && !cmd.includes('--type=')) return Number(entry);
+      } catch {
+        /* gone */
+      }
+    }
+    return null;
+  }
+
+  private async maybeRecycle(): Promise<void> {
+    if (!this.browser || this.recycling) return;
+    const tooMany = this.contextsThisBrowser >= this.opts.maxContextsPerBrowser;
+    const tooBig = !tooMany && this.contextsThisBrowser % 10 === 0 && this.browserRssMb() > this.opts.maxBrowserRssMb;
+    if (!tooMany && !tooBig) return;
+    this.recycling = true;
+    try {
+      while (this.open > 0) await new Promise((r) => setTimeout(r, 25));
+      const old = this.browser;
+      this.browser = null;
+      await old?.close().catch(() => {});
+    } finally {
+      this.recycling = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const b = this.browser;
+    this.browser = null;
+    await b?.close().catch(() => {});
+    await this.proxy.stop();
+  }
+}
