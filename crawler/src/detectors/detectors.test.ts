@@ -1,0 +1,226 @@
+/**
+ * Each detector against a fixture page with exactly its defect, and against a clean page: it must
+ * find its defect, and nothing on the clean page.
+ */
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserPool, type Lease } from '../browser/pool.ts';
+import type { ViewportName } from '../browser/viewports.ts';
+import { html, serveRoutes, type TestServer } from '../testing/serve.ts';
+import { A11yDetector } from './a11y.ts';
+import { BrokenLinkDetector, LinkCache } from './broken-links.ts';
+import { ConsoleErrorDetector } from './console-errors.ts';
+import { FailedRequestDetector } from './failed-requests.ts';
+import { JsErrorDetector } from './js-errors.ts';
+import { LayoutOverflowDetector } from './layout-overflow.ts';
+import { fingerprintPage, structureChange } from './page-structure.ts';
+import { installPerformanceObservers, measurePage, perfRegressions } from './performance.ts';
+import type { Detector } from './types.ts';
+
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+const CLEAN = html(`<header><nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
+<main><h1>Lumen Supply</h1><p>Lamps and things.</p><img src="/img.svg" alt="A lamp" width="100" height="100">
+<form><label for="q">Search</label><input id="q" name="q"><button>Go</button></form></main><footer><p>© Lumen</p></footer>`);
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
+
+let server: TestServer;
+let external: TestServer;
+const pool = new BrowserPool();
+
+beforeAll(async () => {
+  external = await serveRoutes({
+    '/ok': { body: 'fine' },
+    '/no-head': (req) => (req.method === 'HEAD' ? { status: 405 } : { body: 'fine with GET' }),
+  });
+  server = await serveRoutes({
+    '/': { body: CLEAN },
+    '/about': { body: CLEAN },
+    '/img.svg': { type: 'image/svg+xml', body: SVG },
+    '/js-error': { body: html('<h1>x</h1><script>window.addEventListener("load", () => { undefinedFunction(); });</script>') },
+    '/console-error': { body: html('<h1>x</h1><script>console.error("Checkout config missing");</script>') },
+    '/failing-api': { body: html('<h1>x</h1><script>fetch("/api/recommendations")</script>') },
+    '/api/recommendations': { status: 500, type: 'application/json', body: '{"error":"boom"}' },
+    '/missing-image': { body: html('<h1>x</h1><img src="/nope.png" alt="gone">') },
+    '/overflow': { body: html('<h1>x</h1><div class="banner" style="width:600px;background:#eee">Free shipping over $50</div>') },
+    '/a11y': { body: html('<main><h1>x</h1><img src="/img.svg"><label>Email</label><input id="email"></main>') },
+    // The largest paint arrives late: a big block of text inserted after 700 ms. (Chrome ignores
+    // low-entropy images such as solid-colour SVGs for LCP, so text is the reliable fixture.)
+    '/slow-lcp': { body: html('<h1>x</h1><script>setTimeout(() => { const p = document.createElement("p"); p.style.fontSize = "40px"; p.textContent = "Hand-made lamps, shipped from our workshop. ".repeat(12); document.body.append(p); }, 700);</script>') },
+    '/changed': { body: html('<header><nav><a href="/">Home</a></nav></header><main><h1>Lumen Supply</h1></main>') },
+  });
+  // The links page needs the external server's URL.
+  const links = html(`<h1>x</h1><a href="/about">fine</a> <a href="/shipping-policy">Shipping</a> <a href="${external.url}/ok">ext ok</a> <a href="${external.url}/no-head">ext get</a> <a href="${external.url}/gone">ext gone</a>`);
+  linksBody = links;
+});
+
+let linksBody = '';
+
+afterAll(async () => {
+  await pool.close();
+  await server.close();
+  await external.close();
+});
+
+async function visit(path: string, detectors: Detector[], viewport: ViewportName = 'desktop', body?: string): Promise<{ page: Page; lease: Lease }> {
+  const lease = await pool.lease(viewport, { allowPrivate: true });
+  await installPerformanceObservers(lease.context);
+  const page = await lease.context.newPage();
+  const ctx = { viewport, siteOrigin: server.url };
+  for (const d of detectors) d.attach?.(page, ctx);
+  if (body) await page.route(`${server.url}${path}`, (route) => route.fulfill({ body, contentType: 'text/html' }));
+  await page.goto(`${server.url}${path}`);
+  await page.waitForLoadState('networkidle');
+  for (const d of detectors) await d.inspect?.(page, ctx);
+  return { page, lease };
+}
+
+describe('JsErrorDetector', () => {
+  it('finds an uncaught error and its script, nothing on a clean page', async () => {
+    const d = new JsErrorDetector();
+    const a = await visit('/js-error', [d]);
+    const found = d.drain();
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ type: 'js_error', message: expect.stringMatching(/ReferenceError: undefinedFunction is not defined/) });
+    await a.lease.close();
+    const b = await visit('/', [d]);
+    expect(d.drain()).toEqual([]);
+    await b.lease.close();
+  });
+});
+
+describe('ConsoleErrorDetector', () => {
+  it('finds console.error but not network noise', async () => {
+    const d = new ConsoleErrorDetector();
+    const a = await visit('/console-error', [d]);
+    expect(d.drain().map((f) => f.message)).toEqual(['Checkout config missing']);
+    await a.lease.close();
+    const b = await visit('/missing-image', [d]);
+    expect(d.drain()).toEqual([]);
+    expect(d.recent().some((l) => l.includes('Failed to load resource'))).toBe(true);
+    await b.lease.close();
+  });
+});
+
+describe('FailedRequestDetector', () => {
+  it('finds a failing same-origin API call and a missing image, nothing on a clean page', async () => {
+    const d = new FailedRequestDetector();
+    const a = await visit('/failing-api', [d]);
+    const api = d.drain();
+    expect(api).toHaveLength(1);
+    expect(api[0]!.request).toMatchObject({ status: 500, resourceType: 'fetch', sameOrigin: true, method: 'GET' });
+    await a.lease.close();
+    const b = await visit('/missing-image', [d]);
+    expect(d.drain().map((f) => f.request?.resourceType)).toEqual(['image']);
+    await b.lease.close();
+    const c = await visit('/', [d]);
+    expect(d.drain()).toEqual([]);
+    await c.lease.close();
+  });
+});
+
+describe('BrokenLinkDetector', () => {
+  it('finds the 404 link, same-origin and external, with HEAD→GET fallback and one check per URL per run', async () => {
+    const cache = new LinkCache();
+    const d = new BrokenLinkDetector(cache, { perHostGapMs: 10 });
+    const a = await visit('/links', [d], 'desktop', linksBody);
+    const found = d.drain();
+    expect(found.map((f) => f.request?.url).sort()).toEqual([`${external.url}/gone`, `${server.url}/shipping-policy`].sort());
+    expect(external.hits.get('GET /no-head')).toBe(1);
+    await a.lease.close();
+    const checksBefore = cache.checks;
+    const b = await visit('/links', [d], 'mobile', linksBody);
+    expect(d.drain()).toHaveLength(2);
+    expect(cache.checks).toBe(checksBefore);
+    await b.lease.close();
+    const c = await visit('/', [d]);
+    expect(d.drain()).toEqual([]);
+    await c.lease.close();
+  });
+});
+
+describe('LayoutOverflowDetector', () => {
+  it('finds the wide banner on mobile only, and nothing on a clean page', async () => {
+    const d = new LayoutOverflowDetector();
+    const a = await visit('/overflow', [d], 'mobile');
+    const found = d.drain();
+    expect(found).toHaveLength(1);
+    expect(found[0]!.selector).toBe('body > div');
+    expect(found[0]!.message).toMatch(/600px wide/);
+    await a.lease.close();
+    const b = await visit('/overflow', [d], 'desktop');
+    expect(d.drain()).toEqual([]);
+    await b.lease.close();
+    const c = await visit('/', [d], 'mobile');
+    expect(d.drain()).toEqual([]);
+    await c.lease.close();
+  });
+});
+
+describe('A11yDetector', () => {
+  it('finds the missing alt and the unlabelled input, nothing serious on a clean page', async () => {
+    const d = new A11yDetector({ source: axeSource });
+    const a = await visit('/a11y', [d]);
+    const rules = d.drain().map((f) => f.axe!.ruleId);
+    expect(rules).toContain('image-alt');
+    expect(rules).toContain('label');
+    await a.lease.close();
+    const b = await visit('/', [d]);
+    expect(d.drain().filter((f) => f.axe!.impact === 'serious' || f.axe!.impact === 'critical')).toEqual([]);
+    await b.lease.close();
+  });
+
+  it('marks nodes in shared headers and footers as site-wide', async () => {
+    const d = new A11yDetector({ source: axeSource });
+    const page = html('<header><a href="/"><img src="/img.svg"></a></header><main><h1>x</h1></main>');
+    const a = await visit('/', [d], 'desktop', page);
+    const alt = d.drain().find((f) => f.axe!.ruleId === 'image-alt');
+    expect(alt?.axe?.siteWide).toBe(true);
+    await a.lease.close();
+  });
+
+  it('reruns without color-contrast and marks the result partial when axe times out', async () => {
+    const d = new A11yDetector({ source: axeSource }, { timeoutMs: 1 });
+    const a = await visit('/a11y', [d]);
+    const found = d.drain();
+    expect(found.length === 0 || found.every((f) => f.axe!.partial)).toBe(true);
+    expect(found.some((f) => f.axe!.ruleId === 'color-contrast')).toBe(false);
+    await a.lease.close();
+  });
+});
+
+describe('performance', () => {
+  it('measures TTFB, FCP, LCP, CLS and load; flags a regression only beyond 2σ and the minimum delta', async () => {
+    const a = await visit('/slow-lcp', []);
+    await a.page.waitForFunction(() => document.querySelectorAll('p').length > 0);
+    await a.page.waitForTimeout(100);
+    const m = await measurePage(a.page);
+    await a.lease.close();
+    expect(m.ttfbMs).toBeGreaterThanOrEqual(0);
+    expect(m.fcpMs).toBeGreaterThan(0);
+    expect(m.lcpMs).toBeGreaterThanOrEqual(600);
+    expect(m.cls).not.toBeNull();
+    expect(m.loadMs).toBeGreaterThan(0);
+    const page = { url: `${server.url}/slow-lcp`, urlTemplate: '/slow-lcp', viewport: 'desktop' as const };
+    const base = (mean: number, stddev: number, samples = 10) => [{ urlTemplate: '/slow-lcp', viewport: 'desktop', metric: 'lcp_ms', mean, stddev, samples }];
+    expect(perfRegressions(m, base(100, 20), page).map((f) => f.metric?.name)).toEqual(['lcp_ms']);
+    expect(perfRegressions(m, base(m.lcpMs! - 100, 20), page)).toEqual([]); // within the minimum delta
+    expect(perfRegressions(m, base(100, 400), page)).toEqual([]); // within 2σ
+    expect(perfRegressions(m, base(100, 20, 3), page)).toEqual([]); // baseline too young
+  });
+});
+
+describe('page structure', () => {
+  it('is stable for the same page and reports a lost section', async () => {
+    const a = await visit('/', []);
+    const first = await fingerprintPage(a.page);
+    await a.page.reload();
+    expect(await fingerprintPage(a.page)).toEqual(first);
+    await a.page.goto(`${server.url}/changed`);
+    const changed = await fingerprintPage(a.page);
+    await a.lease.close();
+    expect(structureChange(first, first)).toBeNull();
+    expect(structureChange(first, changed)).toMatch(/forms 1 → 0/);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Requests that failed: network errors and HTTP 4xx/5xx answers, for documents, scripts, styles,
+ * images, fonts and fetch/XHR. Requests the page itself cancelled (navigating away) and requests the
+ * egress guard refused are not the site's fault and are left out.
+ */
+import type { Page, Request, Response } from 'playwright';
+import type { Detector, DetectorContext, Finding } from './types.ts';
+
+const WATCHED = new Set(['document', 'script', 'stylesheet', 'image', 'font', 'fetch', 'xhr', 'media']);
+
+export class FailedRequestDetector implements Detector {
+  readonly name = 'failed-requests';
+  private findings: Finding[] = [];
+
+  attach(page: Page, ctx: DetectorContext): void {
+    const push = (request: Request, status: number | undefined, failure: string | undefined) => {
+      if (!WATCHED.has(request.resourceType())) return;
+      const url = request.url();
+      if (!/^https?:/.test(url)) return;
+      const sameOrigin = new URL(url).origin === ctx.siteOrigin;
+      const what = status !== undefined ? `answered ${status}` : `failed (${failure})`;
+      this.findings.push({
+        type: 'request_failed',
+        pageUrl: page.url(),
+        viewport: ctx.viewport,
+        message: `${request.method()} ${url} ${what}`,
+        request: { url, method: request.method(), status, failure, resourceType: request.resourceType(), sameOrigin },
+      });
+    };
+    page.on('response', (response: Response) => {
+      const status = response.status();
+      // 403 from the egress guard is a refusal, not the site's answer.
+      if (status >= 400 && !response.headers()['x-flowlens-blocked']) push(response.request(), status, undefined);
+    });
+    page.on('requestfailed', (request: Request) => {
+      const failure = request.failure()?.errorText ?? 'unknown error';
+      if (failure.includes('ERR_ABORTED') || failure.includes('ERR_TUNNEL_CONNECTION_FAILED')) return;
+      push(request, undefined, failure);
+    });
+  }
+
+  drain(): Finding[] {
+    const out = this.findings;
+    this.findings = [];
+    return out;
+  }
+}
