@@ -78,7 +78,7 @@ export class A11yDetector implements Detector {
               helpUrl: v.helpUrl,
               nodes: v.nodes.map((n) => {
                 const target = n.target.map(String).join(' ');
-                let el: Element | null = null;
+                let el: Element | null;
                 try {
                   el = n.target.length === 1 ? document.querySelector(String(n.target[0])) : null;
                 } catch {
