@@ -13,7 +13,10 @@ import { withDb } from '@flowlens/stack/testing';
 import { WORKER_ENV } from './worker/config.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
-const docs = (file: string) => parseAllDocuments(readFileSync(join(root, 'deploy', file), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+// Kubernetes documents are untyped data; the assertions below are the schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
+const docs = (file: string) => parseAllDocuments(readFileSync(join(root, 'deploy', file), 'utf8')).map((d) => d.toJS() as Doc);
 
 const [deployment] = docs('worker-deployment.yaml');
 const keda = docs('worker-keda.yaml');
@@ -48,7 +51,7 @@ describe('crawler deployment files', () => {
     expect(trigger.type).toBe('postgresql');
     expect(trigger.authenticationRef.name).toBe(auth.metadata.name);
     expect(trigger.metadata.targetQueryValue).toBe(env.FLOWLENS_CONCURRENCY);
-    const rows = await withDb((db) => db.query(trigger.metadata.query));
+    const rows = await withDb((db) => db.query<{ count: string }>(String(trigger.metadata.query)));
     expect(Number(rows.rows[0].count)).toBeGreaterThanOrEqual(0);
   });
 

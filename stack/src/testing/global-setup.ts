@@ -8,14 +8,9 @@
  * (stop it with `FLOWLENS_STACK_DIR=.stack-test npm run stack stop`).
  */
 import type { TestProject } from 'vitest/node';
-import { Stack, type StackInfo } from '../stack.ts';
+import { Stack } from '../stack.ts';
 import { TEST_STACK } from './config.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    stack: StackInfo;
-  }
-}
+import './index.ts'; // the `inject('stack')` type
 
 export default async function setup(project: TestProject): Promise<void> {
   const stack = new Stack(TEST_STACK, () => {});

@@ -10,6 +10,12 @@ import { inject } from 'vitest';
 import ws from 'ws';
 import type { StackInfo } from '../stack.ts';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
 export function stackInfo(): StackInfo {
   return inject('stack');
 }
