@@ -6,14 +6,13 @@
 --   deploy correlation, the health score with its inputs, the crawl diff, and outbox rows.
 -- A finalised run returns its stored summary: running it again changes nothing.
 
--- Health score (formula version 2026-11-22; core/src/health.ts implements the same arithmetic and a
--- test checks both agree). Components are integers 0..100:
---   bugs          = max(0, 100 - 40·P0 - 15·P1 - 5·P2 - 1·P3)        active, not snoozed, not false positive
---   flows         = round_half_up(100 · passed / total), 100 when no flow ran
---   performance   = 100 - round_half_up(100 · regressed / measured), 100 when nothing was measured
---   accessibility = max(0, 100 - 10·a11y P1 - 3·a11y P2 - 1·a11y P3)
---   score         = round_half_up((40·bugs + 30·flows + 15·performance + 15·accessibility) / 100),
---                   capped at 50 while any P0 is active
+-- Health score, formula v1: the same integer arithmetic as core/src/health.ts (core/HEALTH.md);
+-- tests/database/health.test.ts checks both give the same score for the same inputs.
+--   bugs          = max(0, 100 − (40·P0 + 15·P1 + min(40, 5·P2) + min(20, P3)))
+--   flows         = 100 if total = 0, else (200·passed + total) / (2·total)
+--   performance   = 100 if n = 0, else (200·withinBaseline + n) / (2·n), n = withinBaseline + regressed
+--   accessibility = max(0, 100 − (10·critical + 5·serious + min(20, 2·moderate) + min(10, minor)))
+--   score         = (40·bugs + 30·flows + 15·performance + 15·accessibility + 50) / 100, at most 50 with a P0
 create or replace function private.health_score(inputs jsonb) returns jsonb
 language plpgsql immutable
 set search_path = ''
@@ -25,21 +24,22 @@ declare
   p3 integer := coalesce((inputs #>> '{bugs,P3}')::integer, 0);
   passed integer := coalesce((inputs #>> '{flows,passed}')::integer, 0);
   total integer := coalesce((inputs #>> '{flows,total}')::integer, 0);
+  within integer := coalesce((inputs #>> '{performance,withinBaseline}')::integer, 0);
   regressed integer := coalesce((inputs #>> '{performance,regressed}')::integer, 0);
-  measured integer := coalesce((inputs #>> '{performance,measured}')::integer, 0);
-  a1 integer := coalesce((inputs #>> '{accessibility,P1}')::integer, 0);
-  a2 integer := coalesce((inputs #>> '{accessibility,P2}')::integer, 0);
-  a3 integer := coalesce((inputs #>> '{accessibility,P3}')::integer, 0);
+  critical integer := coalesce((inputs #>> '{accessibility,critical}')::integer, 0);
+  serious integer := coalesce((inputs #>> '{accessibility,serious}')::integer, 0);
+  moderate integer := coalesce((inputs #>> '{accessibility,moderate}')::integer, 0);
+  minor integer := coalesce((inputs #>> '{accessibility,minor}')::integer, 0);
   c_bugs integer;
   c_flows integer;
   c_perf integer;
   c_a11y integer;
   score integer;
 begin
-  c_bugs := greatest(0, 100 - 40 * p0 - 15 * p1 - 5 * p2 - p3);
+  c_bugs := greatest(0, 100 - (40 * p0 + 15 * p1 + least(40, 5 * p2) + least(20, p3)));
   c_flows := case when total = 0 then 100 else (200 * passed + total) / (2 * total) end;
-  c_perf := case when measured = 0 then 100 else greatest(0, 100 - (200 * least(regressed, measured) + measured) / (2 * measured)) end;
-  c_a11y := greatest(0, 100 - 10 * a1 - 3 * a2 - a3);
+  c_perf := case when within + regressed = 0 then 100 else (200 * within + (within + regressed)) / (2 * (within + regressed)) end;
+  c_a11y := greatest(0, 100 - (10 * critical + 5 * serious + least(20, 2 * moderate) + least(10, minor)));
   score := (40 * c_bugs + 30 * c_flows + 15 * c_perf + 15 * c_a11y + 50) / 100;
   if p0 > 0 then
     score := least(score, 50);
@@ -47,7 +47,7 @@ begin
   return jsonb_build_object(
     'score', score,
     'components', jsonb_build_object('bugs', c_bugs, 'flows', c_flows, 'performance', c_perf, 'accessibility', c_a11y),
-    'formulaVersion', '2026-11-22'
+    'formulaVersion', 'v1'
   );
 end;
 $$;
@@ -258,6 +258,9 @@ begin
   on conflict do nothing;
 
   -- Health score --------------------------------------------------------------------------------------
+  -- Inputs: active bugs that are not silenced; this run's flow results (errored runs say nothing
+  -- about the site); metric comparisons against baselines that had enough samples before this run;
+  -- accessibility bugs by the axe impact of their latest sighting.
   v_inputs := jsonb_build_object(
     'bugs', (select jsonb_build_object(
                       'P0', count(*) filter (where severity = 'P0'), 'P1', count(*) filter (where severity = 'P1'),
@@ -265,18 +268,29 @@ begin
                from public.bugs
               where site_id = r.site_id and status in ('new', 'active', 'regressed') and not false_positive
                 and (snoozed_until is null or snoozed_until <= t)),
-    'flows', (select jsonb_build_object('passed', count(*) filter (where status = 'passed'), 'total', count(*))
+    'flows', (select jsonb_build_object('passed', count(*) filter (where status = 'passed'),
+                                        'total', count(*) filter (where status in ('passed', 'failed')))
                 from public.flow_results where run_id = r.id and source = 'crawler'),
-    'performance', jsonb_build_object(
-      'regressed', (select count(*) from public.bugs where site_id = r.site_id and type = 'perf_regression'
-                       and status in ('new', 'active', 'regressed') and not false_positive and (snoozed_until is null or snoozed_until <= t)),
-      'measured', (select count(*) from public.page_metrics where run_id = r.id)),
+    'performance', (
+      with regressed as (
+        select count(*)::integer as n from public.bugs
+         where site_id = r.site_id and type = 'perf_regression' and last_run_id = r.id
+           and not false_positive and (snoozed_until is null or snoozed_until <= t)),
+      compared as (
+        select count(*)::integer as n
+          from public.page_metrics m
+          cross join lateral (values ('ttfb_ms', m.ttfb_ms), ('fcp_ms', m.fcp_ms), ('lcp_ms', m.lcp_ms), ('cls', m.cls), ('load_ms', m.load_ms)) u(metric, value)
+          join public.page_baselines b on b.page_id = m.page_id and b.viewport = m.viewport and b.metric = u.metric
+         where m.run_id = r.id and u.value is not null and b.samples > 5)
+      select jsonb_build_object('withinBaseline', greatest(0, compared.n - regressed.n), 'regressed', regressed.n) from regressed, compared),
     'accessibility', (select jsonb_build_object(
-                        'P1', count(*) filter (where severity <= 'P1'), 'P2', count(*) filter (where severity = 'P2'),
-                        'P3', count(*) filter (where severity = 'P3'))
-                        from public.bugs
-                       where site_id = r.site_id and type = 'a11y' and status in ('new', 'active', 'regressed') and not false_positive
-                         and (snoozed_until is null or snoozed_until <= t))
+                        'critical', count(*) filter (where impact = 'critical'), 'serious', count(*) filter (where impact = 'serious'),
+                        'moderate', count(*) filter (where impact = 'moderate'), 'minor', count(*) filter (where impact = 'minor'))
+                        from (select (select o.evidence #>> '{axe,impact}' from public.bug_occurrences o
+                                       where o.bug_id = b.id order by o.seen_at desc limit 1) as impact
+                                from public.bugs b
+                               where b.site_id = r.site_id and b.type = 'a11y' and b.status in ('new', 'active', 'regressed')
+                                 and not b.false_positive and (b.snoozed_until is null or b.snoozed_until <= t)) a)
   );
   v_health := private.health_score(v_inputs);
   insert into public.health_scores (site_id, run_id, score, components, inputs, formula_version, computed_at)

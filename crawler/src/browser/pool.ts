@@ -18,7 +18,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
-  '--disable-features=Translate,OptimizationHints,MediaRouter',
+  // Browser-side services (translation, autofill suggestions…) would otherwise call Google from
+  // every context, through the egress guard.
+  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions',
 ];
 
 /**
@@ -103,6 +105,10 @@ export class BrowserPool {
       this.proxy.release(creds);
       throw e;
     }
+    // Functions passed to page.evaluate are sent as source text. Run through tsx (the `flowlens`
+    // bin in a checkout), esbuild's keepNames wraps inner named functions in `__name(fn, "n")`,
+    // which does not exist in the page: define it as the identity, without touching a page's own.
+    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
     this.open += 1;
     this.contextsThisBrowser += 1;
     this.stats.contextsCreated += 1;

@@ -27,6 +27,7 @@ export class JsErrorDetector implements Detector {
         viewport: ctx.viewport,
         message: `${error.name}: ${error.message}`.slice(0, 1000),
         source: errorSource(error.stack),
+        ...(error.stack ? { stack: error.stack.slice(0, 2000) } : {}),
       });
     });
   }

@@ -50,6 +50,8 @@ export interface Finding {
   metric?: { name: string; value: number; mean: number; stddev: number };
   /** js_error: the script file the error came from, without line numbers. */
   source?: string;
+  /** js_error: the error's stack (fingerprints use its top frame's file). */
+  stack?: string;
 }
 
 /** Environment a detector runs in. */

@@ -1,0 +1,287 @@
+/**
+ * `flowlens check`: the crawler without any backend — for CI, and for trying FlowLens in one line.
+ * Replays the given flows on the given viewports against --base-url (recorded URLs are rebased
+ * onto it), optionally discovers N more pages, prints progress and a human summary, writes the
+ * versioned JSON report with --json, and exits 0 (no P0/P1), 1 (P0/P1 found) or 2 (bad input).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isAtLeast, loadFlowJson, rebaseUrl, urlTemplate, type ReportBug as Bug, type Flow, type Report } from '@flowlens/core';
+import { BrowserPool } from './browser/pool.ts';
+import { parseViewports, type ViewportName } from './browser/viewports.ts';
+import { originHostPort } from './net/address-policy.ts';
+import { buildReport, type FlowRunInput } from './report/build.ts';
+import { claudeTieBreaker } from './replay/claude.ts';
+import { discover } from './replay/discover.ts';
+import { runFlow, type FlowRunResult } from './replay/runner.ts';
+import { detectorSettings } from './replay/settings.ts';
+
+export class UsageError extends Error {}
+
+export const CHECK_USAGE = `Usage:
+  flowlens check --base-url URL --flow FILE [--flow FILE…] [--viewports desktop,tablet,mobile]
+                 [--discover N] [--json OUT] [--screenshots DIR]
+                 [--concurrency N] [--step-timeout MS] [--allow-private] [--no-detectors] [--quiet]
+
+  --flow FILE        a FlowLens flow (.json) or a Chrome DevTools Recorder export; repeatable
+  --base-url URL     replay against this origin instead of the recorded one (staging, localhost)
+  --viewports LIST   which of desktop, tablet, mobile (default: all three)
+  --discover N       also crawl up to N same-origin pages (robots.txt respected) with page checks
+  --json OUT         write the report (JSON, versioned schema) to OUT
+  --screenshots DIR  save a screenshot of each failing step in DIR
+  Secrets in flows ({{secret:NAME}}) are read from the environment variable FLOWLENS_SECRET_NAME.
+  Exit code: 0 no P0/P1 bug, 1 a P0/P1 bug was found, 2 bad input.`;
+
+interface CheckArgs {
+  baseUrl: string | undefined;
+  flows: string[];
+  viewports: ViewportName[];
+  discover: number;
+  json: string | undefined;
+  screenshots: string | undefined;
+  concurrency: number;
+  stepTimeoutMs: number | undefined;
+  allowPrivate: boolean;
+  detectors: boolean;
+  quiet: boolean;
+}
+
+export function parseCheckArgs(argv: string[]): CheckArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'base-url': { type: 'string' },
+        flow: { type: 'string', multiple: true },
+        viewports: { type: 'string' },
+        discover: { type: 'string' },
+        json: { type: 'string' },
+        screenshots: { type: 'string' },
+        concurrency: { type: 'string' },
+        'step-timeout': { type: 'string' },
+        'allow-private': { type: 'boolean' },
+        'no-detectors': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const problems: string[] = [];
+  const flows = values.flow ?? [];
+  const baseUrl = values['base-url'];
+  if (flows.length === 0 && !baseUrl) problems.push('give at least one --flow FILE, or --base-url with --discover N');
+  if (baseUrl !== undefined) {
+    try {
+      const u = new URL(baseUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--base-url must be http(s) (got "${baseUrl}")`);
+    } catch {
+      problems.push(`--base-url is not a URL: "${baseUrl}"`);
+    }
+  }
+  let viewports: ViewportName[] = ['desktop', 'tablet', 'mobile'];
+  try {
+    if (values.viewports !== undefined) viewports = parseViewports(values.viewports);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const int = (name: string, raw: string | undefined, def: number, min: number, max: number) => {
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`--${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return def;
+    }
+    return n;
+  };
+  const discoverN = int('discover', values.discover, 0, 0, 1000);
+  if (flows.length === 0 && baseUrl && discoverN === 0) problems.push('without --flow, give --discover N to check pages');
+  const args: CheckArgs = {
+    baseUrl,
+    flows,
+    viewports,
+    discover: discoverN,
+    json: values.json,
+    screenshots: values.screenshots,
+    concurrency: int('concurrency', values.concurrency, 2, 1, 16),
+    stepTimeoutMs: values['step-timeout'] === undefined ? undefined : int('step-timeout', values['step-timeout'], 10_000, 100, 600_000),
+    allowPrivate: values['allow-private'] ?? false,
+    detectors: !(values['no-detectors'] ?? false),
+    quiet: values.quiet ?? false,
+  };
+  if (problems.length > 0) throw new UsageError(problems.join('\n  '));
+  return args;
+}
+
+/** Reads every flow file, collecting every problem before giving up. */
+export function loadFlows(files: string[]): Flow[] {
+  const problems: string[] = [];
+  const flows: Flow[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(file), 'utf8');
+    } catch (e) {
+      problems.push(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      problems.push(`${file}: not valid JSON (${(e as Error).message})`);
+      continue;
+    }
+    try {
+      const { flow, warnings } = loadFlowJson(json);
+      for (const w of warnings) process.stderr.write(`⚠ ${file}: ${w}\n`);
+      flows.push(flow);
+    } catch (e) {
+      problems.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(`The flows could not be loaded:\n  ${problems.join('\n  ')}`);
+  return flows;
+}
+
+function rebaseFlow(flow: Flow, baseUrl: string | undefined): Flow {
+  if (!baseUrl) return flow;
+  const from = new URL(flow.startUrl).origin;
+  const to = new URL(baseUrl).origin;
+  if (from === to) return flow;
+  const re = (u: string) => rebaseUrl(u, from, to);
+  return {
+    ...flow,
+    startUrl: re(flow.startUrl),
+    steps: flow.steps.map((s) => (s.action === 'navigate' ? { ...s, url: re(s.url) } : s)),
+  };
+}
+
+const SEVERITY_MARK: Record<string, string> = { P0: '■ P0', P1: '■ P1', P2: '▲ P2', P3: '· P3' };
+
+export function summarise(report: Report): string {
+  const lines: string[] = [];
+  const runs = report.runs;
+  const passed = runs.filter((r) => r.status === 'passed').length;
+  const flaky = runs.filter((r) => r.flaky).length;
+  lines.push(`\nFlows: ${passed}/${runs.length} passed${flaky ? ` (${flaky} flaky: passed on retry)` : ''}; pages checked: ${new Set(report.pages.map((p) => `${p.viewport} ${p.urlTemplate}`)).size}`);
+  for (const r of runs.filter((x) => x.status !== 'passed')) {
+    const failed = r.steps.find((s) => s.status === 'failed');
+    lines.push(`  ✖ ${r.flow} on ${r.viewport}: ${failed ? `step ${failed.index + 1} "${failed.label ?? failed.action}" — ${failed.error ?? 'failed'}` : (r.error ?? r.status)}`);
+  }
+  const healed = runs.flatMap((r) => r.steps.filter((s) => s.status === 'healed').map((s) => ({ r, s })));
+  for (const { r, s } of healed) lines.push(`  ↺ ${r.flow} on ${r.viewport}: step ${s.index + 1} healed (confidence ${s.healing?.confidence}) → ${s.healing?.to.kind}=${s.healing?.to.value}`);
+  // One line per bug: the same fingerprint on several viewports is one bug.
+  const byFp = new Map<string, { bug: Bug; viewports: Set<string> }>();
+  for (const b of report.bugs) {
+    const e = byFp.get(b.fingerprint) ?? { bug: b, viewports: new Set<string>() };
+    e.viewports.add(b.viewport);
+    if (isAtLeast(b.severity, e.bug.severity) && b.severity !== e.bug.severity) e.bug = b;
+    byFp.set(b.fingerprint, e);
+  }
+  const bugs = [...byFp.values()].sort((a, b) => a.bug.severity.localeCompare(b.bug.severity));
+  lines.push(`\nBugs: ${bugs.length === 0 ? 'none' : bugs.length}`);
+  for (const { bug, viewports } of bugs) {
+    lines.push(`  ${SEVERITY_MARK[bug.severity]}  ${bug.title}  [${[...viewports].join(', ')}]`);
+    if (bug.message && bug.message !== bug.title) lines.push(`         ${bug.message.split('\n')[0]!.slice(0, 200)}`);
+  }
+  return lines.join('\n');
+}
+
+export async function runCheck(argv: string[]): Promise<number> {
+  const args = parseCheckArgs(argv);
+  const flows = loadFlows(args.flows).map((f) => rebaseFlow(f, args.baseUrl));
+  const baseUrl = args.baseUrl ?? flows[0]!.startUrl;
+  const siteOrigin = new URL(baseUrl).origin;
+  const policy = { allowPrivate: args.allowPrivate, allowedPrivateOrigins: new Set([originHostPort(siteOrigin)]) };
+  const log = (line: string) => {
+    if (!args.quiet) process.stderr.write(`${line}\n`);
+  };
+  const secrets = (name: string) => process.env[`FLOWLENS_SECRET_${name}`];
+  const pool = new BrowserPool();
+  const settings = detectorSettings({ enabled: args.detectors });
+  const templateOf = (url: string) => urlTemplate(url, baseUrl);
+  const tieBreaker = process.env.ANTHROPIC_API_KEY
+    ? claudeTieBreaker({ apiKey: process.env.ANTHROPIC_API_KEY, baseURL: process.env.ANTHROPIC_BASE_URL })
+    : undefined;
+  const startedAt = new Date().toISOString();
+  const inspected = new Map<ViewportName, Set<string>>(args.viewports.map((v) => [v, new Set<string>()]));
+  const tasks = flows.flatMap((flow) => args.viewports.map((viewport) => ({ flow, viewport })));
+  const flowRuns: FlowRunInput[] = [];
+  if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
+  log(`FlowLens check: ${flows.length} flow(s) × ${args.viewports.join(', ')} against ${siteOrigin}`);
+  try {
+    const queue = [...tasks];
+    const workers = Array.from({ length: Math.min(args.concurrency, queue.length) }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        const { flow, viewport } = t;
+        const started = new Date().toISOString();
+        log(`▶ ${flow.name} · ${viewport}`);
+        let result: FlowRunResult;
+        try {
+          result = await runFlow(flow, {
+            viewport,
+            newContext: () => pool.lease(viewport, policy),
+            siteOrigin,
+            templateOf,
+            secrets,
+            detectors: settings,
+            stepTimeoutMs: args.stepTimeoutMs,
+            tieBreaker,
+            inspected: inspected.get(viewport),
+            onStep: ({ attempt, step }) => {
+              const mark = { passed: '✓', healed: '↺', failed: '✖', skipped: '–' }[step.status];
+              log(`   ${attempt > 1 ? '(retry) ' : ''}${mark} ${step.index + 1}. ${step.label} (${step.durationMs} ms)${step.error ? ` — ${step.error}` : ''}`);
+            },
+          });
+        } catch (e) {
+          // FlowLens could not run it (a missing secret, a browser crash): errored, not a site bug.
+          const message = (e as Error).message.split('\n')[0] ?? 'error';
+          log(`   ✖ could not run: ${message}`);
+          result = { flow: flow.name, critical: flow.critical, viewport, status: 'errored', steps: [], attempts: 1, flaky: false, confirmed: false, failure: { stepIndex: 0, message, pageUrl: '', screenshot: null, startPageDown: false }, findings: [], pages: [], blocked: [], consoleLines: [], durationMs: 0 };
+        }
+        let screenshotPath: string | undefined;
+        if (args.screenshots && result.failure?.screenshot) {
+          screenshotPath = join(args.screenshots, `${flow.name.replace(/[^\w.-]+/g, '_')}-${viewport}.png`);
+          writeFileSync(screenshotPath, result.failure.screenshot);
+        }
+        const failedStep = result.failure ? flow.steps[result.failure.stepIndex] : undefined;
+        const failedSelector = failedStep && 'selectors' in failedStep ? failedStep.selectors?.[0]?.value : undefined;
+        for (const b of result.blocked) log(`   ⚠ blocked ${b.host}:${b.port} — ${b.reason}`);
+        flowRuns.push({ result, startedAt: started, screenshotPath, failedSelector });
+      }
+    });
+    await Promise.all(workers);
+    const discoveries = [];
+    if (args.discover > 0) {
+      for (const viewport of args.viewports) {
+        log(`▶ discovering up to ${args.discover} pages · ${viewport}`);
+        discoveries.push(
+          await discover({
+            startUrl: baseUrl,
+            maxPages: args.discover,
+            viewport,
+            siteOrigin,
+            templateOf,
+            detectors: settings,
+            newContext: () => pool.lease(viewport, policy),
+            inspected: inspected.get(viewport),
+            onPage: (url) => log(`   · ${url}`),
+          }),
+        );
+      }
+    }
+    const report = buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns, discoveries });
+    console.log(summarise(report));
+    if (args.json) {
+      writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+      log(`\nReport written to ${args.json}`);
+    }
+    return report.bugs.some((b) => isAtLeast(b.severity, 'P1')) ? 1 : 0;
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Everything the crawler watches on one page while a flow runs or a page is discovered: the
+ * listening detectors, and — once per URL template and viewport — the page detectors (metrics,
+ * structure, accessibility, overflow, links) when a new document has loaded.
+ */
+import type { Page } from 'playwright';
+import type { ViewportName } from '../browser/viewports.ts';
+import { A11yDetector } from '../detectors/a11y.ts';
+import { BrokenLinkDetector, type LinkCache } from '../detectors/broken-links.ts';
+import { ConsoleErrorDetector } from '../detectors/console-errors.ts';
+import { FailedRequestDetector } from '../detectors/failed-requests.ts';
+import { JsErrorDetector } from '../detectors/js-errors.ts';
+import { LayoutOverflowDetector } from '../detectors/layout-overflow.ts';
+import { fingerprintPage, pageChangedFinding, structureChange, type PageFingerprint } from '../detectors/page-structure.ts';
+import { measurePage, perfRegressions, type Baseline, type PageMetrics } from '../detectors/performance.ts';
+import type { Detector, DetectorContext, Finding } from '../detectors/types.ts';
+
+export interface DetectorSettings {
+  /** Turn every page detector off (replay only): the benchmark's baseline and `--no-detectors`. */
+  enabled: boolean;
+  axeSource: string;
+  axeTimeoutMs: number;
+  linkCache: LinkCache;
+  checkExternalLinks: boolean;
+  baselines: readonly Baseline[];
+  /** Stored page fingerprints by URL template, for page_changed. */
+  knownPages: ReadonlyMap<string, PageFingerprint>;
+  /** Milliseconds each detector spent, by name (the benchmark reads these). */
+  timings: Map<string, number[]>;
+}
+
+export interface PageVisit {
+  url: string;
+  urlTemplate: string;
+  title: string;
+  viewport: ViewportName;
+  metrics: PageMetrics | null;
+  fingerprint: PageFingerprint | null;
+  /** Same-origin link templates found on the page (site graph edges). */
+  links: string[];
+  a11yIncomplete: number;
+}
+
+export class PageSession {
+  private readonly listeners: Detector[];
+  private readonly consoleDetector = new ConsoleErrorDetector();
+  private readonly inspectors: Detector[];
+  private readonly a11y: A11yDetector | null;
+  readonly visits: PageVisit[] = [];
+  private readonly findings: Finding[] = [];
+  private readonly ctx: DetectorContext;
+
+  constructor(
+    readonly page: Page,
+    readonly viewport: ViewportName,
+    private readonly siteOrigin: string,
+    private readonly templateOf: (url: string) => string,
+    private readonly settings: DetectorSettings,
+    /** Shared across the attempts and flows of a job: a template is inspected once per viewport. */
+    private readonly inspected: Set<string>,
+  ) {
+    this.ctx = { viewport, siteOrigin };
+    this.listeners = settings.enabled ? [new JsErrorDetector(), new FailedRequestDetector(), this.consoleDetector] : [this.consoleDetector];
+    this.a11y = settings.enabled ? new A11yDetector({ source: settings.axeSource }, { timeoutMs: settings.axeTimeoutMs }) : null;
+    this.inspectors = settings.enabled
+      ? [this.a11y!, new LayoutOverflowDetector(), new BrokenLinkDetector(settings.linkCache, { checkExternal: settings.checkExternalLinks })]
+      : [];
+    for (const d of this.listeners) d.attach?.(page, this.ctx);
+  }
+
+  private time(name: string, ms: number): void {
+    const list = this.settings.timings.get(name) ?? [];
+    list.push(ms);
+    this.settings.timings.set(name, list);
+  }
+
+  /** Runs the page detectors on the current document, once per URL template. Only on the site. */
+  async inspect(): Promise<void> {
+    if (!this.settings.enabled) return;
+    const url = this.page.url();
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      return;
+    }
+    if (origin !== this.siteOrigin) return;
+    const template = this.templateOf(url);
+    const key = `${this.viewport} ${template}`;
+    if (this.inspected.has(key)) return;
+    this.inspected.add(key);
+
+    let t = Date.now();
+    const metrics = await measurePage(this.page).catch(() => null);
+    this.time('performance', Date.now() - t);
+    t = Date.now();
+    const fingerprint = await fingerprintPage(this.page).catch(() => null);
+    this.time('page-structure', Date.now() - t);
+    for (const d of this.inspectors) {
+      t = Date.now();
+      await d.inspect?.(this.page, this.ctx).catch((e: Error) => {
+        // A detector that breaks on one page must not break the crawl; it is reported as a note.
+        this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${d.name} failed on this page: ${e.message.split('\n')[0]}` });
+      });
+      this.time(d.name, Date.now() - t);
+    }
+    if (metrics) this.findings.push(...perfRegressions(metrics, this.settings.baselines, { url, urlTemplate: template, viewport: this.viewport }));
+    const known = this.settings.knownPages.get(template);
+    const change = known && fingerprint ? structureChange(known, fingerprint) : null;
+    if (change) this.findings.push(pageChangedFinding(url, this.viewport, change));
+    const links = await this.page
+      .evaluate((o) => Array.from(document.querySelectorAll('a[href]')).map((a) => (a as HTMLAnchorElement).href).filter((h) => h.startsWith(o)), this.siteOrigin)
+      .catch(() => [] as string[]);
+    this.visits.push({
+      url,
+      urlTemplate: template,
+      title: await this.page.title().catch(() => ''),
+      viewport: this.viewport,
+      metrics,
+      fingerprint,
+      links: [...new Set(links.map((l) => this.templateOf(l)))].filter((l) => l !== template),
+      a11yIncomplete: this.a11y?.incomplete.get(url) ?? 0,
+    });
+  }
+
+  /** Every finding so far, from listening and inspecting detectors. */
+  drain(): Finding[] {
+    const out = [...this.findings.splice(0)];
+    for (const d of [...this.listeners, ...this.inspectors]) out.push(...d.drain());
+    return out;
+  }
+
+  consoleLines(): string[] {
+    return this.consoleDetector.recent();
+  }
+}
