@@ -5,16 +5,16 @@
  */
 import { rmSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './config.ts';
 import { listMigrations } from './migrate.ts';
 import { withClient } from './postgres.ts';
 import { isAlive, portInUse } from './proc.ts';
 import { Stack } from './stack.ts';
+import { TEST_STACK } from './testing/config.ts';
 
-const dir = join(REPO_ROOT, '.stack-lifecycle-test');
-const portBase = 56321;
+const dir = `${TEST_STACK.dir}-lifecycle`;
+// A block of its own, 1000 above the shared test stack's (several checkouts can test at once).
+const portBase = TEST_STACK.portBase + 1000;
 const stack = new Stack({ dir, portBase, fast: true }, () => {});
 
 afterAll(async () => {
@@ -76,7 +76,7 @@ describe('local stack lifecycle', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(stack.config.ports.postgrest, '127.0.0.1', () => r()));
     try {
-      await expect(stack.start()).rejects.toThrow(/Port 56327 on 127.0.0.1 \(needed by postgrest\) is taken.*FLOWLENS_STACK_PORT_BASE/s);
+      await expect(stack.start()).rejects.toThrow(new RegExp(`Port ${stack.config.ports.postgrest} on 127.0.0.1 \\(needed by postgrest\\) is taken.*FLOWLENS_STACK_PORT_BASE`, 's'));
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
     }

@@ -76,7 +76,9 @@ grant execute on function public.request_crawl(uuid) to authenticated, service_r
 
 -- Claiming ---------------------------------------------------------------------------------------
 
-create or replace function public.claim_jobs(worker text, max_jobs integer default 1, lease_seconds integer default 120)
+-- only_sites pins a worker to some sites (a dedicated fleet for one customer or region, and tests);
+-- null claims from every site.
+create or replace function public.claim_jobs(worker text, max_jobs integer default 1, lease_seconds integer default 120, only_sites uuid[] default null)
 returns setof jsonb
 language plpgsql security invoker
 set search_path = ''
@@ -94,6 +96,7 @@ begin
        set status = 'failed', finished_at = now(), lease_owner = null, lease_expires_at = null,
            last_error = coalesce(last_error, '') || format('lease held by %s expired after attempt %s of %s; ', lease_owner, attempts, max_attempts)
      where status = 'running' and lease_expires_at < now() and attempts >= max_attempts
+       and (only_sites is null or site_id = any (only_sites))
     returning run_id
   loop
     perform public.finalise_run_if_done(exhausted.run_id);
@@ -109,8 +112,9 @@ begin
            started_at = coalesce(j.started_at, now())
      where j.id in (
        select c.id from public.crawl_jobs c
-        where (c.status = 'queued' and c.available_at <= now())
-           or (c.status = 'running' and c.lease_expires_at < now())
+        where ((c.status = 'queued' and c.available_at <= now())
+           or (c.status = 'running' and c.lease_expires_at < now()))
+          and (only_sites is null or c.site_id = any (only_sites))
         order by c.available_at, c.created_at
         limit greatest(max_jobs, 0)
         for update skip locked
@@ -138,12 +142,14 @@ as $$
     'site', (select jsonb_build_object('id', s.id, 'name', s.name, 'baseUrl', s.base_url, 'allowedOrigins', s.allowed_origins,
                                         'isLocal', s.is_local, 'discoverPages', s.discover_pages, 'timezone', s.timezone)
                from public.sites s where s.id = job.site_id),
+    -- The flow as database rows (core/src/flow-rows.ts flowFromRows reads exactly these keys).
     'flow', (select jsonb_build_object(
-                      'id', f.id, 'name', f.name, 'startUrl', f.start_url, 'critical', f.critical, 'version', f.version,
-                      'schemaVersion', f.schema_version,
+                      'id', f.id, 'site_id', f.site_id, 'name', f.name, 'start_url', f.start_url, 'critical', f.critical,
+                      'version', f.version, 'schema_version', f.schema_version,
                       'steps', coalesce((select jsonb_agg(jsonb_build_object(
                                    'id', st.id, 'position', st.position, 'action', st.action, 'data', st.data, 'label', st.label,
-                                   'labelSource', st.label_source, 'instruction', st.instruction, 'screenshotPath', st.screenshot_path)
+                                   'label_source', st.label_source, 'label_confidence', st.label_confidence,
+                                   'instruction', st.instruction, 'screenshot_path', st.screenshot_path)
                                    order by st.position)
                                   from public.flow_steps st where st.flow_id = f.id), '[]'::jsonb))
                from public.flows f where f.id = job.flow_id),
@@ -257,11 +263,11 @@ begin
 end;
 $$;
 
-revoke all on function public.claim_jobs(text, integer, integer), public.heartbeat_job(uuid, text, integer),
+revoke all on function public.claim_jobs(text, integer, integer, uuid[]), public.heartbeat_job(uuid, text, integer),
   public.release_job(uuid, text), public.fail_job(uuid, text, text, boolean), public.complete_job(uuid, text, jsonb),
   public.finalise_run_if_done(uuid)
   from public, anon, authenticated;
-grant execute on function public.claim_jobs(text, integer, integer), public.heartbeat_job(uuid, text, integer),
+grant execute on function public.claim_jobs(text, integer, integer, uuid[]), public.heartbeat_job(uuid, text, integer),
   public.release_job(uuid, text), public.fail_job(uuid, text, text, boolean), public.complete_job(uuid, text, jsonb),
   public.finalise_run_if_done(uuid)
   to service_role;

@@ -43,25 +43,15 @@ interface Claimed {
   site: { baseUrl: string };
 }
 
-async function claim(worker: string, max = 10, lease = 120): Promise<Claimed[]> {
-  const { data, error } = await svc.rpc('claim_jobs', { worker, max_jobs: max, lease_seconds: lease });
+async function claim(worker: string, max = 10, lease = 120, onlySites: string[] | null = null): Promise<Claimed[]> {
+  const { data, error } = await svc.rpc('claim_jobs', { worker, max_jobs: max, lease_seconds: lease, only_sites: onlySites });
   if (error) throw new Error(error.message);
   return data as Claimed[];
 }
 
-/** Claims only this site's jobs (other tests share the queue): others go straight back. */
+/** Claims only this site's jobs: other tests share the queue. */
 async function claimSite(siteId: string, worker = 'w-site'): Promise<Claimed[]> {
-  const mine: Claimed[] = [];
-  for (let i = 0; i < 20; i++) {
-    const got = await claim(worker, 50);
-    if (got.length === 0) break;
-    for (const c of got) {
-      if (c.job.siteId === siteId) mine.push(c);
-      else await svc.rpc('release_job', { job_id: c.job.id, worker });
-    }
-    if (got.every((c) => c.job.siteId === siteId)) break;
-  }
-  return mine;
+  return claim(worker, 50, 120, [siteId]);
 }
 
 interface BugIn {
@@ -136,7 +126,7 @@ describe('queue', () => {
   it('never hands the same job to two workers claiming at once', async () => {
     const site = await newSite(['desktop', 'tablet', 'mobile'], 3);
     await enqueue(site.siteId);
-    const [a, b] = await Promise.all([claim('worker-a', 6), claim('worker-b', 6)]);
+    const [a, b] = await Promise.all([claim('worker-a', 6, 120, [site.siteId]), claim('worker-b', 6, 120, [site.siteId])]);
     const ids = [...a, ...b].map((c) => c.job.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const c of [...a, ...b]) await svc.rpc('release_job', { job_id: c.job.id, worker: c === a.find((x) => x === c) ? 'worker-a' : 'worker-b' });
@@ -156,10 +146,19 @@ describe('queue', () => {
     expect((await svc.rpc('heartbeat_job', { job_id: first[0]!.job.id, worker: 'live-worker' })).data).toBe(true);
     // Third attempt expires too: the job fails for good and the run is finalised as failed.
     await withDb((db) => db.query(`update public.crawl_jobs set attempts = max_attempts, lease_expires_at = now() - interval '1 second' where id = $1`, [first[0]!.job.id]));
-    await claim('someone-else', 0);
+    await claim('someone-else', 0, 120, [site.siteId]);
     const run = await withDb(async (db) => (await db.query('select status, finished_at from public.crawl_runs where id = $1', [runId])).rows[0]);
     expect(run.status).toBe('failed');
     expect(run.finished_at).not.toBeNull();
+  });
+
+  it('pins a worker to the sites it serves', async () => {
+    const mine = await newSite(['desktop'], 0);
+    const other = await newSite(['desktop'], 0);
+    await enqueue(mine.siteId);
+    await enqueue(other.siteId);
+    const got = await claim('pinned', 10, 120, [mine.siteId]);
+    expect(got.map((c) => c.job.siteId)).toEqual([mine.siteId]);
   });
 
   it('retries a failed attempt with backoff', async () => {

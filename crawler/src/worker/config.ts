@@ -29,6 +29,7 @@ export const WORKER_ENV: readonly EnvVar[] = [
   { name: 'FLOWLENS_HEALTH_PORT', required: false, secret: false, description: 'Port of the /healthz and /readyz endpoint (0 disables it).', default: '8080' },
   { name: 'FLOWLENS_SHUTDOWN_GRACE_MS', required: false, secret: false, description: 'On SIGTERM, how long running jobs may take to finish before they are released.', default: '25000' },
   { name: 'FLOWLENS_SCREENSHOT_BUCKET', required: false, secret: false, description: 'Storage bucket for evidence screenshots.', default: 'screenshots' },
+  { name: 'FLOWLENS_ONLY_SITES', required: false, secret: false, description: 'Comma-separated site ids this worker serves (a dedicated fleet); empty serves every site.' },
   { name: 'ANTHROPIC_API_KEY', required: false, secret: true, description: 'When set, Claude settles ambiguous locator matches; otherwise deterministic scoring decides.' },
   { name: 'ANTHROPIC_BASE_URL', required: false, secret: false, description: 'Override of the Anthropic API URL (tests use a local fake).' },
 ];
@@ -49,6 +50,7 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   screenshotBucket: string;
   anthropicApiKey: string | undefined;
+  onlySites: string[] | null;
 }
 
 export class ConfigError extends Error {}
@@ -91,7 +93,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     shutdownGraceMs: int('FLOWLENS_SHUTDOWN_GRACE_MS', 0, 3_600_000),
     screenshotBucket: get('FLOWLENS_SCREENSHOT_BUCKET') ?? 'screenshots',
     anthropicApiKey: get('ANTHROPIC_API_KEY'),
+    onlySites: get('FLOWLENS_ONLY_SITES') ? get('FLOWLENS_ONLY_SITES')!.split(',').map((s) => s.trim()).filter(Boolean) : null,
   };
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const badSites = (config.onlySites ?? []).filter((s) => !uuid.test(s));
+  if (badSites.length > 0) problems.push(`FLOWLENS_ONLY_SITES must list site ids (uuids); not: ${badSites.join(', ')}`);
   const key = config.credentialsKey;
   if (key && Buffer.from(key, 'base64').length !== 32) problems.push('FLOWLENS_CREDENTIALS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   if (problems.length > 0) throw new ConfigError(`The worker's configuration has problems:\n- ${problems.join('\n- ')}`);

@@ -3,6 +3,7 @@
  * the service role — the only key that may call these functions, because a worker serves every
  * organisation's jobs.
  */
+import type { flowFromRows } from '@flowlens/core';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { PageFingerprint } from '../detectors/page-structure.ts';
@@ -12,15 +13,8 @@ export interface JobPayload {
   job: { id: string; runId: string; siteId: string; flowId: string | null; flowVersion: number | null; viewport: 'desktop' | 'tablet' | 'mobile'; attempts: number; maxAttempts: number };
   run: { id: string; trigger: string; deployEventId: string | null };
   site: { id: string; name: string; baseUrl: string; allowedOrigins: string[]; isLocal: boolean; discoverPages: number; timezone: string };
-  flow: {
-    id: string;
-    name: string;
-    startUrl: string;
-    critical: boolean;
-    version: number;
-    schemaVersion: number;
-    steps: { id: string; position: number; action: string; data: Record<string, unknown>; label: string; labelSource: string; instruction: string | null; screenshotPath: string | null }[];
-  } | null;
+  /** Database rows, as core's flowFromRows reads them. */
+  flow: (Parameters<typeof flowFromRows>[0] & { version: number; steps: Parameters<typeof flowFromRows>[1] }) | null;
   credentials: { name: string; ciphertext: string }[];
   baselines: Baseline[];
   pages: { urlTemplate: string; fingerprint: PageFingerprint }[];
@@ -40,8 +34,8 @@ export class Queue {
     return data as T;
   }
 
-  claim(worker: string, max: number, leaseSeconds: number): Promise<JobPayload[]> {
-    return this.rpc<JobPayload[]>('claim_jobs', { worker, max_jobs: max, lease_seconds: leaseSeconds }).then((d) => d ?? []);
+  claim(worker: string, max: number, leaseSeconds: number, onlySites: readonly string[] | null = null): Promise<JobPayload[]> {
+    return this.rpc<JobPayload[]>('claim_jobs', { worker, max_jobs: max, lease_seconds: leaseSeconds, only_sites: onlySites }).then((d) => d ?? []);
   }
 
   heartbeat(jobId: string, worker: string, leaseSeconds: number): Promise<boolean> {

@@ -8,7 +8,7 @@
  * with SIGKILL loses nothing either: its leases expire and another worker takes the jobs.
  */
 import http from 'node:http';
-import { parseFlow, urlTemplate, type Flow, type Report } from '@flowlens/core';
+import { flowFromRows, urlTemplate, type Report } from '@flowlens/core';
 import { BrowserPool } from '../browser/pool.ts';
 import type { PageFingerprint } from '../detectors/page-structure.ts';
 import { buildReport } from '../report/build.ts';
@@ -19,27 +19,6 @@ import { detectorSettings } from '../replay/settings.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { credentialLookup } from './credentials.ts';
 import { Queue, type JobPayload } from './queue.ts';
-
-/** Builds the core Flow from the database rows the job carries (steps: columns + data). */
-export function flowFromPayload(p: NonNullable<JobPayload['flow']>, siteId: string): Flow {
-  return parseFlow({
-    schemaVersion: p.schemaVersion,
-    id: p.id,
-    name: p.name,
-    siteId,
-    startUrl: p.startUrl,
-    critical: p.critical,
-    steps: p.steps.map((s) => ({
-      ...s.data,
-      action: s.action,
-      id: s.id,
-      label: s.label,
-      labelSource: s.labelSource,
-      ...(s.instruction ? { instruction: s.instruction } : {}),
-      ...(s.screenshotPath ? { screenshot: s.screenshotPath } : {}),
-    })),
-  });
-}
 
 class JobTimeout extends Error {}
 
@@ -76,8 +55,15 @@ export class Worker {
     this.health.listen(this.config.healthPort, '0.0.0.0');
   }
 
-  /** Runs until stop() is called (or SIGTERM/SIGINT when installSignalHandlers is used). */
-  async run(): Promise<void> {
+  private loop: Promise<void> | null = null;
+
+  /** Runs until stop() is called. */
+  run(): Promise<void> {
+    this.loop ??= this.claimLoop();
+    return this.loop;
+  }
+
+  private async claimLoop(): Promise<void> {
     this.startHealth();
     this.log(`flowlens worker ${this.config.workerId}: concurrency ${this.config.concurrency}, lease ${this.config.leaseSeconds} s`);
     while (!this.stopping) {
@@ -86,10 +72,15 @@ export class Worker {
       let claimed: JobPayload[] = [];
       if (free > 0) {
         try {
-          claimed = await this.queue.claim(this.config.workerId, free, this.config.leaseSeconds);
+          claimed = await this.queue.claim(this.config.workerId, free, this.config.leaseSeconds, this.config.onlySites);
         } catch (e) {
           this.log(`claim failed: ${(e as Error).message}; retrying`);
         }
+      }
+      if (this.stopping) {
+        // Claimed while shutting down: give them straight back.
+        for (const job of claimed) await this.queue.release(job.job.id, this.config.workerId).catch(() => false);
+        break;
       }
       for (const job of claimed) this.start(job);
       if (claimed.length === 0 || free - claimed.length <= 0) await this.sleep(this.config.pollIntervalMs);
@@ -141,7 +132,8 @@ export class Worker {
         this.jobsDone += 1;
         this.log(`✔ job ${label}: ${report.bugs.length} finding(s)${res.finalised ? '; run finalised' : ''}`);
       } catch (e) {
-        const message = (e as Error).message.split('\n')[0] ?? 'error';
+        // Validation errors list their problems on the following lines: keep them (bounded).
+        const message = (e as Error).message.split('\n').slice(0, 6).join('\n') || 'error';
         if (this.stopping && !(e instanceof JobTimeout)) {
           await this.queue.release(p.job.id, this.config.workerId).catch(() => false);
           this.log(`↩ job ${label}: released on shutdown`);
@@ -182,7 +174,7 @@ export class Worker {
       const d = await discover({ startUrl: baseUrl, maxPages: Math.max(1, p.site.discoverPages), viewport, siteOrigin, templateOf, detectors: settings, newContext });
       return buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns: [], discoveries: [d] });
     }
-    const flow = flowFromPayload(p.flow, p.site.id);
+    const flow = flowFromRows(p.flow, p.flow.steps);
     const secrets = credentialLookup(p.credentials, this.config.credentialsKey);
     const result = await runFlow(flow, {
       viewport,
@@ -210,11 +202,18 @@ export class Worker {
     });
   }
 
-  /** Stop claiming; wait for running jobs up to the grace period; release the rest. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  private stopped: Promise<void> | null = null;
+
+  /** Stop claiming; wait for running jobs up to the grace period; release the rest. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopping = true;
     this.wake();
+    await this.loop; // a claim in flight either starts its jobs before this or gives them back
     this.log(`stopping: ${this.active.size} job(s) running, up to ${this.config.shutdownGraceMs} ms to finish`);
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     const graceOver = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), this.config.shutdownGraceMs))]);
@@ -241,10 +240,12 @@ export async function runWorker(): Promise<number> {
   const worker = new Worker(config);
   const onSignal = (sig: string) => {
     console.log(`received ${sig}`);
-    void worker.stop().then(() => process.exit(0));
+    void worker.stop();
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   await worker.run();
+  // The loop ends only when stopping; exit once running jobs are finished or given back.
+  await worker.stop();
   return 0;
 }

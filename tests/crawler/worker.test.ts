@@ -1,0 +1,163 @@
+/**
+ * `flowlens worker` as it runs in production — a real process claiming from the real queue on the
+ * local stack — against the fixture shop: a run is crawled and finalised (bugs, score, diff, alert
+ * row); the bug is fixed once the defect is gone; a worker killed with SIGKILL mid-job loses
+ * nothing (its lease expires, another worker finishes the job, nothing is counted twice); SIGTERM
+ * lets the running job finish or gives it back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flowToSavePayload, loadFlowJson } from '@flowlens/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackInfo, withDb } from '@flowlens/stack/testing';
+import { startShop, type Shop } from '../fixtures/index.ts';
+import { insertRow } from '../database/world.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
+
+let shop: Shop;
+const workers: ChildProcess[] = [];
+
+interface Site {
+  siteId: string;
+  flowId: string;
+}
+
+async function newSite(name: string): Promise<Site> {
+  const { flow } = loadFlowJson(JSON.parse(readFileSync(join(root, 'tests', 'crawler', 'flows', 'checkout-by-hand.json'), 'utf8').replaceAll('http://shop.example.com', shop.url)));
+  return withDb(async (db) => {
+    const org = await insertRow(db, 'organizations', { name: `Worker ${name}` });
+    const site = await insertRow(db, 'sites', { organization_id: org.id, name, base_url: shop.url, is_local: true, viewports: ['desktop'], discover_pages: 2 });
+    const saved = await db.query<{ id: string }>('select (public.save_flow($1)).id as id', [JSON.stringify(flowToSavePayload({ ...flow, critical: true }, site.id as string))]);
+    return { siteId: site.id as string, flowId: saved.rows[0]!.id };
+  });
+}
+
+async function enqueue(siteId: string): Promise<string> {
+  return withDb(async (db) => (await db.query<{ id: string }>(`select private.enqueue_run($1, 'manual') as id`, [siteId])).rows[0]!.id);
+}
+
+function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
+  const info = stackInfo();
+  const child = spawn(process.execPath, [bin, 'worker'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SUPABASE_URL: info.apiUrl,
+      SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
+      FLOWLENS_WORKER_ID: id,
+      FLOWLENS_ONLY_SITES: siteId,
+      FLOWLENS_CONCURRENCY: '2',
+      FLOWLENS_POLL_INTERVAL_MS: '200',
+      FLOWLENS_HEALTH_PORT: '0',
+      ...extra,
+    },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  workers.push(child);
+  return { child, output: () => out };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, output?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out waiting for ${what}.${output ? `\nWorker output:\n${output()}` : ''}`);
+}
+
+async function run(runId: string) {
+  return withDb(async (db) => (await db.query('select * from public.crawl_runs where id = $1', [runId])).rows[0]);
+}
+
+beforeAll(async () => {
+  shop = await startShop();
+});
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await shop.close();
+});
+
+describe('flowlens worker', () => {
+  it('crawls a run, finalises it, and follows the bug to fixed', async () => {
+    const site = await newSite('lifecycle');
+    const w = startWorker(site.siteId, 'worker-lifecycle');
+    // 1. Clean shop: a healthy run.
+    const clean = await enqueue(site.siteId);
+    const r1 = await waitFor('the clean run', async () => ((await run(clean))?.finished_at ? run(clean) : null), 150_000, w.output);
+    expect(r1.status).toBe('completed');
+    expect(r1.health_score).toBe(100);
+    // 2. The checkout breaks: a P0 flow bug, an alert row, the score drops.
+    await shop.setDefects(['checkout-button-broken']);
+    const broken = await enqueue(site.siteId);
+    const r2 = await waitFor('the broken run', async () => ((await run(broken))?.finished_at ? run(broken) : null), 150_000, w.output);
+    const bugs = await withDb(async (db) => (await db.query(`select type, severity, status, title from public.bugs where site_id = $1 order by severity`, [site.siteId])).rows);
+    if (!bugs.some((b) => b.type === 'flow_broken')) console.log(w.output());
+    expect(bugs.find((b) => b.type === 'flow_broken')).toMatchObject({ severity: 'P0', status: 'new' });
+    expect(bugs.find((b) => b.type === 'js_error')).toMatchObject({ severity: 'P1', status: 'new' });
+    expect(r2.health_score).toBeLessThanOrEqual(50);
+    expect((r2.summary as { new: string[] }).new.length).toBe(bugs.length);
+    const outbox = await withDb(async (db) => (await db.query(`select kind from public.notification_outbox where site_id = $1 and run_id = $2`, [site.siteId, broken])).rows);
+    expect(outbox).toEqual([{ kind: 'instant' }]);
+    const shot = await withDb(async (db) => (await db.query(`select o.evidence->>'screenshot' as path from public.bug_occurrences o join public.bugs b on b.id = o.bug_id where b.site_id = $1 and b.type = 'flow_broken'`, [site.siteId])).rows[0]?.path);
+    expect(shot).toMatch(new RegExp(`^${site.siteId}/runs/${broken}/desktop/.+\\.png$`));
+    const stored = await withDb(async (db) => (await db.query(`select count(*)::int as n from storage.objects where bucket_id = 'screenshots' and name = $1`, [shot])).rows[0].n);
+    expect(stored).toBe(1);
+    // 3. Fixed: the bug is marked fixed, the score recovers.
+    await shop.setDefects([]);
+    const fixed = await enqueue(site.siteId);
+    const r3 = await waitFor('the fixed run', async () => ((await run(fixed))?.finished_at ? run(fixed) : null), 150_000, w.output);
+    const after = await withDb(async (db) => (await db.query(`select type, status from public.bugs where site_id = $1 and type = 'flow_broken'`, [site.siteId])).rows);
+    expect(after).toEqual([{ type: 'flow_broken', status: 'fixed' }]);
+    expect(r3.health_score).toBe(100);
+    w.child.kill('SIGTERM');
+    await new Promise((r) => w.child.once('exit', r));
+  }, 480_000);
+
+  it('loses nothing when a worker is killed with SIGKILL mid-job', async () => {
+    const site = await newSite('kill-9');
+    await shop.setDefects(['checkout-button-broken']);
+    const runId = await enqueue(site.siteId);
+    const doomed = startWorker(site.siteId, 'worker-doomed', { FLOWLENS_LEASE_SECONDS: '10', FLOWLENS_CONCURRENCY: '1' });
+    await waitFor('a running job', async () => withDb(async (db) => (await db.query(`select 1 from public.crawl_jobs where run_id = $1 and status = 'running' and lease_owner = 'worker-doomed'`, [runId])).rowCount), 60_000, doomed.output);
+    doomed.child.kill('SIGKILL');
+    await new Promise((r) => doomed.child.once('exit', r));
+    const heir = startWorker(site.siteId, 'worker-heir', { FLOWLENS_LEASE_SECONDS: '10' });
+    const done = await waitFor('the run to finish after the kill', async () => ((await run(runId))?.finished_at ? run(runId) : null), 240_000, heir.output);
+    expect(done.status).toBe('completed');
+    const jobs = await withDb(async (db) => (await db.query(`select status, attempts, lease_owner from public.crawl_jobs where run_id = $1 order by attempts desc`, [runId])).rows);
+    expect(jobs.every((j) => j.status === 'done')).toBe(true);
+    expect(jobs[0].attempts).toBe(2);
+    const counts = await withDb(async (db) => (await db.query(`select count(distinct b.id)::int as bugs, count(o.id)::int as occurrences, count(distinct o.id)::int as distinct_occurrences from public.bugs b left join public.bug_occurrences o on o.bug_id = b.id where b.site_id = $1`, [site.siteId])).rows[0]);
+    expect(counts.occurrences).toBe(counts.distinct_occurrences);
+    expect(counts.bugs).toBeGreaterThan(0);
+    const flowBugs = await withDb(async (db) => (await db.query(`select count(*)::int as n from public.bugs where site_id = $1 and type = 'flow_broken'`, [site.siteId])).rows[0].n);
+    expect(flowBugs).toBe(1);
+    heir.child.kill('SIGTERM');
+    await new Promise((r) => heir.child.once('exit', r));
+    await shop.setDefects([]);
+  }, 480_000);
+
+  it('on SIGTERM finishes or releases its job and exits cleanly', async () => {
+    const site = await newSite('sigterm');
+    const runId = await enqueue(site.siteId);
+    const w = startWorker(site.siteId, 'worker-term', { FLOWLENS_SHUTDOWN_GRACE_MS: '500', FLOWLENS_CONCURRENCY: '1' });
+    await waitFor('a running job', async () => withDb(async (db) => (await db.query(`select 1 from public.crawl_jobs where run_id = $1 and status = 'running' and lease_owner = 'worker-term'`, [runId])).rowCount), 60_000, w.output);
+    w.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => w.child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    const jobs = await withDb(async (db) => (await db.query(`select status, lease_owner from public.crawl_jobs where run_id = $1`, [runId])).rows);
+    if (jobs.some((j) => j.status === 'running')) console.log(w.output(), JSON.stringify(jobs));
+    // Nothing is left leased to the worker that left.
+    expect(jobs.filter((j) => j.status === 'running')).toEqual([]);
+    expect(w.output()).toMatch(/received SIGTERM/);
+  }, 120_000);
+});
