@@ -47,6 +47,8 @@ describe('flowlens check', () => {
     expect(report.bugs).toEqual([]);
     expect(report.pages.length).toBeGreaterThanOrEqual(6);
     expect(report.coverage.some((c) => c.urlTemplate === '/checkout' && c.viewport === 'mobile')).toBe(true);
+    // The site graph: pages carry the links between them.
+    expect(report.pages.find((p) => p.urlTemplate === '/')?.links).toContain('/products');
     expect(r.stdout).toMatch(/Flows: 2\/2 passed/);
     expect(r.stderr).toMatch(/▶ Checkout \(hand-written\) · desktop/);
   }, 120_000);
