@@ -91,18 +91,20 @@ export class BrowserPool {
   async lease(viewport: ViewportName, policy: NetworkPolicy, extra: BrowserContextOptions = {}): Promise<Lease> {
     await this.maybeRecycle();
     const browser = await this.getBrowser();
-    const creds: ProxyCredentials = this.proxy.register(policy);
+    // A site marked local may reach any address: there is nothing for the egress guard to refuse,
+    // so its traffic goes direct. Every other crawl goes through the guard.
+    const creds: ProxyCredentials | null = policy.allowPrivate ? null : this.proxy.register(policy);
     let context: BrowserContext;
     try {
       context = await browser.newContext({
         ...VIEWPORTS[viewport],
         ...extra,
-        proxy: { server: creds.server, username: creds.username, password: creds.password, bypass: creds.bypass },
+        ...(creds ? { proxy: { server: creds.server, username: creds.username, password: creds.password, bypass: creds.bypass } } : {}),
         ignoreHTTPSErrors: false,
         serviceWorkers: 'block',
       });
     } catch (e) {
-      this.proxy.release(creds);
+      if (creds) this.proxy.release(creds);
       throw e;
     }
     // Functions passed to page.evaluate are sent as source text. Run through tsx (the `flowlens`
@@ -116,13 +118,13 @@ export class BrowserPool {
     return {
       context,
       viewport,
-      blocked: () => this.proxy.blockedFor(creds),
+      blocked: () => (creds ? this.proxy.blockedFor(creds) : []),
       close: async () => {
         if (closed) return [];
         closed = true;
         await context.close().catch(() => {});
         this.open -= 1;
-        return this.proxy.release(creds);
+        return creds ? this.proxy.release(creds) : [];
       },
     };
   }

@@ -16,8 +16,10 @@ export interface BrokenLinkOptions {
   checkExternal?: boolean;
   /** Links checked at once (default 4). */
   concurrency?: number;
-  /** Minimum gap between two requests to one host, in ms (default 100). */
+  /** Minimum gap between two requests to one external host, in ms (default 100). */
   perHostGapMs?: number;
+  /** The same for the site itself, which is checked more eagerly (default 10). */
+  sameOriginGapMs?: number;
   timeoutMs?: number;
   /** At most this many links per page are checked (default 200). */
   maxLinksPerPage?: number;
@@ -55,12 +57,12 @@ export class BrokenLinkDetector implements Detector {
     private readonly opts: BrokenLinkOptions = {},
   ) {}
 
-  private check(request: APIRequestContext, url: string): Promise<LinkCheckResult> {
+  private check(request: APIRequestContext, url: string, sameOrigin: boolean): Promise<LinkCheckResult> {
     const cached = this.cache.results.get(url);
     if (cached) return cached;
     const timeout = this.opts.timeoutMs ?? 10_000;
     const run = (async (): Promise<LinkCheckResult> => {
-      await this.cache.throttle(new URL(url).host, this.opts.perHostGapMs ?? 100);
+      await this.cache.throttle(new URL(url).host, sameOrigin ? (this.opts.sameOriginGapMs ?? 10) : (this.opts.perHostGapMs ?? 100));
       this.cache.checks += 1;
       try {
         const head = await request.head(url, { timeout, maxRedirects: 5, failOnStatusCode: false });
@@ -78,6 +80,7 @@ export class BrokenLinkDetector implements Detector {
   }
 
   async inspect(page: Page, ctx: DetectorContext): Promise<void> {
+    // Read the links at once: the caller may let the page move on while they are checked.
     const links = await page.evaluate(() =>
       Array.from(document.querySelectorAll('a[href]'))
         .map((a) => ({ href: (a as HTMLAnchorElement).href, text: (a.textContent ?? '').trim().slice(0, 80) }))
@@ -96,7 +99,7 @@ export class BrokenLinkDetector implements Detector {
     const workers = Array.from({ length: Math.min(this.opts.concurrency ?? 4, queue.length) }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [url, text] = next;
-        const result = await this.check(request, url);
+        const result = await this.check(request, url, new URL(url).origin === ctx.siteOrigin);
         if (result.failure === 'blocked by the egress guard' || !isBroken(result)) continue;
         const sameOrigin = new URL(url).origin === ctx.siteOrigin;
         this.findings.push({

@@ -38,12 +38,27 @@ type Resolve = (host: string) => Promise<string[]>;
 
 const defaultResolve: Resolve = async (host) => (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
+/** How long a resolved name is reused (the connection still goes to the address that was checked). */
+const DNS_TTL_MS = 30_000;
+
 export class GuardProxy {
   private server: http.Server | null = null;
   private port = 0;
   private readonly registrations = new Map<string, Registration>();
+  private readonly dnsCache = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  /** Plain-HTTP upstream connections are kept alive across requests, as the browser would. */
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(private readonly resolve: Resolve = defaultResolve) {}
+  constructor(private readonly resolveName: Resolve = defaultResolve) {}
+
+  private resolve(host: string): Promise<string[]> {
+    const hit = this.dnsCache.get(host);
+    if (hit && Date.now() - hit.at < DNS_TTL_MS) return hit.addresses;
+    const addresses = this.resolveName(host);
+    this.dnsCache.set(host, { at: Date.now(), addresses });
+    addresses.catch(() => this.dnsCache.delete(host));
+    return addresses;
+  }
 
   async start(): Promise<void> {
     if (this.server) return;
@@ -62,6 +77,7 @@ export class GuardProxy {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.agent.destroy();
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -179,7 +195,7 @@ export class GuardProxy {
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
     const upstream = http.request(
-      { host: vetted.address, port, method: req.method, path: target.pathname + target.search, headers, setHost: false },
+      { host: vetted.address, port, method: req.method, path: target.pathname + target.search, headers, setHost: false, agent: this.agent },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

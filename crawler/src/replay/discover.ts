@@ -82,7 +82,7 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
         if (!seenTemplates.has(opts.templateOf(clean))) queue.push(clean);
       }
     }
-    return { viewport: opts.viewport, pages: session.visits, findings: session.drain(), blocked: lease.blocked(), startPageError, skippedByRobots };
+    return { viewport: opts.viewport, pages: session.visits, findings: await session.drain(), blocked: lease.blocked(), startPageError, skippedByRobots };
   } finally {
     await lease.close();
   }

@@ -49,6 +49,9 @@ export class PageSession {
   readonly visits: PageVisit[] = [];
   private readonly findings: Finding[] = [];
   private readonly ctx: DetectorContext;
+  /** Link checks run in the background while the flow goes on; drain() waits for them. */
+  private readonly pending: Promise<void>[] = [];
+  private readonly links: BrokenLinkDetector | null;
 
   constructor(
     readonly page: Page,
@@ -62,9 +65,8 @@ export class PageSession {
     this.ctx = { viewport, siteOrigin };
     this.listeners = settings.enabled ? [new JsErrorDetector(), new FailedRequestDetector(), this.consoleDetector] : [this.consoleDetector];
     this.a11y = settings.enabled ? new A11yDetector({ source: settings.axeSource }, { timeoutMs: settings.axeTimeoutMs }) : null;
-    this.inspectors = settings.enabled
-      ? [this.a11y!, new LayoutOverflowDetector(), new BrokenLinkDetector(settings.linkCache, { checkExternal: settings.checkExternalLinks })]
-      : [];
+    this.links = settings.enabled ? new BrokenLinkDetector(settings.linkCache, { checkExternal: settings.checkExternalLinks }) : null;
+    this.inspectors = settings.enabled ? [this.a11y!, new LayoutOverflowDetector()] : [];
     for (const d of this.listeners) d.attach?.(page, this.ctx);
   }
 
@@ -104,6 +106,19 @@ export class PageSession {
       });
       this.time(d.name, Date.now() - t);
     }
+    if (this.links) {
+      // The links are read now (the page will move on); checking them needs no page.
+      const links = this.links;
+      const started = Date.now();
+      this.pending.push(
+        links
+          .inspect(this.page, this.ctx)
+          .then(() => this.time(links.name, Date.now() - started))
+          .catch((e: Error) => {
+            this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${links.name} failed on this page: ${e.message.split('\n')[0]}` });
+          }),
+      );
+    }
     if (metrics) this.findings.push(...perfRegressions(metrics, this.settings.baselines, { url, urlTemplate: template, viewport: this.viewport }));
     const known = this.settings.knownPages.get(template);
     const change = known && fingerprint ? structureChange(known, fingerprint) : null;
@@ -123,10 +138,11 @@ export class PageSession {
     });
   }
 
-  /** Every finding so far, from listening and inspecting detectors. */
-  drain(): Finding[] {
+  /** Every finding so far, from listening and inspecting detectors (waits for link checks). */
+  async drain(): Promise<Finding[]> {
+    await Promise.all(this.pending.splice(0));
     const out = [...this.findings.splice(0)];
-    for (const d of [...this.listeners, ...this.inspectors]) out.push(...d.drain());
+    for (const d of [...this.listeners, ...this.inspectors, ...(this.links ? [this.links] : [])]) out.push(...d.drain());
     return out;
   }
 

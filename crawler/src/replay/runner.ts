@@ -125,31 +125,39 @@ async function ensureLocator(frame: Frame): Promise<void> {
   if (!has) await frame.evaluate(await locatorBundle());
 }
 
+/** Resolves in the page in one round trip; the engine is injected first only on a new document. */
 async function resolveInPage(frame: Frame, step: Step, nonce: string): Promise<InPageResolution> {
-  await ensureLocator(frame);
-  return frame.evaluate(
-    ({ step, nonce }) => {
-      type Cand = { score: number; element: Element; meta: Record<string, unknown> };
-      type Res = { status: InPageResolution['status']; element?: Element; selectorUsed?: SelectorRef; confidence?: number; candidates: Cand[] };
-      const L = (window as unknown as { __flowlensLocator: { resolveStep: (r: Document, s: unknown) => Res; explainResolveFailure: (r: Res) => string } }).__flowlensLocator;
-      for (const old of Array.from(document.querySelectorAll('[data-flowlens-target], [data-flowlens-candidate]'))) {
-        old.removeAttribute('data-flowlens-target');
-        old.removeAttribute('data-flowlens-candidate');
-      }
-      const r = L.resolveStep(document, step);
-      if (r.element && (r.status === 'found' || r.status === 'healed')) r.element.setAttribute('data-flowlens-target', nonce);
-      const top = r.candidates.slice(0, 5);
-      if (r.status === 'ambiguous') top.forEach((c, i) => c.element.setAttribute('data-flowlens-candidate', `${nonce}:${i}`));
-      return {
-        status: r.status,
-        selectorUsed: r.selectorUsed ? { kind: r.selectorUsed.kind, value: r.selectorUsed.value } : null,
-        confidence: r.confidence ?? null,
-        explanation: r.status === 'not_found' || r.status === 'ambiguous' ? L.explainResolveFailure(r) : null,
-        candidates: top.map((c, i) => ({ index: i, score: c.score, meta: c.meta })),
-      };
-    },
-    { step: step as unknown, nonce },
-  );
+  const attempt = () =>
+    frame.evaluate(
+      ({ step, nonce }) => {
+        type Cand = { score: number; element: Element; meta: Record<string, unknown> };
+        type Res = { status: InPageResolution['status']; element?: Element; selectorUsed?: SelectorRef; confidence?: number; candidates: Cand[] };
+        const L = (window as unknown as { __flowlensLocator?: { resolveStep: (r: Document, s: unknown) => Res; explainResolveFailure: (r: Res) => string } }).__flowlensLocator;
+        if (!L) return null;
+        for (const old of Array.from(document.querySelectorAll('[data-flowlens-target], [data-flowlens-candidate]'))) {
+          old.removeAttribute('data-flowlens-target');
+          old.removeAttribute('data-flowlens-candidate');
+        }
+        const r = L.resolveStep(document, step);
+        if (r.element && (r.status === 'found' || r.status === 'healed')) r.element.setAttribute('data-flowlens-target', nonce);
+        const top = r.candidates.slice(0, 5);
+        if (r.status === 'ambiguous') top.forEach((c, i) => c.element.setAttribute('data-flowlens-candidate', `${nonce}:${i}`));
+        return {
+          status: r.status,
+          selectorUsed: r.selectorUsed ? { kind: r.selectorUsed.kind, value: r.selectorUsed.value } : null,
+          confidence: r.confidence ?? null,
+          explanation: r.status === 'not_found' || r.status === 'ambiguous' ? L.explainResolveFailure(r) : null,
+          candidates: top.map((c, i) => ({ index: i, score: c.score, meta: c.meta })),
+        };
+      },
+      { step: step as unknown, nonce },
+    );
+  const first = await attempt();
+  if (first) return first;
+  await frame.evaluate(await locatorBundle());
+  const second = await attempt();
+  if (!second) throw new Error('the locator engine could not be loaded into the page');
+  return second;
 }
 
 function stepTimeout(step: Step, flow: Flow, opts: RunOptions): number {
@@ -431,7 +439,7 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
       status: failure ? 'failed' : 'passed',
       steps,
       failure,
-      findings: session.drain(),
+      findings: await session.drain(),
       pages: session.visits,
       blocked: lease.blocked(),
       consoleLines: session.consoleLines(),
