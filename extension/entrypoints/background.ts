@@ -1,3 +1,8 @@
+import { registerOverlayHandlers } from '../background/overlay.ts';
+import { registerRecorderHandlers } from '../background/recorder.ts';
+
+// The service worker only wires features together; each feature registers its own message handlers.
 export default defineBackground(() => {
-  // Handlers are registered by the recorder and overlay features (issues 4 and 7).
+  registerRecorderHandlers();
+  registerOverlayHandlers();
 });

@@ -1,0 +1,2 @@
+/** Background side of the recorder (issue 4): sign-in, sites, recording state, saving flows. */
+export function registerRecorderHandlers(): void {}
