@@ -1,0 +1,133 @@
+/**
+ * `deploy-webhook`: POST /functions/v1/deploy-webhook/<site id>
+ *
+ *   X-FlowLens-Timestamp: <unix seconds>
+ *   X-FlowLens-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the site's webhook secret>
+ *   { "commit_sha": "abc123", "branch": "main", "environment": "production", "timestamp": "…" }
+ *
+ * No JWT (verify_jwt = false): the signature is the authentication. Answers
+ *   202 { deployEventId, runId }   stored, and a deploy-triggered crawl is queued
+ *   400 malformed body             401 missing/bad signature, or a timestamp more than 5 min off
+ *   404 unknown site               409 this exact delivery was already received (replay)
+ *   413 body over 64 KB            405 not POST
+ */
+import { json, preflight } from '../_shared/cors.ts';
+import { hmacSha256, fromHex, safeEqual, sha256Hex } from '../_shared/crypto.ts';
+import { db } from '../_shared/db.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_SKEW_SECONDS = 5 * 60;
+export const TIMESTAMP_HEADER = 'x-flowlens-timestamp';
+export const SIGNATURE_HEADER = 'x-flowlens-signature';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The signature a sender computes (exported for tests and the docs' examples). */
+export async function signDelivery(secret: string, timestamp: string, body: string): Promise<string> {
+  const mac = await hmacSha256(secret, `${timestamp}.${body}`);
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+class TooLarge extends Error {}
+
+async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await req.body?.cancel().catch(() => {});
+    throw new TooLarge();
+  }
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+function text(v: unknown, max: number): string | null {
+  if (v === undefined || v === null) return null;
+  const s = String(v).trim();
+  return s ? s.slice(0, max) : null;
+}
+
+export function handler(req: Request): Promise<Response> {
+  return handleDeploy(req, new Date());
+}
+
+export async function handleDeploy(req: Request, now: Date): Promise<Response> {
+  const pre = preflight(req);
+  if (pre) return pre;
+  if (req.method !== 'POST') return json({ error: 'Use POST.' }, 405, { allow: 'POST' });
+
+  const parts = new URL(req.url).pathname.split('/').filter(Boolean);
+  const siteId = parts[parts.indexOf('deploy-webhook') + 1] ?? '';
+
+  let raw: Uint8Array;
+  try {
+    raw = await readLimited(req, MAX_BODY_BYTES);
+  } catch (e) {
+    if (e instanceof TooLarge) return json({ error: `The body is larger than ${MAX_BODY_BYTES / 1024} KB.` }, 413);
+    throw e;
+  }
+  if (!UUID.test(siteId)) return json({ error: 'Unknown site. POST to /functions/v1/deploy-webhook/<site id>.' }, 404);
+
+  const pool = db();
+  const secretRow = await pool.query<{ webhook_secret: string }>(
+    'select webhook_secret from public.site_secrets where site_id = $1',
+    [siteId],
+  );
+  const secret = secretRow.rows[0]?.webhook_secret;
+  if (!secret) return json({ error: 'Unknown site.' }, 404);
+
+  const timestamp = req.headers.get(TIMESTAMP_HEADER)?.trim() ?? '';
+  const signature = req.headers.get(SIGNATURE_HEADER)?.trim() ?? '';
+  if (!/^\d{1,12}$/.test(timestamp)) return json({ error: `Missing or malformed ${TIMESTAMP_HEADER} header (unix seconds).` }, 401);
+  const sigHex = /^sha256=([0-9a-fA-F]{64})$/.exec(signature)?.[1];
+  if (!sigHex) return json({ error: `Missing or malformed ${SIGNATURE_HEADER} header (sha256=<hex>).` }, 401);
+
+  const bodyText = new TextDecoder().decode(raw);
+  const expected = await hmacSha256(secret, `${timestamp}.${bodyText}`);
+  if (!safeEqual(expected, fromHex(sigHex)!)) return json({ error: 'Bad signature.' }, 401);
+
+  const sentAt = new Date(Number(timestamp) * 1000);
+  if (Math.abs(now.getTime() - sentAt.getTime()) > MAX_SKEW_SECONDS * 1000) {
+    return json({ error: 'Stale timestamp: deliveries must be sent within 5 minutes of being signed.' }, 401);
+  }
+
+  let payload: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(bodyText);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    payload = parsed as Record<string, unknown>;
+  } catch {
+    return json({ error: 'The body must be a JSON object.' }, 400);
+  }
+  const commitSha = text(payload.commit_sha, 80);
+  if (!commitSha || !/^[0-9A-Za-z._-]{1,80}$/.test(commitSha)) {
+    return json({ error: 'commit_sha is required (letters, digits, . _ -, at most 80).' }, 400);
+  }
+
+  const deliveryId = await sha256Hex(sigHex.toLowerCase());
+  const { rows } = await pool.query<{ deploy_event_id: string; run_id: string }>(
+    'select deploy_event_id, run_id from private.record_deploy($1, $2, $3, $4, $5, $6, $7)',
+    [siteId, commitSha, text(payload.branch, 200), text(payload.environment, 100), deliveryId, sentAt.toISOString(), payload],
+  );
+  const row = rows[0];
+  if (!row) return json({ error: 'This delivery was already received (replay).' }, 409);
+  return json({ deployEventId: row.deploy_event_id, runId: row.run_id, trigger: 'deploy' }, 202);
+}

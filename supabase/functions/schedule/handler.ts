@@ -1,0 +1,48 @@
+/**
+ * `schedule`: enqueues the nightly crawls that are due. Called every 5 minutes by pg_cron in
+ * production and every minute by the local stack's timer; only the service role may call it.
+ * Body (optional): { now?: ISO time } — the service role may inject the time (tests, demos).
+ * Answer: { now, runs: [{ siteId, slot, runId }] } — the runs this call created; a slot that
+ * already has its run (another call got there first) is not listed again.
+ */
+import { effectiveNow, isServiceRole } from '../_shared/auth.ts';
+import { json, preflight } from '../_shared/cors.ts';
+import { db, type Db } from '../_shared/db.ts';
+
+export interface ScheduledRun {
+  siteId: string;
+  slot: string;
+  runId: string;
+}
+
+export async function scheduleDueRuns(pool: Db, now: Date): Promise<ScheduledRun[]> {
+  const { rows } = await pool.query<{ site_id: string; slot: Date; run_id: string }>(
+    'select site_id, slot, run_id from private.schedule_due_runs($1::timestamptz)',
+    [now.toISOString()],
+  );
+  return rows.map((r) => ({ siteId: r.site_id, slot: new Date(r.slot).toISOString(), runId: r.run_id }));
+}
+
+async function readBody(req: Request): Promise<Record<string, unknown> | null> {
+  const text = await req.text();
+  if (!text.trim()) return null;
+  const parsed = JSON.parse(text);
+  return parsed && typeof parsed === 'object' ? parsed as Record<string, unknown> : null;
+}
+
+export async function handler(req: Request): Promise<Response> {
+  const pre = preflight(req);
+  if (pre) return pre;
+  if (req.method !== 'POST') return json({ error: 'Use POST.' }, 405, { allow: 'POST' });
+  if (!isServiceRole(req)) return json({ error: 'Only the service role (pg_cron, the local stack) may run the scheduler.' }, 403);
+  let body: Record<string, unknown> | null;
+  try {
+    body = await readBody(req);
+  } catch {
+    return json({ error: 'The body must be JSON.' }, 400);
+  }
+  const now = effectiveNow(req, body);
+  if ('error' in now) return json({ error: now.error }, 400);
+  const runs = await scheduleDueRuns(db(), now);
+  return json({ now: now.toISOString(), runs });
+}
