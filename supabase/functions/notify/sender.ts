@@ -1,0 +1,162 @@
+/**
+ * The outbox drain behind `notify`:
+ *   1. create the daily / weekly rows that are due (private.enqueue_digests; unique per period)
+ *   2. claim due rows with FOR UPDATE SKIP LOCKED and a lease (private.claim_notifications)
+ *   3. render and send one email per recipient who wants this kind, recording each delivered
+ *      address on the row (a retry never re-sends to someone who already got it)
+ *   4. mark the row sent / skipped (no recipients, nothing to say), or back to pending with
+ *      exponential backoff and last_error; after MAX_ATTEMPTS it is failed for good.
+ * The (site, kind, period) unique key plus the claim make each email go out once however often or
+ * concurrently notify runs.
+ */
+import type { ClaudeOptions } from '../_shared/claude.ts';
+import type { Db } from '../_shared/db.ts';
+import { dashboardUrl, functionUrl } from '../_shared/env.ts';
+import type { Mailer } from '../_shared/mailer.ts';
+import { signUnsubscribe } from '../_shared/unsubscribe-token.ts';
+import { briefingProse } from './briefing.ts';
+import { digestFacts, instantFacts, siteFacts } from './facts.ts';
+import { type Links, renderDigest, renderInstant, type Rendered } from './render.ts';
+
+export const MAX_ATTEMPTS = 8;
+
+/** Backoff after the n-th failed attempt: 1, 2, 4, 8, 16, 32, 60, 60 … minutes. */
+export function backoffMs(attempt: number): number {
+  return Math.min(60, 2 ** Math.max(0, attempt - 1)) * 60_000;
+}
+
+interface OutboxRow {
+  id: string;
+  site_id: string;
+  kind: 'instant' | 'daily' | 'weekly';
+  period_key: string;
+  run_id: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+  recipients: string[];
+}
+
+export interface NotifyOptions {
+  now: Date;
+  mailer: Mailer;
+  claude: ClaudeOptions | null;
+  worker?: string;
+  sites?: string[] | null;
+  /** Stop claiming after this many rows in one call (the rest waits for the next call). */
+  maxRows?: number;
+}
+
+export interface NotifyOutcome {
+  id: string;
+  siteId: string;
+  kind: string;
+  periodKey: string;
+  status: 'sent' | 'skipped' | 'pending' | 'failed';
+  delivered: number;
+  error?: string;
+  by?: 'claude' | 'template';
+}
+
+export async function runNotify(pool: Db, opts: NotifyOptions): Promise<{ digestsQueued: number; outcomes: NotifyOutcome[] }> {
+  const worker = opts.worker ?? `notify-${crypto.randomUUID().slice(0, 8)}`;
+  const sites = opts.sites && opts.sites.length ? opts.sites : null;
+  const digestsQueued = (await pool.query<{ n: number }>('select private.enqueue_digests($1, $2::uuid[]) as n', [opts.now.toISOString(), sites])).rows[0]!.n;
+  const outcomes: NotifyOutcome[] = [];
+  const maxRows = opts.maxRows ?? 200;
+  while (outcomes.length < maxRows) {
+    const { rows } = await pool.query<OutboxRow>(
+      `select id, site_id, kind, period_key, run_id, payload, attempts, recipients
+         from private.claim_notifications($1, $2, $3, interval '5 minutes', $4::uuid[])`,
+      [worker, opts.now.toISOString(), Math.min(10, maxRows - outcomes.length), sites],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) outcomes.push(await deliver(pool, row, opts, worker));
+  }
+  return { digestsQueued, outcomes };
+}
+
+async function finish(pool: Db, row: OutboxRow, worker: string, status: 'sent' | 'skipped', note: string | null): Promise<void> {
+  await pool.query(
+    `update public.notification_outbox
+        set status = $3, sent_at = case when $3 = 'sent' then now() else sent_at end, locked_by = null, locked_until = null,
+            last_error = coalesce($4, last_error)
+      where id = $1 and locked_by = $2`,
+    [row.id, worker, status, note],
+  );
+}
+
+async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: string): Promise<NotifyOutcome> {
+  const base = { id: row.id, siteId: row.site_id, kind: row.kind, periodKey: row.period_key };
+  let delivered = 0;
+  let by: 'claude' | 'template' | undefined;
+  try {
+    const site = await siteFacts(pool, row.site_id);
+    if (!site) {
+      await finish(pool, row, worker, 'skipped', 'site no longer exists');
+      return { ...base, status: 'skipped', delivered };
+    }
+    const recipients = (await pool.query<{ id: string; email: string }>(
+      `select id, email from public.notification_recipients where site_id = $1 and ${row.kind} order by email`,
+      [row.site_id],
+    )).rows.filter((r) => !row.recipients.includes(r.email));
+
+    let render: ((links: Links) => Rendered) | null = null;
+    if (row.kind === 'instant') {
+      const facts = await instantFacts(pool, site, row.payload ?? {}, row.run_id);
+      if (facts) render = (links) => renderInstant(facts, links);
+    } else {
+      const localDate = typeof row.payload?.localDate === 'string' ? row.payload.localDate : row.period_key;
+      const facts = await digestFacts(pool, site, row.kind, row.period_key, localDate);
+      if (facts.score !== null) {
+        const prose = await briefingProse(facts, opts.claude);
+        by = prose.by;
+        render = (links) => renderDigest(facts, links, prose.prose);
+      }
+    }
+    if (!render) {
+      await finish(pool, row, worker, 'skipped', 'nothing to report');
+      return { ...base, status: 'skipped', delivered };
+    }
+    if (recipients.length === 0 && row.recipients.length === 0) {
+      await finish(pool, row, worker, 'skipped', `no recipient wants ${row.kind} emails`);
+      return { ...base, status: 'skipped', delivered, by };
+    }
+    const dashboard = dashboardUrl();
+    for (const r of recipients) {
+      const kindToken = await signUnsubscribe(r.id, row.kind);
+      const allToken = await signUnsubscribe(r.id, 'all');
+      const links: Links = {
+        dashboard,
+        preferences: `${dashboard}/sites/${encodeURIComponent(site.id)}/settings/notifications`,
+        unsubscribeKind: `${functionUrl('unsubscribe')}?token=${encodeURIComponent(kindToken)}`,
+        unsubscribeAll: `${functionUrl('unsubscribe')}?token=${encodeURIComponent(allToken)}`,
+      };
+      const mail = render(links);
+      await opts.mailer.send({
+        to: r.email,
+        ...mail,
+        headers: {
+          'List-Unsubscribe': `<${links.unsubscribeKind}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'X-FlowLens-Notification': `${row.kind}; site=${site.id}; period=${row.period_key}`,
+        },
+      });
+      delivered += 1;
+      await pool.query('update public.notification_outbox set recipients = array_append(recipients, $2) where id = $1', [row.id, r.email]);
+    }
+    await finish(pool, row, worker, 'sent', null);
+    return { ...base, status: 'sent', delivered, by };
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).slice(0, 1000);
+    const failed = row.attempts >= MAX_ATTEMPTS;
+    const next = new Date(opts.now.getTime() + backoffMs(row.attempts));
+    await pool.query(
+      `update public.notification_outbox
+          set status = $3, last_error = $4, next_attempt_at = $5, locked_by = null, locked_until = null
+        where id = $1 and locked_by = $2`,
+      [row.id, worker, failed ? 'failed' : 'pending', `attempt ${row.attempts}: ${message}`, next.toISOString()],
+    );
+    console.warn(`notify: ${row.kind} ${row.period_key} for site ${row.site_id} failed (attempt ${row.attempts}): ${message}`);
+    return { ...base, status: failed ? 'failed' : 'pending', delivered, error: message, by };
+  }
+}
