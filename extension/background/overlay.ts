@@ -1,2 +1,230 @@
-/** Background side of the in-page overlay (issue 7): which sites are monitored, bugs for a page, bug actions. */
-export function registerOverlayHandlers(): void {}
+/**
+ * Background side of the in-page overlay (issue 7): which sites are monitored, bugs for a page, bug
+ * actions. See docs/overlay.md for the whole design and the contracts with the recorder.
+ *
+ * Nothing runs on sites the user does not monitor: the overlay content script is registered at run
+ * time (browser.scripting.registerContentScripts) only for the origins of the signed-in user's
+ * sites for which the user has granted host access. The registration is recomputed when the
+ * session changes, when host permissions are granted or removed, at start-up, and on request
+ * (`flowlens:overlay:sync`, e.g. after a site was added).
+ */
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { browser } from 'wxt/browser';
+import { getBackend } from '../lib/backend.ts';
+import { matchPatternFor, pageTemplate, siteForUrl, siteOrigins, toOverlayBug, type PageBugRow, type SiteRow, type StepLocator } from '../overlay/bugs.ts';
+import { REFRESH_MESSAGE, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
+
+export const OVERLAY_SCRIPT_ID = 'flowlens-overlay';
+/** The built content script (WXT entrypoint extension/entrypoints/overlay.content.ts, registration: runtime). */
+export const OVERLAY_SCRIPT_FILE = 'content-scripts/overlay.js';
+/** Per-site hide toggle: { [siteId]: true } in browser.storage.local. */
+export const HIDDEN_KEY = 'flowlens.overlay.hidden';
+/** The recorder's state in browser.storage.session (extension/lib/state.ts): `{ recording, tabId, … }`. */
+export const RECORDER_KEY = 'flowlens.recorder';
+/** supabase-js's storage key for the session (extension/lib/backend.ts). */
+export const AUTH_KEY = 'flowlens.auth';
+
+const SITES_TTL_MS = 60_000;
+const BUGS_TTL_MS = 30_000;
+const DASHBOARD_URL = (import.meta.env.WXT_DASHBOARD_URL as string | undefined) || 'http://127.0.0.1:5173';
+
+let sitesCache: { at: number; userId: string; sites: SiteRow[] } | null = null;
+const bugsCache = new Map<string, { at: number; bugs: OverlayBug[] }>();
+
+function ok<T>(value: T): OverlayResponse<T> {
+  return { ok: true, value };
+}
+
+async function signedIn(): Promise<{ db: SupabaseClient; userId: string } | null> {
+  const db = await getBackend();
+  if (!db) return null;
+  const { data } = await db.auth.getSession();
+  const userId = data.session?.user.id;
+  return userId ? { db, userId } : null;
+}
+
+async function loadSites(db: SupabaseClient, userId: string, force = false): Promise<SiteRow[]> {
+  if (!force && sitesCache && sitesCache.userId === userId && Date.now() - sitesCache.at < SITES_TTL_MS) return sitesCache.sites;
+  const { data, error } = await db.from('sites').select('id, name, base_url, allowed_origins').order('created_at');
+  if (error) throw new Error(error.message);
+  sitesCache = { at: Date.now(), userId, sites: (data ?? []) as SiteRow[] };
+  return sitesCache.sites;
+}
+
+async function hiddenSites(): Promise<Record<string, boolean>> {
+  const v = (await browser.storage.local.get(HIDDEN_KEY))[HIDDEN_KEY];
+  return v && typeof v === 'object' ? (v as Record<string, boolean>) : {};
+}
+
+/** Hidden while recording: in the recorded tab, or everywhere when the recorder did not say which tab. */
+async function recordingIn(tabId: number | undefined): Promise<boolean> {
+  try {
+    const raw = (await browser.storage.session.get(RECORDER_KEY))[RECORDER_KEY] as { recording?: unknown; tabId?: unknown } | undefined;
+    if (!raw || raw.recording !== true) return false;
+    return typeof raw.tabId !== 'number' || raw.tabId === tabId;
+  } catch {
+    return false;
+  }
+}
+
+/** The recorded steps behind flow_broken bugs, so their pins can use every ranked selector and heal. */
+async function stepLocators(db: SupabaseClient, rows: PageBugRow[]): Promise<Map<string, StepLocator>> {
+  const out = new Map<string, StepLocator>();
+  const wanted = rows.filter((r) => r.flow_id && r.step_index !== null);
+  if (wanted.length === 0) return out;
+  const flowIds = [...new Set(wanted.map((r) => r.flow_id!))];
+  const { data } = await db.from('flow_steps').select('flow_id, position, data').in('flow_id', flowIds);
+  for (const s of (data ?? []) as { flow_id: string; position: number; data: { selectors?: unknown; element?: unknown } }[]) {
+    const selectors = Array.isArray(s.data.selectors) ? (s.data.selectors as { kind: string; value: string }[]) : [];
+    out.set(`${s.flow_id}:${s.position}`, { selectors, element: s.data.element });
+  }
+  const byBug = new Map<string, StepLocator>();
+  for (const r of wanted) {
+    const step = out.get(`${r.flow_id}:${r.step_index}`);
+    if (step) byBug.set(r.id, step);
+  }
+  return byBug;
+}
+
+export async function pageState(url: string, tabId: number | undefined, force = false): Promise<PageState> {
+  const session = await signedIn();
+  if (!session) return { status: 'signed-out', bugs: [] };
+  const sites = await loadSites(session.db, session.userId, force);
+  const site = siteForUrl(sites, url);
+  if (!site) return { status: 'not-monitored', bugs: [] };
+  const base = { site: { id: site.id, name: site.name }, template: pageTemplate(site, url) };
+  if ((await hiddenSites())[site.id]) return { status: 'hidden', ...base, bugs: [] };
+  if (await recordingIn(tabId)) return { status: 'recording', ...base, bugs: [] };
+  const key = `${session.userId}|${site.id}|${base.template}`;
+  const cached = bugsCache.get(key);
+  if (!force && cached && Date.now() - cached.at < BUGS_TTL_MS) return { status: 'ok', ...base, bugs: cached.bugs };
+  const { data, error } = await session.db.rpc('page_bugs', { target_site: site.id, page_template: base.template });
+  if (error) return { status: 'error', ...base, bugs: [], error: error.message };
+  const rows = (data ?? []) as PageBugRow[];
+  const steps = await stepLocators(session.db, rows);
+  const bugs = rows.map((r) => toOverlayBug(r, site.id, DASHBOARD_URL, steps.get(r.id)));
+  bugsCache.set(key, { at: Date.now(), bugs });
+  return { status: 'ok', ...base, bugs };
+}
+
+async function updateBug(bugId: string, patch: { snoozed_until?: string; false_positive?: boolean }): Promise<void> {
+  const session = await signedIn();
+  if (!session) throw new Error('Sign in to FlowLens first.');
+  // Members may only change these two columns (column grants + RLS); the audit trigger records who.
+  const { data, error } = await session.db.from('bugs').update(patch).eq('id', bugId).select('id');
+  if (error) throw new Error(error.message);
+  if (!data || data.length === 0) throw new Error('That bug is not yours to change.');
+  bugsCache.clear();
+}
+
+async function signedScreenshotUrl(siteId: string, path: string): Promise<string | null> {
+  const session = await signedIn();
+  // Only objects under the site's own folder (the storage policies check the same prefix).
+  if (!session || !path.startsWith(`${siteId}/`)) return null;
+  const { data, error } = await session.db.storage.from('screenshots').createSignedUrl(path, 300);
+  if (error || !data) return null;
+  return data.signedUrl;
+}
+
+/** Makes the registered overlay content script cover exactly the monitored, granted origins. */
+export async function syncOverlayRegistration(): Promise<string[]> {
+  let matches: string[] = [];
+  const session = await signedIn().catch(() => null);
+  if (session) {
+    const sites = await loadSites(session.db, session.userId, true).catch(() => [] as SiteRow[]);
+    const origins = [...new Set(sites.flatMap(siteOrigins))];
+    for (const o of origins) {
+      const pattern = matchPatternFor(o);
+      if (await browser.permissions.contains({ origins: [pattern] }).catch(() => false)) matches.push(pattern);
+    }
+    matches = matches.sort();
+  }
+  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [OVERLAY_SCRIPT_ID] }).catch(() => []);
+  if (matches.length === 0) {
+    if (existing.length > 0) await browser.scripting.unregisterContentScripts({ ids: [OVERLAY_SCRIPT_ID] });
+    return matches;
+  }
+  const script = { id: OVERLAY_SCRIPT_ID, js: [OVERLAY_SCRIPT_FILE], matches, runAt: 'document_idle' as const, allFrames: false, persistAcrossSessions: true };
+  if (existing.length > 0) {
+    const same = JSON.stringify([...(existing[0]!.matches ?? [])].sort()) === JSON.stringify(matches);
+    if (!same) await browser.scripting.updateContentScripts([script]);
+  } else {
+    await browser.scripting.registerContentScripts([script]);
+  }
+  return matches;
+}
+
+let syncing: Promise<unknown> = Promise.resolve();
+let syncTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleSync(): void {
+  clearTimeout(syncTimer);
+  syncTimer = setTimeout(() => {
+    syncing = syncing.then(() => syncOverlayRegistration()).catch((e: unknown) => console.warn('FlowLens overlay: registration failed', e));
+  }, 100);
+}
+
+/** Tells every tab's overlay to ask again (recording started/stopped, hide toggle, new session). */
+async function broadcastRefresh(): Promise<void> {
+  bugsCache.clear();
+  const tabs = await browser.tabs.query({});
+  for (const t of tabs) if (t.id !== undefined) browser.tabs.sendMessage(t.id, { type: REFRESH_MESSAGE }).catch(() => undefined);
+}
+
+async function handle(msg: OverlayRequest, tabId: number | undefined): Promise<OverlayResponse> {
+  switch (msg.type) {
+    case 'flowlens:overlay:page':
+      return ok(await pageState(String(msg.url), tabId, msg.force === true));
+    case 'flowlens:overlay:snooze': {
+      const days = Math.min(90, Math.max(1, Math.round(Number(msg.days) || 7)));
+      await updateBug(String(msg.bugId), { snoozed_until: new Date(Date.now() + days * 86_400_000).toISOString() });
+      return ok(true);
+    }
+    case 'flowlens:overlay:false-positive':
+      await updateBug(String(msg.bugId), { false_positive: true });
+      return ok(true);
+    case 'flowlens:overlay:set-hidden': {
+      const hidden = await hiddenSites();
+      if (msg.hidden) hidden[String(msg.siteId)] = true;
+      else delete hidden[String(msg.siteId)];
+      await browser.storage.local.set({ [HIDDEN_KEY]: hidden });
+      return ok(true);
+    }
+    case 'flowlens:overlay:get-hidden':
+      return ok((await hiddenSites())[String(msg.siteId)] === true);
+    case 'flowlens:overlay:screenshot':
+      return ok(await signedScreenshotUrl(String(msg.siteId), String(msg.path)));
+    case 'flowlens:overlay:sync':
+      return ok(await syncOverlayRegistration());
+  }
+}
+
+export function registerOverlayHandlers(): void {
+  browser.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: OverlayResponse) => void) => {
+    const msg = raw as OverlayRequest | null;
+    if (!msg || typeof msg.type !== 'string' || !msg.type.startsWith('flowlens:overlay:')) return undefined;
+    // Only this extension's own pages and content scripts talk to it.
+    if (sender.id !== browser.runtime.id) return undefined;
+    handle(msg, sender.tab?.id).then(sendResponse, (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+    return true;
+  });
+  browser.runtime.onInstalled.addListener(scheduleSync);
+  browser.runtime.onStartup.addListener(scheduleSync);
+  browser.permissions.onAdded.addListener(scheduleSync);
+  browser.permissions.onRemoved.addListener(scheduleSync);
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local' && AUTH_KEY in changes) {
+      // Sign-in, sign-out or another user: sites and bugs change. (Token refreshes also land here;
+      // the sync is cheap and idempotent.)
+      sitesCache = null;
+      scheduleSync();
+      void broadcastRefresh();
+    }
+    if ((area === 'session' && RECORDER_KEY in changes) || (area === 'local' && HIDDEN_KEY in changes)) {
+      const before = (changes[RECORDER_KEY]?.oldValue as { recording?: boolean } | undefined)?.recording;
+      const after = (changes[RECORDER_KEY]?.newValue as { recording?: boolean } | undefined)?.recording;
+      if (area === 'session' && before === after) return;
+      void broadcastRefresh();
+    }
+  });
+  scheduleSync();
+}

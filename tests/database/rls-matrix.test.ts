@@ -482,6 +482,8 @@ const FUNCTIONS: Record<string, FnSpec> = {
     },
   },
   reopen_bug: { allowed: ['owner', 'admin', 'member'], args: async () => ({ target_bug: w.bugA }) },
+  // The overlay's "active bugs on this page" (issue 7): members only; a stranger's call is refused.
+  page_bugs: { allowed: ['owner', 'admin', 'member'], args: async () => ({ target_site: w.siteA, page_template: '/' }) },
   request_crawl: {
     allowed: ['owner', 'admin', 'member'],
     // A fresh site per attempt: run-now is rate-limited per site.

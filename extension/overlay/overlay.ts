@@ -1,0 +1,530 @@
+/**
+ * The in-page overlay (issue 7), running in the content script's isolated world.
+ *
+ * At load it only asks the background one question ("state of this URL") and builds nothing when
+ * there is nothing to show. With bugs, it shows a badge (count + worst severity). Opening the badge
+ * resolves pins with core's locator engine and shows the panel. Everything lives in one closed
+ * shadow root on a host element in the browser's top layer (a manual popover), styled from inside,
+ * built with textContent only.
+ *
+ * Pins follow scroll, resize and DOM changes: events only mark work as due; one requestAnimationFrame
+ * reads every rect, then writes every transform (no layout thrashing). The MutationObserver
+ * callback is O(1) (it sets a flag); re-resolution of pins runs at most every RESOLVE_INTERVAL_MS.
+ */
+import { worstSeverity, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from './protocol.ts';
+import { resolveTracked, track, type Tracked } from './pins.ts';
+import { OVERLAY_CSS, SEVERITY_COLORS } from './styles.ts';
+
+export type Send = <T>(msg: OverlayRequest) => Promise<T>;
+
+export const HOST_TAG = 'flowlens-overlay';
+const RESOLVE_INTERVAL_MS = 250;
+const URL_POLL_MS = 1000;
+const SNOOZE_DAYS = 7;
+
+export interface OverlayOptions {
+  send: Send;
+  win?: Window;
+  /** Called when the overlay is torn down for good (extension reloaded). */
+  onDispose?: (fn: () => void) => void;
+}
+
+type El = HTMLElement;
+
+function h<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const el = doc.createElement(tag);
+  if (cls) el.className = cls;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+export function relativeAge(iso: string, now = Date.now()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.round(m / 60);
+  if (hr < 48) return `${hr} h ago`;
+  return `${Math.round(hr / 24)} days ago`;
+}
+
+function httpUrl(u: string | null | undefined): string | null {
+  if (!u) return null;
+  try {
+    const url = new URL(u);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends through browser.runtime and unwraps the background's { ok, value | error }. */
+export function runtimeSender(sendMessage: (msg: unknown) => Promise<unknown>): Send {
+  return async <T>(msg: OverlayRequest): Promise<T> => {
+    const r = (await sendMessage(msg)) as OverlayResponse<T> | undefined;
+    if (!r) throw new Error('FlowLens is not answering (reload the extension?)');
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  };
+}
+
+export class Overlay {
+  readonly win: Window;
+  readonly doc: Document;
+  private readonly send: Send;
+  state: PageState | null = null;
+  private url = '';
+  private host: El | null = null;
+  private root: ShadowRoot | null = null;
+  private ui: { badge: HTMLButtonElement; badgeDot: El; badgeText: El; panel: El; list: El; head: El; pins: El; hl: El } | null = null;
+  open = false;
+  tracked: Tracked[] = [];
+  private pinEls = new Map<string, HTMLButtonElement>();
+  private frame = 0;
+  private resolveDue = false;
+  private lastResolve = 0;
+  private resolveTimer: ReturnType<typeof setTimeout> | undefined;
+  private observer: MutationObserver | null = null;
+  private highlight: { el: Element; until: number } | null = null;
+  private focusId: string | null = null;
+  private thumbs = new Map<string, string | null>();
+  private disposed = false;
+  private readonly cleanups: (() => void)[] = [];
+  private loadSeq = 0;
+
+  constructor(opts: OverlayOptions) {
+    this.win = opts.win ?? window;
+    this.doc = this.win.document;
+    this.send = opts.send;
+    opts.onDispose?.(() => this.dispose());
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  /** Starts watching the URL and asks for this page's state. */
+  async start(): Promise<void> {
+    this.url = this.win.location.href;
+    this.watchNavigation();
+    await this.refresh();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const c of this.cleanups.splice(0)) c();
+    this.teardownUi();
+  }
+
+  private listen(target: EventTarget, type: string, fn: EventListener, opts?: AddEventListenerOptions): void {
+    target.addEventListener(type, fn, opts);
+    this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+  }
+
+  /** SPA route changes: the Navigation API when present, popstate/hashchange, and a cheap URL poll. */
+  private watchNavigation(): void {
+    const check = () => {
+      if (this.disposed || this.win.location.href === this.url) return;
+      this.url = this.win.location.href;
+      // Another page: its own bugs, panel closed until asked.
+      if (this.open) this.toggle(false);
+      void this.refresh();
+    };
+    const nav = (this.win as Window & { navigation?: EventTarget }).navigation;
+    if (nav) this.listen(nav, 'currententrychange', () => setTimeout(check, 0));
+    this.listen(this.win, 'popstate', check);
+    this.listen(this.win, 'hashchange', check);
+    const poll = setInterval(check, URL_POLL_MS);
+    this.cleanups.push(() => clearInterval(poll));
+    // Unhide shortcut (the hide toggle is per site): Alt+Shift+F.
+    this.listen(this.win, 'keydown', (e) => {
+      const k = e as KeyboardEvent;
+      if (k.altKey && k.shiftKey && k.code === 'KeyF' && this.state?.site) {
+        const hidden = this.state.status !== 'hidden';
+        void this.send({ type: 'flowlens:overlay:set-hidden', siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
+      }
+    });
+  }
+
+  /** Asks the background for this page's state and renders it. */
+  async refresh(force = false): Promise<void> {
+    const seq = ++this.loadSeq;
+    let state: PageState;
+    try {
+      state = await this.send<PageState>({ type: 'flowlens:overlay:page', url: this.win.location.href, force });
+    } catch (e) {
+      state = { status: 'error', bugs: [], error: e instanceof Error ? e.message : String(e) };
+    }
+    if (seq !== this.loadSeq || this.disposed) return;
+    this.state = state;
+    this.render();
+  }
+
+  // --- rendering -------------------------------------------------------------------------------
+
+  private render(): void {
+    const st = this.state;
+    if (!st || st.status !== 'ok' || st.bugs.length === 0) {
+      // Nothing to show (or hidden, recording, signed out, not monitored): no UI at all.
+      this.teardownUi();
+      return;
+    }
+    this.ensureUi();
+    const ids = new Set(st.bugs.map((b) => b.id));
+    const kept = this.tracked.filter((t) => ids.has(t.bug.id));
+    const known = new Map(kept.map((t) => [t.bug.id, t]));
+    this.tracked = st.bugs.map((b) => {
+      const t = known.get(b.id);
+      if (t) {
+        t.bug = b;
+        return t;
+      }
+      return track(b);
+    });
+    this.renderBadge();
+    if (this.open) {
+      this.resolveAll();
+      this.renderPanel();
+      this.schedule();
+    }
+  }
+
+  private ensureUi(): void {
+    if (this.ui) return;
+    const doc = this.doc;
+    const host = doc.createElement(HOST_TAG);
+    // Inline !important beats any author rule; the top layer beats any z-index.
+    host.style.cssText =
+      'all: initial !important; position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important; margin: 0 !important; padding: 0 !important; border: 0 !important; background: transparent !important; pointer-events: none !important; z-index: 2147483647 !important; display: block !important; overflow: hidden !important; visibility: visible !important; opacity: 1 !important;';
+    host.setAttribute('popover', 'manual');
+    const root = host.attachShadow({ mode: 'closed' });
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(OVERLAY_CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch {
+      const style = doc.createElement('style');
+      style.textContent = OVERLAY_CSS;
+      root.appendChild(style);
+    }
+    const wrap = h(doc, 'div', 'root');
+    wrap.setAttribute('part', 'root');
+    const pins = h(doc, 'div', 'pins');
+    const hl = h(doc, 'div', 'hl');
+    hl.hidden = true;
+    pins.appendChild(hl);
+    const panel = h(doc, 'section', 'panel');
+    panel.hidden = true;
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-label', 'FlowLens bugs on this page');
+    const head = h(doc, 'div', 'head');
+    const list = h(doc, 'div', 'list');
+    panel.append(head, list);
+    const badge = h(doc, 'button', 'badge');
+    badge.type = 'button';
+    const badgeDot = h(doc, 'span', 'dot');
+    const logo = h(doc, 'span', 'logo', 'FlowLens');
+    const badgeText = h(doc, 'span', 'count');
+    badge.append(badgeDot, logo, badgeText);
+    badge.addEventListener('click', () => this.toggle());
+    wrap.append(pins, panel, badge);
+    root.appendChild(wrap);
+    (doc.documentElement ?? doc.body).appendChild(host);
+    try {
+      (host as El & { showPopover?: () => void }).showPopover?.();
+    } catch {
+      /* no popover support: z-index 2147483647 and last in the document it is */
+    }
+    this.host = host;
+    this.root = root;
+    this.ui = { badge, badgeDot, badgeText, panel, list, head, pins, hl };
+    const onScroll = () => this.schedule();
+    this.listen(this.win, 'scroll', onScroll, { capture: true, passive: true });
+    this.listen(this.win, 'resize', onScroll, { passive: true });
+  }
+
+  private teardownUi(): void {
+    this.stopObserving();
+    if (this.frame) this.win.cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.host?.remove();
+    this.host = null;
+    this.root = null;
+    this.ui = null;
+    this.pinEls.clear();
+    this.open = false;
+  }
+
+  private renderBadge(): void {
+    const ui = this.ui!;
+    const bugs = this.state!.bugs;
+    const worst = worstSeverity(bugs) ?? 'P3';
+    ui.badgeDot.style.background = SEVERITY_COLORS[worst]!;
+    ui.badgeText.textContent = `${bugs.length} · ${worst}`;
+    ui.badge.setAttribute('aria-label', `FlowLens: ${bugs.length} active bug${bugs.length === 1 ? '' : 's'} on this page, worst ${worst}`);
+    ui.badge.setAttribute('aria-expanded', String(this.open));
+    ui.badge.dataset.count = String(bugs.length);
+    ui.badge.dataset.worst = worst;
+  }
+
+  toggle(open = !this.open): void {
+    if (!this.ui) return;
+    this.open = open;
+    this.ui.panel.hidden = !open;
+    this.ui.badge.setAttribute('aria-expanded', String(open));
+    if (open) {
+      this.resolveAll();
+      this.renderPanel();
+      this.startObserving();
+      this.schedule();
+    } else {
+      this.stopObserving();
+      for (const p of this.pinEls.values()) p.remove();
+      this.pinEls.clear();
+      this.ui.hl.hidden = true;
+      this.highlight = null;
+    }
+  }
+
+  /** Pinned bugs first (numbered in that order), then page-level ones. */
+  ordered(): { pinned: Tracked[]; pageLevel: Tracked[] } {
+    return { pinned: this.tracked.filter((t) => t.el), pageLevel: this.tracked.filter((t) => !t.el) };
+  }
+
+  private renderPanel(): void {
+    const ui = this.ui!;
+    const doc = this.doc;
+    const st = this.state!;
+    ui.head.replaceChildren();
+    const title = h(doc, 'span', 'title', `${st.bugs.length} active bug${st.bugs.length === 1 ? '' : 's'} on this page`);
+    const hide = h(doc, 'button', 'hide', 'Hide on this site');
+    hide.type = 'button';
+    hide.title = 'Hide FlowLens on this site (Alt+Shift+F brings it back)';
+    hide.addEventListener('click', () => {
+      if (st.site) void this.send({ type: 'flowlens:overlay:set-hidden', siteId: st.site.id, hidden: true }).then(() => this.refresh(true));
+    });
+    const close = h(doc, 'button', 'close', '×');
+    close.type = 'button';
+    close.setAttribute('aria-label', 'Close');
+    close.addEventListener('click', () => this.toggle(false));
+    ui.head.append(title, hide, close);
+
+    ui.list.replaceChildren();
+    const { pinned, pageLevel } = this.ordered();
+    if (pinned.length) ui.list.appendChild(h(doc, 'div', 'section', 'On this page'));
+    pinned.forEach((t, i) => ui.list.appendChild(this.renderItem(t, String(i + 1))));
+    if (pageLevel.length) ui.list.appendChild(h(doc, 'div', 'section', 'Page-level'));
+    pageLevel.forEach((t) => ui.list.appendChild(this.renderItem(t, null)));
+    this.syncPins(pinned);
+  }
+
+  private renderItem(t: Tracked, num: string | null): El {
+    const doc = this.doc;
+    const b = t.bug;
+    const item = h(doc, 'div', `item${this.focusId === b.id ? ' focus' : ''}`);
+    item.dataset.bugId = b.id;
+    item.dataset.pinned = String(num !== null);
+    const n = h(doc, 'span', num ? 'num' : 'num page', num ?? 'page');
+    n.style.background = SEVERITY_COLORS[b.severity] ?? '#555';
+    const title = h(doc, 'div', 't', b.title);
+    const meta = h(doc, 'div', 'meta');
+    const sev = h(doc, 'span', 'sev', b.severity);
+    sev.style.color = SEVERITY_COLORS[b.severity] ?? '#555';
+    meta.append(sev, doc.createTextNode(` · ${b.viewports.join(', ') || 'all viewports'} · first seen ${relativeAge(b.firstSeenAt)}`));
+    item.append(n, title, meta);
+    if (b.cause) item.appendChild(h(doc, 'div', 'cause', b.cause));
+    if (b.screenshot) item.appendChild(this.thumb(b));
+    const actions = h(doc, 'div', 'actions');
+    const link = httpUrl(b.dashboardUrl);
+    if (link) {
+      const a = h(doc, 'a', 'open', 'Open in dashboard');
+      a.href = link;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      actions.appendChild(a);
+    }
+    if (t.el) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
+    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(item, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
+    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(item, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
+    item.appendChild(actions);
+    return item;
+  }
+
+  private button(cls: string, label: string, fn: () => void): HTMLButtonElement {
+    const b = h(this.doc, 'button', cls, label);
+    b.type = 'button';
+    b.addEventListener('click', fn);
+    return b;
+  }
+
+  private thumb(b: OverlayBug): El {
+    const img = h(this.doc, 'img', 'thumb');
+    img.alt = 'Screenshot when the crawler saw it';
+    img.hidden = true;
+    img.referrerPolicy = 'no-referrer';
+    const set = (u: string | null | undefined) => {
+      const url = httpUrl(u);
+      if (url) {
+        img.src = url;
+        img.hidden = false;
+      }
+    };
+    if (this.thumbs.has(b.id)) set(this.thumbs.get(b.id));
+    else if (this.state?.site) {
+      void this.send<string | null>({ type: 'flowlens:overlay:screenshot', siteId: this.state.site.id, path: b.screenshot! })
+        .catch(() => null)
+        .then((u) => {
+          this.thumbs.set(b.id, u);
+          set(u);
+        });
+    }
+    return img;
+  }
+
+  private async act(item: El, msg: OverlayRequest, bugId: string): Promise<void> {
+    for (const btn of item.querySelectorAll('button')) btn.disabled = true;
+    try {
+      await this.send(msg);
+      // Gone from this page right away; the refetch confirms what the database now says.
+      if (this.state) this.state = { ...this.state, bugs: this.state.bugs.filter((b) => b.id !== bugId) };
+      this.render();
+      await this.refresh(true);
+    } catch (e) {
+      for (const btn of item.querySelectorAll('button')) btn.disabled = false;
+      const err = h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e));
+      item.appendChild(err);
+    }
+  }
+
+  private showMe(t: Tracked): void {
+    if (!t.el) return;
+    t.el.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'smooth' });
+    this.highlight = { el: t.el, until: Date.now() + 2500 };
+    this.focusId = t.bug.id;
+    this.schedule();
+    setTimeout(() => this.schedule(), 2600);
+  }
+
+  private syncPins(pinned: Tracked[]): void {
+    const ui = this.ui!;
+    const want = new Set(pinned.map((t) => t.bug.id));
+    for (const [id, el] of this.pinEls) {
+      if (!want.has(id)) {
+        el.remove();
+        this.pinEls.delete(id);
+      }
+    }
+    pinned.forEach((t, i) => {
+      let pin = this.pinEls.get(t.bug.id);
+      if (!pin) {
+        pin = h(this.doc, 'button', 'pin');
+        pin.type = 'button';
+        pin.dataset.bugId = t.bug.id;
+        const id = t.bug.id;
+        pin.addEventListener('click', () => this.focusItem(id));
+        ui.pins.appendChild(pin);
+        this.pinEls.set(t.bug.id, pin);
+      }
+      pin.textContent = String(i + 1);
+      pin.style.background = SEVERITY_COLORS[t.bug.severity] ?? '#555';
+      pin.setAttribute('aria-label', `${t.bug.severity}: ${t.bug.title}`);
+      pin.title = `${t.bug.severity} · ${t.bug.title}`;
+    });
+  }
+
+  private focusItem(id: string): void {
+    this.focusId = id;
+    this.renderPanel();
+    const item = [...this.ui!.list.querySelectorAll<El>('.item')].find((i) => i.dataset.bugId === id);
+    item?.scrollIntoView({ block: 'nearest' });
+  }
+
+  // --- following the page ----------------------------------------------------------------------
+
+  private resolveAll(): void {
+    this.lastResolve = Date.now();
+    this.resolveDue = false;
+    for (const t of this.tracked) resolveTracked(t, this.doc, this.host);
+  }
+
+  private startObserving(): void {
+    if (this.observer || !this.doc.body) return;
+    this.observer = new MutationObserver(() => {
+      // O(1) per batch: mark due, decide later. Our own UI is in a shadow root: never observed.
+      this.resolveDue = true;
+      this.scheduleResolve();
+    });
+    this.observer.observe(this.doc.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['id', 'class', 'style', 'hidden', 'data-testid', 'aria-label', 'aria-hidden'] });
+  }
+
+  private stopObserving(): void {
+    this.observer?.disconnect();
+    this.observer = null;
+    clearTimeout(this.resolveTimer);
+    this.resolveTimer = undefined;
+  }
+
+  private scheduleResolve(): void {
+    if (this.resolveTimer !== undefined) return;
+    const wait = Math.max(0, this.lastResolve + RESOLVE_INTERVAL_MS - Date.now());
+    this.resolveTimer = setTimeout(() => {
+      this.resolveTimer = undefined;
+      if (!this.open || !this.resolveDue) return;
+      const before = this.tracked.map((t) => t.el);
+      this.resolveAll();
+      if (this.tracked.some((t, i) => t.el !== before[i])) this.renderPanel();
+      this.schedule();
+    }, wait);
+  }
+
+  /** Marks a layout pass as due on the next frame (scroll, resize, DOM change). */
+  schedule(): void {
+    if (this.frame || !this.ui) return;
+    this.frame = this.win.requestAnimationFrame(() => {
+      this.frame = 0;
+      this.layout();
+    });
+  }
+
+  /** One pass: read every rect, then write every pin. */
+  layout(): void {
+    if (!this.ui || !this.open) return;
+    const vw = this.win.innerWidth;
+    const vh = this.win.innerHeight;
+    let lost = false;
+    const reads: { pin: HTMLButtonElement; x: number; y: number; show: boolean }[] = [];
+    for (const t of this.tracked) {
+      const pin = this.pinEls.get(t.bug.id);
+      if (!pin) continue;
+      if (!t.el || !t.el.isConnected) {
+        lost = true;
+        reads.push({ pin, x: 0, y: 0, show: false });
+        continue;
+      }
+      const r = t.el.getBoundingClientRect();
+      const show = r.width + r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw;
+      reads.push({ pin, x: Math.round(r.left), y: Math.round(r.top), show });
+    }
+    let hlRect: DOMRect | null = null;
+    if (this.highlight && Date.now() < this.highlight.until && this.highlight.el.isConnected) hlRect = this.highlight.el.getBoundingClientRect();
+    for (const { pin, x, y, show } of reads) {
+      if (pin.hidden === show) pin.hidden = !show;
+      if (show) pin.style.transform = `translate(${Math.max(11, x)}px, ${Math.max(11, y)}px)`;
+    }
+    const hl = this.ui.hl;
+    if (hlRect) {
+      hl.hidden = false;
+      hl.style.transform = `translate(${Math.round(hlRect.left) - 4}px, ${Math.round(hlRect.top) - 4}px)`;
+      hl.style.width = `${Math.round(hlRect.width) + 8}px`;
+      hl.style.height = `${Math.round(hlRect.height) + 8}px`;
+      this.schedule();
+    } else if (!hl.hidden) {
+      hl.hidden = true;
+      this.highlight = null;
+    }
+    if (lost) {
+      this.resolveDue = true;
+      this.scheduleResolve();
+    }
+  }
+}
