@@ -1,2 +1,59 @@
-/** Background side of the recorder (issue 4): sign-in, sites, recording state, saving flows. */
-export function registerRecorderHandlers(): void {}
+/**
+ * Background side of the recorder (issue 4): sign-in, sites, recording state, saving flows.
+ * Every listener is registered synchronously when the worker starts (an MV3 worker woken by an
+ * event misses listeners added after an await); handlers then do their async work.
+ */
+import { browser } from 'wxt/browser';
+import { applyEdit } from '../lib/draft.ts';
+import { friendlyMessage } from '../lib/errors.ts';
+import { onMessage, type Result } from '../lib/messages.ts';
+import { readRecorderState, updateRecorderState } from '../lib/state.ts';
+import { addSite, currentSession, getBackendUrl, setBackend, signIn, signOut, sitesForUrl } from './auth-sites.ts';
+import { exportFlow, importFlow, listFlows, openFlow, saveFlow } from './flows.ts';
+import { captureStatus, discardDraft, onCapturedStep, onPageChange, onTabRemoved, startRecording, stopRecording } from './recording.ts';
+
+/** Runs a panel request; any failure becomes a sentence (lib/errors.ts), logged without values. */
+async function result<T>(doing: string, fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, data: await fn() };
+  } catch (e) {
+    console.warn(`FlowLens: could not ${doing}:`, e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : e);
+    return { ok: false, error: friendlyMessage(e, doing) };
+  }
+}
+
+export function registerRecorderHandlers(): void {
+  onMessage('auth.session', () => result('check your sign-in', currentSession));
+  onMessage('auth.signIn', ({ data }) => result('sign in', () => signIn(data.email, data.password)));
+  onMessage('auth.signOut', () => result('sign out', async () => (await signOut(), null)));
+  onMessage('backend.get', () => result('read the backend setting', getBackendUrl));
+  onMessage('backend.set', ({ data }) => result('change the backend', async () => (await setBackend(data.url, data.anonKey), null)));
+  onMessage('sites.forUrl', ({ data }) => result('load your sites', () => sitesForUrl(data.url)));
+  onMessage('sites.add', ({ data }) => result('add this site', () => addSite(data.organizationId, data.url, data.name)));
+  onMessage('recorder.start', ({ data }) => result('start recording', async () => (await startRecording(data.tabId, data.siteId, data.url), null)));
+  onMessage('recorder.stop', () => result('stop recording', async () => (await stopRecording(), null)));
+  onMessage('recorder.discard', () => result('start a new flow', async () => (await discardDraft(), null)));
+  onMessage('recorder.edit', ({ data }) => result('change the flow', async () => (await updateRecorderState((s) => applyEdit(s, data)), null)));
+  onMessage('flows.save', () => result('save the flow', saveFlow));
+  onMessage('flows.list', ({ data }) => result('load the saved flows', () => listFlows(data.siteId)));
+  onMessage('flows.open', ({ data }) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
+  onMessage('flows.export', ({ data }) => result('export the flow', () => exportFlow(data.format)));
+  onMessage('flows.import', ({ data }) => result('import the recording', () => importFlow(data.text, data.siteId, data.origin)));
+
+  onMessage('capture.status', ({ sender }) => captureStatus(sender));
+  onMessage('capture.step', ({ data, sender }) => onCapturedStep(data, sender));
+  onMessage('capture.page', ({ data, sender }) => onPageChange(data, sender));
+
+  browser.tabs.onRemoved.addListener((tabId) => void onTabRemoved(tabId));
+  // The toolbar button opens the side panel. Not every Chromium exposes sidePanel (e.g. in tests
+  // that open the panel page in a tab), so a missing API only logs.
+  void (async () => {
+    try {
+      await browser.sidePanel?.setPanelBehavior({ openPanelOnActionClick: true });
+    } catch (e) {
+      console.info('FlowLens: side panel behaviour not set:', e instanceof Error ? e.message : e);
+    }
+    // A worker restarted mid-recording keeps recording: nothing to do but validate the state early.
+    await readRecorderState();
+  })();
+}

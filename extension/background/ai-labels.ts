@@ -1,0 +1,51 @@
+/**
+ * Best-effort AI labels (issue 4): after a recording stops, the `label-steps` edge function may
+ * improve labels and instructions with Claude. Template labels already stand on their own; a 503
+ * ({available:false}, no ANTHROPIC_API_KEY), a missing function or a network error changes
+ * nothing. Labels the user wrote are never replaced, also when they were edited while the request
+ * was in flight. Typed values are not sent.
+ */
+import { z } from 'zod';
+import { readRecorderState, updateRecorderState } from '../lib/state.ts';
+import { signedIn } from './backend-access.ts';
+
+const LabelsResponse = z.object({
+  labels: z.array(z.object({ index: z.number().int().min(0), label: z.string().min(1).max(300), instruction: z.string().max(1000).optional().nullable(), confidence: z.number().min(0).max(1).optional().nullable() })),
+});
+
+export async function improveLabels(): Promise<number> {
+  const state = await readRecorderState();
+  if (!state.draft || !state.siteId || state.draft.steps.length === 0) return 0;
+  const { db } = await signedIn();
+  const snapshot = state.draft.steps.map((s) => s.uid);
+  const steps = state.draft.steps.map(({ step }, index) => ({
+    index,
+    action: step.action,
+    label: step.label,
+    element: 'element' in step ? (step.element ?? null) : null,
+    page: step.page ? { url: step.page.url, title: step.page.title } : null,
+    ...(step.action === 'assert' ? { assertion: step.assertion, value: step.value } : {}),
+    ...(step.action === 'navigate' ? { url: step.url } : {}),
+    ...(step.action === 'keypress' ? { key: step.key } : {}),
+    ...(step.screenshot ? { screenshot_path: step.screenshot } : {}),
+  }));
+  const { data, error } = await db.functions.invoke('label-steps', { body: { site_id: state.siteId, steps } });
+  if (error) return 0;
+  const parsed = LabelsResponse.safeParse(data);
+  if (!parsed.success) return 0;
+  let changed = 0;
+  await updateRecorderState((s) => {
+    if (!s.draft) return s;
+    for (const l of parsed.data.labels) {
+      const uid = snapshot[l.index];
+      const d = s.draft.steps.find((x) => x.uid === uid);
+      if (!d || d.step.labelSource === 'user') continue;
+      d.step = { ...d.step, label: l.label, labelSource: 'ai', ...(l.confidence != null ? { labelConfidence: l.confidence } : {}), ...(l.instruction ? { instruction: l.instruction } : {}) };
+      changed++;
+    }
+    if (changed > 0) s.dirty = true;
+    if (changed > 0) s.notice = `Labels improved for ${changed} step${changed === 1 ? '' : 's'}. Your own edits were kept.`;
+    return s;
+  });
+  return changed;
+}

@@ -1,0 +1,126 @@
+/**
+ * Recording sessions in the service worker: starting and stopping capture in the tab, turning what
+ * the content script reports into steps, screenshots. State lives in storage.session (lib/state.ts)
+ * so a worker that sleeps between two clicks picks up exactly where it was.
+ */
+import { originOf } from '@flowlens/core';
+import { browser, type Browser } from 'wxt/browser';
+import type { CapturedAction } from '../lib/capture.ts';
+import { addCapturedStep, addPageChange, ensureDraft, stepFromCapture } from '../lib/draft.ts';
+import { FriendlyError } from '../lib/errors.ts';
+import { sendMessage } from '../lib/messages.ts';
+import { emptyState, readRecorderState, updateRecorderState } from '../lib/state.ts';
+import { improveLabels } from './ai-labels.ts';
+import { signedIn } from './backend-access.ts';
+import { captureScreenshot, uploadScreenshot } from './screenshots.ts';
+
+export const CONTENT_SCRIPT_ID = 'flowlens-recorder';
+export const CONTENT_SCRIPT_FILE = '/content-scripts/recorder.js';
+
+function hostPattern(origin: string): string {
+  return `${origin}/*`;
+}
+
+export async function startRecording(tabId: number, siteId: string, url: string): Promise<void> {
+  const origin = originOf(url);
+  if (!origin || !/^https?:/.test(origin)) throw new FriendlyError('FlowLens records websites (http or https pages). Open your site in this tab first.');
+  await signedIn();
+  const granted = await browser.permissions.contains({ origins: [hostPattern(origin)] });
+  if (!granted) throw new FriendlyError(`FlowLens needs access to ${origin} to record there. Press Record again and choose "Allow".`);
+
+  const current = await readRecorderState();
+  if (current.recording && current.tabId !== tabId) await stopRecording();
+
+  // Register for every later page load of the site (all same-origin frames), then inject into the
+  // page that is already open.
+  await browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }).catch(() => undefined);
+  await browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches: [hostPattern(origin)], js: [CONTENT_SCRIPT_FILE], allFrames: true, runAt: 'document_idle', persistAcrossSessions: false }]);
+
+  await updateRecorderState((s) => {
+    // Record again after Stop on the same site continues the same draft; another site starts anew.
+    const keep = s.draft !== null && s.siteId === siteId && originOf(s.draft.startUrl) === origin;
+    const base = keep ? s : { ...emptyState(), draft: null };
+    return ensureDraft({ ...base, recording: true, tabId, siteId, origin, recordingId: keep && s.recordingId ? s.recordingId : crypto.randomUUID(), lastUrl: keep ? s.lastUrl ?? url : url, lastActionAt: 0, notice: null }, url);
+  });
+  await browser.scripting.executeScript({ target: { tabId, allFrames: true }, files: [CONTENT_SCRIPT_FILE] }).catch((e: unknown) => {
+    console.warn('FlowLens: could not inject the recorder into the open page; it starts on the next page load.', e instanceof Error ? e.message : e);
+  });
+  await sendMessage('capture.active', { active: true }, tabId).catch(() => undefined);
+}
+
+export async function stopRecording(): Promise<void> {
+  const state = await readRecorderState();
+  await browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }).catch(() => undefined);
+  await updateRecorderState((s) => ({ ...s, recording: false }));
+  if (state.tabId !== null) await sendMessage('capture.active', { active: false }, state.tabId).catch(() => undefined);
+  // Better labels, best effort, never blocking the panel.
+  if (state.recording) void improveLabels().catch((e: unknown) => console.info('FlowLens: AI labels skipped:', e instanceof Error ? e.message : e));
+}
+
+export async function discardDraft(): Promise<void> {
+  const state = await readRecorderState();
+  if (state.recording) await stopRecording();
+  await updateRecorderState(() => emptyState());
+}
+
+/** Is this sender the tab (and origin) being recorded? */
+function fromRecordedTab(state: Awaited<ReturnType<typeof readRecorderState>>, sender: Browser.runtime.MessageSender): boolean {
+  if (!state.recording || sender.tab?.id === undefined || sender.tab.id !== state.tabId) return false;
+  const origin = sender.origin ?? (sender.url ? originOf(sender.url) : null);
+  return origin === state.origin;
+}
+
+export async function captureStatus(sender: Browser.runtime.MessageSender): Promise<{ recording: boolean }> {
+  return { recording: fromRecordedTab(await readRecorderState(), sender) };
+}
+
+export async function onCapturedStep(captured: CapturedAction, sender: Browser.runtime.MessageSender): Promise<{ highlightMs: number }> {
+  const before = await readRecorderState();
+  if (!fromRecordedTab(before, sender)) return { highlightMs: 0 };
+  let step;
+  try {
+    step = stepFromCapture(captured);
+  } catch (e) {
+    // A capture the schema refuses (no selector could be verified) is skipped, not half-stored.
+    console.warn('FlowLens: skipped an interaction that could not be turned into a step:', e instanceof Error ? e.message.split('\n')[0] : e);
+    return { highlightMs: 0 };
+  }
+  let uid: string | null = null;
+  const after = await updateRecorderState((s) => {
+    const r = addCapturedStep(s, step, Date.now());
+    uid = r.uid;
+    return r.state;
+  });
+  if (uid === null || !after.siteId) return { highlightMs: 0 };
+  // Secret values may be visible on screen (a field marked secret shows its text): no screenshot.
+  if (step.action === 'input' && /\{\{secret:/.test(step.value)) return { highlightMs: 0 };
+  const shot = await captureScreenshot(before.tabId!).catch(() => null);
+  if (shot) {
+    const siteId = after.siteId;
+    const path = `${siteId}/steps/${after.recordingId}/${uid}.jpg`;
+    const stepUid: string = uid;
+    void uploadScreenshot(path, shot)
+      .then(() =>
+        updateRecorderState((s) => {
+          const d = s.draft?.steps.find((x) => x.uid === stepUid);
+          if (d) d.step = { ...d.step, screenshot: path };
+          return s;
+        }),
+      )
+      .catch((e: unknown) => console.info('FlowLens: screenshot not stored:', e instanceof Error ? e.message : e));
+  }
+  return { highlightMs: 0 };
+}
+
+export async function onPageChange(data: { url: string; title: string; kind: 'load' | 'route' }, sender: Browser.runtime.MessageSender): Promise<null> {
+  const state = await readRecorderState();
+  if (!fromRecordedTab(state, sender) || sender.frameId !== 0) return null;
+  await updateRecorderState((s) => addPageChange(s, data.url, Date.now()));
+  return null;
+}
+
+/** A closed recorded tab ends the recording; the draft stays for saving. */
+export async function onTabRemoved(tabId: number): Promise<void> {
+  const state = await readRecorderState();
+  if (state.recording && state.tabId === tabId) await stopRecording();
+}

@@ -1,0 +1,246 @@
+/**
+ * The side panel's state (Zustand). The recording itself lives in storage.session, written only by
+ * the background; the panel mirrors it (validated on read) and sends every change as a message.
+ * Errors arrive as sentences (lib/errors.ts) and are shown as they are.
+ */
+import { create } from 'zustand';
+import { browser } from 'wxt/browser';
+import type { EditRequest, FlowSummary, OrgSummary, Result, SiteSummary } from '../../lib/messages.ts';
+import { sendMessage } from '../../lib/messages.ts';
+import { emptyState, parseRecorderState, STATE_KEY, type RecorderState } from '../../lib/state.ts';
+
+export interface TargetTab {
+  id: number;
+  url: string;
+  title: string;
+}
+
+interface PanelState {
+  phase: 'loading' | 'signedOut' | 'ready';
+  email: string;
+  backendUrl: string | null;
+  tab: TargetTab | null;
+  sites: SiteSummary[];
+  orgs: OrgSummary[];
+  siteId: string | null;
+  recorder: RecorderState;
+  flows: FlowSummary[];
+  error: string | null;
+  info: string | null;
+  busy: boolean;
+}
+
+interface PanelActions {
+  init(): Promise<void>;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  setBackend(url: string, anonKey: string): Promise<boolean>;
+  refreshTab(): Promise<void>;
+  loadSites(): Promise<void>;
+  selectSite(id: string): void;
+  addSite(organizationId: string, name: string): Promise<void>;
+  record(): Promise<void>;
+  stop(): Promise<void>;
+  discard(): Promise<void>;
+  edit(edit: EditRequest): Promise<boolean>;
+  save(): Promise<void>;
+  loadFlows(): Promise<void>;
+  openFlow(id: string): Promise<void>;
+  exportFlow(format: 'flowlens' | 'chrome'): Promise<void>;
+  importFile(file: File): Promise<void>;
+  setError(error: string | null): void;
+}
+
+/** The tab this panel works on: ?tabId= (tests, a panel opened for one tab), else the active tab. */
+async function findTargetTab(): Promise<TargetTab | null> {
+  const param = new URLSearchParams(location.search).get('tabId');
+  try {
+    const tab = param ? await browser.tabs.get(Number(param)) : (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0];
+    if (!tab || tab.id === undefined) return null;
+    return { id: tab.id, url: tab.url ?? '', title: tab.title ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+export function originOfUrl(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const GENERIC = 'Something went wrong. Try again; if it keeps happening, reload the extension.';
+
+/** Unwraps a Result; a failure (or a dead background) becomes the panel's error line. */
+async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Promise<Result<T>>): Promise<T | undefined> {
+  set({ busy: true, error: null });
+  try {
+    const r = await request();
+    if (r.ok) return r.data;
+    set({ error: r.error });
+    return undefined;
+  } catch {
+    set({ error: GENERIC });
+    return undefined;
+  } finally {
+    set({ busy: false });
+  }
+}
+
+export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
+  phase: 'loading',
+  email: '',
+  backendUrl: null,
+  tab: null,
+  sites: [],
+  orgs: [],
+  siteId: null,
+  recorder: emptyState(),
+  flows: [],
+  error: null,
+  info: null,
+  busy: false,
+
+  async init() {
+    const raw = (await browser.storage.session.get(STATE_KEY))[STATE_KEY];
+    set({ recorder: parseRecorderState(raw) });
+    browser.storage.session.onChanged.addListener((changes) => {
+      const change = changes[STATE_KEY];
+      if (change) set({ recorder: parseRecorderState(change.newValue) });
+    });
+    const backend = await call(set, () => sendMessage('backend.get'));
+    set({ backendUrl: backend?.url ?? null });
+    await get().refreshTab();
+    const session = backend?.url ? await call(set, () => sendMessage('auth.session')) : null;
+    if (session) {
+      set({ phase: 'ready', email: session.email });
+      await get().loadSites();
+    } else {
+      set({ phase: 'signedOut' });
+    }
+  },
+
+  async signIn(email, password) {
+    const r = await call(set, () => sendMessage('auth.signIn', { email, password }));
+    if (!r) return;
+    set({ phase: 'ready', email: r.email });
+    await get().loadSites();
+  },
+
+  async signOut() {
+    await call(set, () => sendMessage('auth.signOut'));
+    set({ phase: 'signedOut', email: '', sites: [], flows: [], siteId: null });
+  },
+
+  async setBackend(url, anonKey) {
+    const r = await call(set, () => sendMessage('backend.set', { url, anonKey }));
+    if (r === undefined) return false;
+    set({ backendUrl: url.trim().replace(/\/+$/, ''), info: 'Backend saved. Sign in with your account there.' });
+    return true;
+  },
+
+  async refreshTab() {
+    const tab = await findTargetTab();
+    const previous = get().tab;
+    set({ tab });
+    if (get().phase === 'ready' && originOfUrl(previous?.url ?? '') !== originOfUrl(tab?.url ?? '')) await get().loadSites();
+  },
+
+  async loadSites() {
+    const { tab, recorder } = get();
+    if (!tab || !originOfUrl(tab.url)) {
+      set({ sites: [], siteId: recorder.siteId, flows: [] });
+      return;
+    }
+    const r = await call(set, () => sendMessage('sites.forUrl', { url: tab.url }));
+    if (!r) return;
+    const keep = r.sites.find((s) => s.id === recorder.siteId) ?? r.sites[0];
+    set({ sites: r.sites, orgs: r.orgs, siteId: keep?.id ?? null });
+    if (keep) await get().loadFlows();
+    else set({ flows: [] });
+  },
+
+  selectSite(id) {
+    set({ siteId: id });
+    void get().loadFlows();
+  },
+
+  async addSite(organizationId, name) {
+    const tab = get().tab;
+    if (!tab) return;
+    const site = await call(set, () => sendMessage('sites.add', { organizationId, url: tab.url, name }));
+    if (!site) return;
+    set({ sites: [...get().sites, site], siteId: site.id, flows: [], info: `Added ${site.name}.` });
+  },
+
+  async record() {
+    const { tab, siteId } = get();
+    if (!tab || !siteId) return;
+    await call(set, () => sendMessage('recorder.start', { tabId: tab.id, siteId, url: tab.url }));
+  },
+
+  async stop() {
+    await call(set, () => sendMessage('recorder.stop'));
+  },
+
+  async discard() {
+    await call(set, () => sendMessage('recorder.discard'));
+  },
+
+  async edit(edit) {
+    const r = await call(set, () => sendMessage('recorder.edit', edit));
+    return r !== undefined;
+  },
+
+  async save() {
+    const r = await call(set, () => sendMessage('flows.save'));
+    if (r) await get().loadFlows();
+  },
+
+  async loadFlows() {
+    const siteId = get().siteId;
+    if (!siteId) return;
+    const flows = await call(set, () => sendMessage('flows.list', { siteId }));
+    if (flows) set({ flows });
+  },
+
+  async openFlow(id) {
+    const siteId = get().siteId;
+    if (!siteId) return;
+    await call(set, () => sendMessage('flows.open', { flowId: id, siteId }));
+  },
+
+  async exportFlow(format) {
+    const r = await call(set, () => sendMessage('flows.export', { format }));
+    if (!r) return;
+    const url = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = r.filename;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+
+  async importFile(file) {
+    const { siteId, tab } = get();
+    const origin = originOfUrl(tab?.url ?? '');
+    if (!siteId || !origin) {
+      set({ error: 'Pick the site the recording belongs to first.' });
+      return;
+    }
+    if (file.size > 5_000_000) {
+      set({ error: 'That file is too large for a recording (over 5 MB).' });
+      return;
+    }
+    const text = await file.text();
+    const r = await call(set, () => sendMessage('flows.import', { text, siteId, origin }));
+    if (r) set({ info: r.warnings.length > 0 ? `Imported with notes: ${r.warnings.join(' ')}` : 'Imported. Review the steps, then Save.' });
+  },
+
+  setError(error) {
+    set({ error, info: null });
+  },
+}));

@@ -1,0 +1,99 @@
+/**
+ * Template labels (issue 4): a plain sentence per step from its element metadata, shown the moment
+ * a step is recorded. The label-steps edge function may improve them later; a label the user wrote
+ * (labelSource 'user') is never replaced by either.
+ */
+import { parseSecretPlaceholder, type ElementMeta, type Step } from '@flowlens/core';
+
+const MAX = 60;
+
+function clip(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > MAX ? `${t.slice(0, MAX - 1).trimEnd()}…` : t;
+}
+
+function quoted(text: string): string {
+  return `'${clip(text)}'`;
+}
+
+/** What a person would call the element: its accessible name, label, visible text or placeholder. */
+export function elementName(element: ElementMeta | undefined): string {
+  if (!element) return '';
+  const a = element.attributes;
+  const candidates = [element.labelText, element.name, element.text, a['aria-label'], a['placeholder'], a['title'], a['alt'], a['name'], a['id']];
+  for (const c of candidates) {
+    const t = (c ?? '').replace(/\s+/g, ' ').trim().replace(/[:*]+$/, '').trim();
+    if (t !== '') return t;
+  }
+  return '';
+}
+
+/** "Email address" → "email address"; keeps acronyms ("CVC") and proper-looking words as written. */
+function fieldPhrase(name: string): string {
+  const t = clip(name);
+  if (/^[A-Z][a-z]/.test(t) && !/^[A-Z][a-z]+[A-Z]/.test(t)) return t.charAt(0).toLowerCase() + t.slice(1);
+  return t;
+}
+
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return url;
+  }
+}
+
+function kindOfThing(element: ElementMeta | undefined): string {
+  const role = element?.role ?? '';
+  if (role === 'link') return 'link';
+  if (role === 'button') return 'button';
+  if (role === 'tab') return 'tab';
+  if (role === 'menuitem') return 'menu item';
+  return 'element';
+}
+
+export function templateLabel(step: Step): string {
+  const name = 'element' in step ? elementName(step.element) : '';
+  switch (step.action) {
+    case 'navigate':
+      return `Go to ${pathOf(step.url)}`;
+    case 'click':
+      return name ? `Click ${quoted(name)}` : `Click the ${kindOfThing(step.element)}`;
+    case 'input': {
+      const secret = parseSecretPlaceholder(step.value);
+      const field = name ? fieldPhrase(name) : secret ? 'the secret' : 'text';
+      if (step.value === '') return `Clear ${field}`;
+      return `Enter ${field}`;
+    }
+    case 'select':
+      return `Select ${quoted(step.optionText || step.value)}${name ? ` in ${fieldPhrase(name)}` : ''}`;
+    case 'check': {
+      const radio = step.element?.attributes['type'] === 'radio' || step.element?.role === 'radio';
+      if (radio) return `Choose ${name ? quoted(name) : 'an option'}`;
+      return `${step.checked ? 'Check' : 'Uncheck'} ${name ? quoted(name) : 'the box'}`;
+    }
+    case 'submit':
+      return name ? `Submit ${quoted(name)}` : 'Submit the form';
+    case 'keypress':
+      return name ? `Press ${step.key} in ${fieldPhrase(name)}` : `Press ${step.key}`;
+    case 'scroll':
+      return 'Scroll';
+    case 'waitFor':
+      return name ? `Wait for ${quoted(name)}` : 'Wait for the element';
+    case 'assert':
+      switch (step.assertion) {
+        case 'urlContains':
+          return `Check the URL contains ${step.value ?? ''}`;
+        case 'titleContains':
+          return `Check the title contains ${quoted(step.value ?? '')}`;
+        case 'textVisible':
+          return `Check ${quoted(step.value ?? '')} is visible`;
+        case 'elementVisible':
+          return name ? `Check ${quoted(name)} is visible` : 'Check the element is visible';
+      }
+  }
+  // Exhaustive above; a new action kind must get its own label.
+  const unknown: never = step;
+  return String((unknown as { action: string }).action);
+}
