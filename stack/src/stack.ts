@@ -256,7 +256,14 @@ export class Stack {
           process.execPath,
           ['--import', 'tsx', join(this.config.repoRoot, 'stack', 'src', 'gateway', 'main.ts')],
           this.logFile('gateway'),
-          { ...process.env, FLOWLENS_STACK_DIR: this.config.dir, FLOWLENS_STACK_PORT_BASE: String(ports.gateway) },
+          {
+            ...process.env,
+            FLOWLENS_STACK_DIR: this.config.dir,
+            FLOWLENS_STACK_PORT_BASE: String(ports.gateway),
+            // The schedule/notify timers (gateway/timers.ts): on for a developer's stack, off for the
+            // test stack (fast), whose tests inject time themselves; FLOWLENS_TIMERS overrides both.
+            FLOWLENS_TIMERS: process.env.FLOWLENS_TIMERS ?? (this.config.fast ? 'off' : 'on'),
+          },
           this.config.repoRoot,
         );
         this.writeState(state);

@@ -12,6 +12,7 @@ import { loadOrCreateSecrets } from '../secrets.ts';
 import { AuthService } from './auth.ts';
 import { createGateway } from './server.ts';
 import { StorageService } from './storage.ts';
+import { startTimers, timersEnabled } from './timers.ts';
 
 const config = loadConfig();
 const secrets = loadOrCreateSecrets(config.dir);
@@ -45,7 +46,15 @@ await new Promise<void>((resolve, reject) => {
 });
 console.log(`gateway listening on ${u.gateway}; mailbox ${u.mailbox}; smtp ${config.host}:${config.ports.smtp}`);
 
+// pg_cron's job locally: call `schedule` and `notify` every minute (FLOWLENS_TIMERS=off disables).
+const timerInterval = Number(process.env.FLOWLENS_TIMER_INTERVAL_MS ?? 60_000);
+const timers = timersEnabled()
+  ? startTimers({ functionsUrl: `${u.gateway}/functions/v1`, serviceRoleKey: secrets.serviceRoleKey, intervalMs: timerInterval })
+  : null;
+console.log(timers ? `timers: schedule and notify run every ${timerInterval / 1000} s` : 'timers: off (FLOWLENS_TIMERS=off)');
+
 const shutdown = async () => {
+  timers?.stop();
   gateway.close();
   await mail.close().catch(() => {});
   await pool.end().catch(() => {});

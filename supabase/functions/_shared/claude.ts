@@ -6,7 +6,7 @@
 import Anthropic from 'npm:@anthropic-ai/sdk';
 import { env } from './env.ts';
 
-export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6';
 
 export interface ClaudeOptions {
   apiKey: string;

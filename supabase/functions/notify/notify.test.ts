@@ -183,3 +183,40 @@ Deno.test({ name: 'unsubscribe: the signed link shows a confirmation, POST turns
   await bad.body?.cancel();
   assertEquals(await prefs(), { instant: true, daily: false, weekly: true });
 } });
+
+Deno.test({ name: 'notify: with Claude configured the briefing prose is Claude’s, escaped; a Claude failure falls back to the template', ...STACK_TEST, async fn() {
+  const { startFakeAnthropic, requestText } = await import('../_shared/fake-anthropic.ts');
+  const { runNotify } = await import('./sender.ts');
+  const { db, closeDb } = await import('../_shared/db.ts');
+  const { smtpMailer } = await import('../_shared/mailer.ts');
+  const site = await briefingHistory('Claude Shop');
+  const other = await briefingHistory('Fallback Shop');
+  const fake = startFakeAnthropic((body) =>
+    requestText(body).includes('Fallback Shop')
+      ? { status: 400, error: 'invalid request' }
+      : 'Claude Shop is healthier today at 80, up 5.\nTwo new bugs showed up and one was fixed <b>nicely</b>.'
+  );
+  const mailer = smtpMailer();
+  try {
+    const out = await runNotify(db(), {
+      now: new Date('2027-01-20T08:05:00Z'),
+      mailer,
+      claude: { apiKey: 'test-key', baseURL: fake.baseURL },
+      sites: [site.siteId, other.siteId],
+    });
+    const bySite = Object.fromEntries(out.outcomes.map((o) => [o.siteId, `${o.kind}:${o.status}:${o.by}`]));
+    assertEquals(bySite, { [site.siteId]: 'daily:sent:claude', [other.siteId]: 'daily:sent:template' });
+    const [m] = await mailboxFor(site.email);
+    assert(m!.text.includes('Claude Shop is healthier today at 80, up 5.'), m!.text);
+    assert(m!.html!.includes('one was fixed &lt;b&gt;nicely&lt;/b&gt;.'), 'Claude’s text is escaped');
+    assert(m!.text.includes('Newsletter form error'), 'the facts are listed under the prose');
+    const sent = requestText(fake.requests[0]!);
+    assert(sent.includes('"healthScore":80') && sent.includes('"previousHealthScore":75'), sent);
+    const [f] = await mailboxFor(other.email);
+    assert(f!.text.includes("Fallback Shop's health score is 80, up 5"), f!.text);
+  } finally {
+    mailer.close();
+    await fake.close();
+    await closeDb();
+  }
+} });
