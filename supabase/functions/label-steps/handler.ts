@@ -2,8 +2,10 @@
  * `label-steps`: Claude names recorded flow steps for the extension.
  *
  *   POST /functions/v1/label-steps   (a signed-in user's JWT)
- *   { steps: [{ index, action, element: { tag, role, text, label, name, placeholder, type, href, selector … }, url? }],
- *     screenshot?: "<bucket>/<path>"   an optional storage object the user can read (PNG/JPEG/WebP) }
+ *   { steps: [{ index, action, label?, element: core ElementMeta { tag, role, name, text, labelText, attributes … },
+ *               page?: { url, title }, key?, screenshot_path? }],
+ *     screenshot?: "<bucket>/<path>"   an optional storage object the user can read (PNG/JPEG/WebP);
+ *                                      else the last step's screenshot_path }
  *   -> 200 { available: true, labels: [{ index, label, instruction, confidence }] }
  *   -> 503 { available: false }        ANTHROPIC_API_KEY is not set: keep the template labels
  *   -> 401 not signed in · 400 bad input · 502 Claude failed or answered nonsense
@@ -16,13 +18,18 @@ import { env, requireEnv } from '../_shared/env.ts';
 
 export const MAX_STEPS = 100;
 const MAX_SCREENSHOT_BYTES = 4 * 1024 * 1024;
-const ELEMENT_FIELDS = ['tag', 'role', 'type', 'text', 'label', 'ariaLabel', 'name', 'id', 'placeholder', 'title', 'alt', 'href', 'selector', 'testId'] as const;
+// Element metadata as core's ElementMeta records it (plus a few flat aliases). Never `value`.
+const ELEMENT_FIELDS = ['tag', 'role', 'name', 'text', 'labelText', 'nearbyText', 'region', 'type', 'label', 'ariaLabel', 'id', 'placeholder', 'title', 'alt', 'href', 'selector', 'testId'] as const;
+const ATTRIBUTE_FIELDS = ['type', 'name', 'id', 'placeholder', 'aria-label', 'title', 'alt', 'href', 'role', 'data-testid', 'data-test', 'data-cy'] as const;
 
 export interface StepInput {
   index: number;
   action: string;
   element: Record<string, string>;
   url?: string;
+  pageTitle?: string;
+  templateLabel?: string;
+  key?: string;
 }
 
 export interface StepLabel {
@@ -46,10 +53,24 @@ export function parseSteps(body: unknown): StepInput[] | string {
     const el = (s.element && typeof s.element === 'object' ? s.element : {}) as Record<string, unknown>;
     const element: Record<string, string> = {};
     for (const f of ELEMENT_FIELDS) {
-      const v = clip(el[f], f === 'text' ? 200 : 300);
+      const v = clip(el[f], f === 'text' || f === 'nearbyText' ? 200 : 300);
       if (v) element[f] = v;
     }
-    out.push({ index, action: clip(s.action ?? s.type, 40) || 'unknown', element, url: clip(s.url, 500) || undefined });
+    const attrs = (el.attributes && typeof el.attributes === 'object' ? el.attributes : {}) as Record<string, unknown>;
+    for (const a of ATTRIBUTE_FIELDS) {
+      const v = clip(attrs[a], 300);
+      if (v && !element[a]) element[a] = v;
+    }
+    const page = (s.page && typeof s.page === 'object' ? s.page : {}) as Record<string, unknown>;
+    out.push({
+      index,
+      action: clip(s.action ?? s.type, 40) || 'unknown',
+      element,
+      url: clip(s.url ?? page.url, 500) || undefined,
+      pageTitle: clip(page.title, 200) || undefined,
+      templateLabel: clip(s.label, 120) || undefined,
+      key: s.action === 'keypress' ? clip(s.key, 40) || undefined : undefined,
+    });
   }
   return out;
 }
@@ -129,7 +150,9 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
     const steps = parseSteps(body);
     if (typeof steps === 'string') return json({ error: steps }, 400);
     const content: ClaudeContent = [];
-    const shot = (body as { screenshot?: unknown }).screenshot;
+    // One screenshot: the request's own, or the last step's (the extension sends screenshot_path per step).
+    const perStep = ((body as { steps: { screenshot_path?: unknown }[] }).steps ?? []).map((x) => x?.screenshot_path).filter((x) => typeof x === 'string');
+    const shot = (body as { screenshot?: unknown }).screenshot ?? perStep[perStep.length - 1];
     if (typeof shot === 'string' && shot) {
       const block = await screenshotBlock(shot, user.token).catch(() => null);
       if (block) content.push(block);

@@ -49,6 +49,30 @@ Deno.test({ name: 'label-steps: Claude labels steps through the Messages API; ty
   }
 } });
 
+Deno.test({ name: 'label-steps: accepts the extension\'s steps (core ElementMeta, page, template label), never sending typed values', ...STACK_TEST, async fn() {
+  const user = await signUpUser();
+  const fake = startFakeAnthropic(() => '{"labels":[{"index":0,"label":"Subscribe to the digest","instruction":"Type your email in the Email field of the weekly digest form.","confidence":0.8}]}');
+  try {
+    const handler = createHandler(() => ({ apiKey: 'test-key', baseURL: fake.baseURL }));
+    const res = await handler(request(user.accessToken, {
+      site_id: crypto.randomUUID(),
+      steps: [{
+        index: 0, action: 'input', label: 'Type in Email', value: 'me@private.example',
+        element: { tag: 'input', role: 'textbox', name: 'Email', labelText: 'Email', region: 'Get the weekly digest', attributes: { type: 'email', value: 'me@private.example' } },
+        page: { url: 'https://shop.example.com/', title: 'Lumen Supply' },
+      }],
+    }));
+    const body = await res.json();
+    assertEquals(res.status, 200, JSON.stringify(body));
+    assertEquals(body.labels[0].label, 'Subscribe to the digest');
+    const sent = requestText(fake.requests[0]!);
+    assert(sent.includes('Get the weekly digest') && sent.includes('Lumen Supply') && sent.includes('Type in Email'), sent);
+    assert(!sent.includes('me@private.example'), 'typed values are not sent');
+  } finally {
+    await fake.close();
+  }
+} });
+
 Deno.test({ name: 'label-steps: 503 {available:false} without ANTHROPIC_API_KEY; 401 without a user; 400 bad input; 502 on nonsense', ...STACK_TEST, async fn() {
   const user = await signUpUser();
   const off = createHandler(() => null);
