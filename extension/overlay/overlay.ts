@@ -19,6 +19,8 @@ export type Send = <T>(msg: OverlayRequest) => Promise<T>;
 
 export const HOST_TAG = 'flowlens-overlay';
 const RESOLVE_INTERVAL_MS = 250;
+/** Pin resolution runs in slices of at most this much main-thread time (no long tasks on big pages). */
+const SLICE_MS = 8;
 const URL_POLL_MS = 1000;
 const SNOOZE_DAYS = 7;
 
@@ -83,6 +85,9 @@ export class Overlay {
   tracked: Tracked[] = [];
   private pinEls = new Map<string, HTMLButtonElement>();
   private frame = 0;
+  private fullDue = false;
+  /** Document scroll offset at the last full layout; the pin layer is shifted by the difference. */
+  private layoutScroll = { x: 0, y: 0 };
   private resolveDue = false;
   private lastResolve = 0;
   private resolveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -183,9 +188,10 @@ export class Overlay {
     });
     this.renderBadge();
     if (this.open) {
-      this.resolveAll();
-      this.renderPanel();
-      this.schedule();
+      this.resolveAll(() => {
+        this.renderPanel();
+        this.schedule();
+      });
     }
   }
 
@@ -238,9 +244,11 @@ export class Overlay {
     this.host = host;
     this.root = root;
     this.ui = { badge, badgeDot, badgeText, panel, list, head, pins, hl };
-    const onScroll = () => this.schedule();
+    // Document scroll: the pin layer moves as one (a single transform per frame). Scrolling inside
+    // an element, resizing and DOM changes: every pin is measured again.
+    const onScroll = (e: Event) => this.schedule(e.target === this.doc || e.target === this.win ? 'scroll' : 'full');
     this.listen(this.win, 'scroll', onScroll, { capture: true, passive: true });
-    this.listen(this.win, 'resize', onScroll, { passive: true });
+    this.listen(this.win, 'resize', () => this.schedule(), { passive: true });
   }
 
   private teardownUi(): void {
@@ -273,10 +281,13 @@ export class Overlay {
     this.ui.panel.hidden = !open;
     this.ui.badge.setAttribute('aria-expanded', String(open));
     if (open) {
-      this.resolveAll();
-      this.renderPanel();
-      this.startObserving();
-      this.schedule();
+      this.renderPanel(true);
+      this.resolveAll(() => {
+        if (!this.open) return;
+        this.renderPanel();
+        this.startObserving();
+        this.schedule();
+      });
     } else {
       this.stopObserving();
       for (const p of this.pinEls.values()) p.remove();
@@ -291,7 +302,7 @@ export class Overlay {
     return { pinned: this.tracked.filter((t) => t.el), pageLevel: this.tracked.filter((t) => !t.el) };
   }
 
-  private renderPanel(): void {
+  private renderPanel(locating = false): void {
     const ui = this.ui!;
     const doc = this.doc;
     const st = this.state!;
@@ -310,6 +321,10 @@ export class Overlay {
     ui.head.append(title, hide, close);
 
     ui.list.replaceChildren();
+    if (locating) {
+      ui.list.appendChild(h(doc, 'div', 'msg', 'Locating the elements…'));
+      return;
+    }
     const { pinned, pageLevel } = this.ordered();
     if (pinned.length) ui.list.appendChild(h(doc, 'div', 'section', 'On this page'));
     pinned.forEach((t, i) => ui.list.appendChild(this.renderItem(t, String(i + 1))));
@@ -441,10 +456,41 @@ export class Overlay {
 
   // --- following the page ----------------------------------------------------------------------
 
-  private resolveAll(): void {
-    this.lastResolve = Date.now();
+  private resolving = false;
+  private resolveWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves every tracked bug, in slices of SLICE_MS with a yield between them; `then` runs when
+   * all are done. A request while a pass is running joins it, and a new pass follows if the DOM
+   * changed meanwhile.
+   */
+  private resolveAll(then?: () => void): void {
+    if (then) this.resolveWaiters.push(then);
+    if (this.resolving) {
+      this.resolveDue = true;
+      return;
+    }
+    this.resolving = true;
     this.resolveDue = false;
-    for (const t of this.tracked) resolveTracked(t, this.doc, this.host);
+    this.lastResolve = Date.now();
+    const queue = [...this.tracked];
+    const slice = () => {
+      if (this.disposed || !this.ui) {
+        this.resolving = false;
+        this.resolveWaiters = [];
+        return;
+      }
+      const start = performance.now();
+      while (queue.length > 0 && performance.now() - start < SLICE_MS) resolveTracked(queue.shift()!, this.doc, this.host);
+      if (queue.length > 0) {
+        setTimeout(slice, 0);
+        return;
+      }
+      this.resolving = false;
+      for (const w of this.resolveWaiters.splice(0)) w();
+      if (this.resolveDue) this.scheduleResolve();
+    };
+    slice();
   }
 
   private startObserving(): void {
@@ -470,27 +516,40 @@ export class Overlay {
     this.resolveTimer = setTimeout(() => {
       this.resolveTimer = undefined;
       if (!this.open || !this.resolveDue) return;
-      const before = this.tracked.map((t) => t.el);
-      this.resolveAll();
-      if (this.tracked.some((t, i) => t.el !== before[i])) this.renderPanel();
-      this.schedule();
+      const before = new Map(this.tracked.map((t) => [t, t.el]));
+      this.resolveAll(() => {
+        if (!this.open) return;
+        if (this.tracked.some((t) => t.el !== before.get(t))) this.renderPanel();
+        this.schedule();
+      });
     }, wait);
   }
 
-  /** Marks a layout pass as due on the next frame (scroll, resize, DOM change). */
-  schedule(): void {
+  /** Marks a layout pass as due on the next frame: 'scroll' (document scrolled only) or 'full'. */
+  schedule(kind: 'scroll' | 'full' = 'full'): void {
+    if (kind === 'full') this.fullDue = true;
     if (this.frame || !this.ui) return;
     this.frame = this.win.requestAnimationFrame(() => {
       this.frame = 0;
-      this.layout();
+      if (this.fullDue || this.highlight) this.layout();
+      else this.shift();
     });
+  }
+
+  /** Document scroll only: move the whole pin layer by the scroll since the last full layout. */
+  private shift(): void {
+    if (!this.ui || !this.open) return;
+    const dx = this.layoutScroll.x - this.win.scrollX;
+    const dy = this.layoutScroll.y - this.win.scrollY;
+    this.ui.pins.style.transform = dx || dy ? `translate(${dx}px, ${dy}px)` : '';
   }
 
   /** One pass: read every rect, then write every pin. */
   layout(): void {
+    this.fullDue = false;
     if (!this.ui || !this.open) return;
-    const vw = this.win.innerWidth;
-    const vh = this.win.innerHeight;
+    const sx = this.win.scrollX;
+    const sy = this.win.scrollY;
     let lost = false;
     const reads: { pin: HTMLButtonElement; x: number; y: number; show: boolean }[] = [];
     for (const t of this.tracked) {
@@ -502,15 +561,19 @@ export class Overlay {
         continue;
       }
       const r = t.el.getBoundingClientRect();
-      const show = r.width + r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < vh && r.left < vw;
-      reads.push({ pin, x: Math.round(r.left), y: Math.round(r.top), show });
+      // Off-screen pins stay laid out (the host clips them), so a document scroll only shifts the layer.
+      // Clamped in document coordinates, so an element at the page's very edge keeps a whole pin.
+      const show = r.width + r.height > 0;
+      reads.push({ pin, x: Math.max(11, Math.round(r.left + sx)) - sx, y: Math.max(11, Math.round(r.top + sy)) - sy, show });
     }
     let hlRect: DOMRect | null = null;
     if (this.highlight && Date.now() < this.highlight.until && this.highlight.el.isConnected) hlRect = this.highlight.el.getBoundingClientRect();
     for (const { pin, x, y, show } of reads) {
       if (pin.hidden === show) pin.hidden = !show;
-      if (show) pin.style.transform = `translate(${Math.max(11, x)}px, ${Math.max(11, y)}px)`;
+      if (show) pin.style.transform = `translate(${x}px, ${y}px)`;
     }
+    this.layoutScroll = { x: sx, y: sy };
+    this.ui.pins.style.transform = '';
     const hl = this.ui.hl;
     if (hlRect) {
       hl.hidden = false;

@@ -44,7 +44,7 @@ button, a { font: inherit; cursor: pointer; }
 .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
 .msg { padding: 10px 12px; color: #5b6475; font-size: 12px; }
 .err { color: #b42318; }
-.pins { position: absolute; inset: 0; pointer-events: none; }
+.pins { position: absolute; inset: 0; pointer-events: none; contain: layout style size; will-change: transform; }
 .pin { position: absolute; left: 0; top: 0; width: 22px; height: 22px; margin: -11px 0 0 -11px; border-radius: 50%; border: 2px solid #fff;
   color: #fff; font-size: 11px; font-weight: 700; display: flex; align-items: center; justify-content: center; pointer-events: auto;
   box-shadow: 0 1px 4px rgba(0,0,0,.4); padding: 0; will-change: transform; }
