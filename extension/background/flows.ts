@@ -4,6 +4,7 @@ import { FriendlyError } from '../lib/errors.ts';
 import type { FlowSummary } from '../lib/messages.ts';
 import { readRecorderState, updateRecorderState, type Draft } from '../lib/state.ts';
 import { signedIn } from './backend-access.ts';
+import { uploadsSettled } from './recording.ts';
 
 function draftToFlow(draft: Draft, siteId: string | null): Flow {
   return parseFlow({
@@ -28,6 +29,7 @@ function validFlow(draft: Draft | null, siteId: string | null): Flow {
 }
 
 export async function saveFlow(): Promise<{ id: string; version: number }> {
+  await uploadsSettled();
   const state = await readRecorderState();
   if (state.recording) throw new FriendlyError('Stop recording before saving.');
   if (!state.siteId) throw new FriendlyError('Pick the site this flow belongs to first.');

@@ -21,6 +21,20 @@ function hostPattern(origin: string): string {
   return `${origin}/*`;
 }
 
+let screenshotHintShown = false;
+const uploads = new Set<Promise<unknown>>();
+
+function track<T>(p: Promise<T>): Promise<T> {
+  uploads.add(p);
+  void p.finally(() => uploads.delete(p)).catch(() => undefined);
+  return p;
+}
+
+/** Resolves when the screenshots in flight are stored (or failed), so Save includes their paths. */
+export async function uploadsSettled(): Promise<void> {
+  while (uploads.size > 0) await Promise.allSettled([...uploads]);
+}
+
 export async function startRecording(tabId: number, siteId: string, url: string): Promise<void> {
   const origin = originOf(url);
   if (!origin || !/^https?:/.test(origin)) throw new FriendlyError('FlowLens records websites (http or https pages). Open your site in this tab first.');
@@ -36,6 +50,7 @@ export async function startRecording(tabId: number, siteId: string, url: string)
   await browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }).catch(() => undefined);
   await browser.scripting.registerContentScripts([{ id: CONTENT_SCRIPT_ID, matches: [hostPattern(origin)], js: [CONTENT_SCRIPT_FILE], allFrames: true, runAt: 'document_idle', persistAcrossSessions: false }]);
 
+  screenshotHintShown = false;
   await updateRecorderState((s) => {
     // Record again after Stop on the same site continues the same draft; another site starts anew.
     const keep = s.draft !== null && s.siteId === siteId && originOf(s.draft.startUrl) === origin;
@@ -94,12 +109,22 @@ export async function onCapturedStep(captured: CapturedAction, sender: Browser.r
   if (uid === null || !after.siteId) return { highlightMs: 0 };
   // Secret values may be visible on screen (a field marked secret shows its text): no screenshot.
   if (step.action === 'input' && /\{\{secret:/.test(step.value)) return { highlightMs: 0 };
-  const shot = await captureScreenshot(before.tabId!).catch(() => null);
+  const shot = await captureScreenshot(before.tabId!).catch(async (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    console.info('FlowLens: no screenshot for this step:', message);
+    // Chrome lets an extension capture a tab only with activeTab (given by opening FlowLens from its
+    // toolbar button on that tab) or access to all sites, which FlowLens does not ask for.
+    if (/activeTab|all_urls/.test(message) && !screenshotHintShown) {
+      screenshotHintShown = true;
+      await updateRecorderState((s) => ({ ...s, notice: 'Steps are recorded without screenshots: open FlowLens with its toolbar button while on this tab to include them.' }));
+    }
+    return null;
+  });
   if (shot) {
     const siteId = after.siteId;
     const path = `${siteId}/steps/${after.recordingId}/${uid}.jpg`;
     const stepUid: string = uid;
-    void uploadScreenshot(path, shot)
+    track(uploadScreenshot(path, shot))
       .then(() =>
         updateRecorderState((s) => {
           const d = s.draft?.steps.find((x) => x.uid === stepUid);

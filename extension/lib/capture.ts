@@ -74,11 +74,16 @@ export function isSecretField(el: Element): boolean {
 export function secretNameFor(el: Element): string {
   const hint = [el.getAttribute('autocomplete'), el.getAttribute('name'), el.getAttribute('id'), labelText(el)].filter(Boolean).join(' ').toLowerCase();
   if (el.localName === 'input' && inputType(el) === 'password') {
-    // A confirmation field must get the same value as the password it confirms.
-    if (/confirm|repeat|again|retype|verify/.test(hint)) return /new/.test(hint) ? 'NEW_PASSWORD' : 'PASSWORD';
-    if (/\bnew\b|new-password|new_password|newpassword/.test(hint) && !/current/.test(hint)) return 'NEW_PASSWORD';
-    if (/current|old/.test(hint)) return 'CURRENT_PASSWORD';
-    return 'PASSWORD';
+    if (/current|old/.test(hint) && !/new/.test(hint)) return 'CURRENT_PASSWORD';
+    // "New password" only means something next to a current one (a change-password form); on a
+    // sign-up form the new password is simply the account's PASSWORD. A confirmation field gets
+    // the same name as the password it confirms.
+    const scope = (el as HTMLInputElement).form ?? el.ownerDocument;
+    const changeForm = Array.from(scope.querySelectorAll('input[type=password]')).some((other) => {
+      const h = [other.getAttribute('autocomplete'), other.getAttribute('name'), other.getAttribute('id')].join(' ').toLowerCase();
+      return /current|old/.test(h) && !/new/.test(h);
+    });
+    return changeForm ? 'NEW_PASSWORD' : 'PASSWORD';
   }
   const source = el.getAttribute('data-flowlens-secret') || labelText(el) || el.getAttribute('name') || el.getAttribute('id') || 'secret';
   return secretNameFromText(source);

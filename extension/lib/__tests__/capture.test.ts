@@ -150,5 +150,8 @@ describe('secret fields', () => {
     expect(secretNameFor(np!)).toBe('NEW_PASSWORD');
     expect(secretNameFor(cur!)).toBe('CURRENT_PASSWORD');
     expect(secretNameFor(token!)).toBe('API_TOKEN');
+    // A sign-up form's new password (and its confirmation) is the account's PASSWORD.
+    document.body.innerHTML = '<form><input type="password" name="password" autocomplete="new-password"><input type="password" name="confirm" autocomplete="new-password"></form>';
+    expect(Array.from(document.querySelectorAll('input')).map((e) => secretNameFor(e))).toEqual(['PASSWORD', 'PASSWORD']);
   });
 });
