@@ -10,6 +10,9 @@ import type { NetworkPolicy } from '../net/address-policy.ts';
 import { GuardProxy, type BlockedRequest, type ProxyCredentials } from '../net/guard-proxy.ts';
 import { VIEWPORTS, type ViewportName } from './viewports.ts';
 
+/** How long closing a context may take before the browser is considered wedged and replaced. */
+const CONTEXT_CLOSE_TIMEOUT_MS = 15_000;
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -57,6 +60,8 @@ export class BrowserPool {
   private contextsThisBrowser = 0;
   private open = 0;
   private recycling = false;
+  /** Set when Chromium stopped answering a context close: the browser is replaced before the next lease. */
+  private wedged = false;
   readonly proxy = new GuardProxy();
   private readonly opts: Required<Omit<PoolOptions, 'executablePath'>> & { executablePath: string | undefined };
   stats = { browsersLaunched: 0, contextsCreated: 0 };
@@ -122,7 +127,17 @@ export class BrowserPool {
       close: async () => {
         if (closed) return [];
         closed = true;
-        await context.close().catch(() => {});
+        // Chromium can leave a context close unanswered (seen after a navigation aborted by its own
+        // timeout while another tab of the context was busy). A job must never hang on cleanup:
+        // give up after a bound and replace the browser before the next lease.
+        const done = await Promise.race([
+          context.close().then(
+            () => true,
+            () => true,
+          ),
+          new Promise<false>((r) => setTimeout(() => r(false), CONTEXT_CLOSE_TIMEOUT_MS).unref()),
+        ]);
+        if (!done) this.wedged = true;
         this.open -= 1;
         return creds ? this.proxy.release(creds) : [];
       },
@@ -176,7 +191,7 @@ export class BrowserPool {
 
   private async maybeRecycle(): Promise<void> {
     if (!this.browser || this.recycling) return;
-    const tooMany = this.contextsThisBrowser >= this.opts.maxContextsPerBrowser;
+    const tooMany = this.wedged || this.contextsThisBrowser >= this.opts.maxContextsPerBrowser;
     const tooBig = !tooMany && this.contextsThisBrowser % 10 === 0 && this.browserRssMb() > this.opts.maxBrowserRssMb;
     if (!tooMany && !tooBig) return;
     this.recycling = true;
@@ -184,6 +199,7 @@ export class BrowserPool {
       while (this.open > 0) await new Promise((r) => setTimeout(r, 25));
       const old = this.browser;
       this.browser = null;
+      this.wedged = false;
       await old?.close().catch(() => {});
     } finally {
       this.recycling = false;

@@ -99,16 +99,19 @@ export class A11yDetector implements Detector {
       if (!(e instanceof TimeoutError)) throw e;
       // axe cannot be cancelled and refuses to run twice at once in one document, so the cheaper
       // rerun (no color-contrast) happens in a second tab on the same URL and session.
+      // Every call here is bounded: Chromium can leave a tab's close unanswered after a navigation
+      // aborted by its timeout, and a detector must never hang a job.
       partial = true;
-      const second = await page.context().newPage();
+      let second: Page | null = null;
       try {
+        second = await withTimeout(page.context().newPage(), timeoutMs);
         await second.goto(page.url(), { waitUntil: 'load', timeout: timeoutMs });
-        await inject(second);
+        await withTimeout(inject(second), timeoutMs);
         out = await withTimeout(runAxe(second, false), timeoutMs);
       } catch {
         out = { violations: [], incomplete: 0 };
       } finally {
-        await second.close().catch(() => {});
+        if (second) await withTimeout(second.close(), timeoutMs).catch(() => {});
       }
     }
     this.durations.push(Date.now() - started);

@@ -181,12 +181,30 @@ describe('A11yDetector', () => {
   });
 
   it('reruns without color-contrast and marks the result partial when axe times out', async () => {
-    const d = new A11yDetector({ source: axeSource }, { timeoutMs: 1 });
+    // An axe whose full run never finishes (as on a huge page), while the run without
+    // color-contrast works: the detector must give up on the first, rerun, and mark it partial.
+    const stalling = `${axeSource};(() => {
+      const run = axe.run.bind(axe);
+      axe.run = (ctx, o) => (o && o.rules && o.rules['color-contrast'] && o.rules['color-contrast'].enabled === false ? run(ctx, o) : new Promise(() => {}));
+    })();`;
+    const d = new A11yDetector({ source: stalling }, { timeoutMs: 3000 });
     const a = await visit('/a11y', [d]);
     const found = d.drain();
-    expect(found.length === 0 || found.every((f) => f.axe!.partial)).toBe(true);
+    expect(found.map((f) => f.axe!.ruleId)).toEqual(expect.arrayContaining(['image-alt', 'label']));
+    expect(found.every((f) => f.axe!.partial)).toBe(true);
     expect(found.some((f) => f.axe!.ruleId === 'color-contrast')).toBe(false);
     await a.lease.close();
+  });
+
+  it('never hangs the job when even the rerun times out', async () => {
+    // A 1 ms budget aborts the rerun's navigation too; Chromium then sometimes leaves the tab's
+    // close unanswered (CI hung here once). Cleanup must still finish, so the job moves on.
+    for (let i = 0; i < 3; i++) {
+      const d = new A11yDetector({ source: axeSource }, { timeoutMs: 1 });
+      const a = await visit('/a11y', [d]);
+      expect(d.drain().every((f) => f.axe!.partial)).toBe(true);
+      await a.lease.close();
+    }
   });
 });
 
