@@ -10,13 +10,20 @@ import { signedIn } from './backend-access.ts';
 const MIN_GAP_MS = 550;
 let lastCapture = 0;
 
-export async function captureScreenshot(tabId: number): Promise<string | null> {
-  const tab = await browser.tabs.get(tabId);
-  if (!tab.active || tab.windowId === undefined) return null;
-  const wait = lastCapture + MIN_GAP_MS - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  lastCapture = Date.now();
-  return browser.tabs.captureVisibleTab(tab.windowId, { format: 'jpeg', quality: 70 });
+let queue: Promise<unknown> = Promise.resolve();
+
+/** The visible tab as JPEG, or null when the tab is not the one showing; captures run one at a time. */
+export function captureScreenshot(tabId: number): Promise<string | null> {
+  const run = queue.then(async () => {
+    const tab = await browser.tabs.get(tabId);
+    if (!tab.active || tab.windowId === undefined) return null;
+    const wait = lastCapture + MIN_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    lastCapture = Date.now();
+    return browser.tabs.captureVisibleTab(tab.windowId, { format: 'jpeg', quality: 70 });
+  });
+  queue = run.catch(() => undefined);
+  return run;
 }
 
 export async function uploadScreenshot(path: string, dataUrl: string): Promise<void> {

@@ -52,6 +52,21 @@ async function untilSteps(n: number): Promise<void> {
   await waitFor(`${n} recorded steps`, async () => ((await recorderState()).draft?.steps.length ?? 0) >= n, 10_000);
 }
 
+/** `flowlens check` as CI runs it, against the fixture shop; its output joins the logs searched for the password. */
+async function checkFlow(file: string, viewports: string, env: Record<string, string>, json?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = [join(REPO_ROOT, 'crawler', 'bin', 'flowlens.mjs'), 'check', '--base-url', shop.url, '--flow', file, '--viewports', viewports, '--discover', '0', ...(json ? ['--json', json] : [])];
+  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  logs.push(r.stdout, r.stderr);
+  return r;
+}
+
 beforeAll(async () => {
   const info = stackInfo();
   shop = await startShop({});
@@ -233,18 +248,7 @@ describe('recording a flow in the side panel', () => {
     const file = join(dir, 'recorded.json');
     writeFileSync(file, JSON.stringify(saved, null, 2));
     const out = join(dir, 'report.json');
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(REPO_ROOT, 'crawler', 'bin', 'flowlens.mjs'), 'check', '--base-url', shop.url, '--flow', file, '--viewports', 'desktop,mobile', '--discover', '0', '--json', out], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, FLOWLENS_SECRET_PASSWORD: SHOP_PASSWORD },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-    logs.push(r.stdout, r.stderr);
+    const r = await checkFlow(file, 'desktop,mobile', { FLOWLENS_SECRET_PASSWORD: SHOP_PASSWORD }, out);
     const report = parseReport(JSON.parse(readFileSync(out, 'utf8')));
     const summary = report.runs.map((run) => `${run.viewport}: ${run.status} ${run.steps.filter((s) => s.status === 'failed').map((s) => `#${s.index} ${s.error ?? ''}`).join('; ')}`);
     expect(report.runs.map((run) => [run.viewport, run.status]).sort(), summary.join('\n')).toEqual([
@@ -254,6 +258,76 @@ describe('recording a flow in the side panel', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
+
+  it('records inside a same-origin iframe; Chrome Recorder export replays and imports back', async () => {
+    await panel.bringToFront();
+    await panel.getByTestId('new-flow').click();
+    await panel.getByTestId('record').waitFor();
+    await site.goto(`${shop.url}/__fixture/iframe`);
+    await panel.getByTestId('record').click();
+    await panel.getByTestId('stop').waitFor();
+    await site.bringToFront();
+    await waitFor('the recorder in the page', async () => (await recorderState()).recording);
+    await site.waitForTimeout(500);
+    const frame = site.frameLocator('[data-testid=contact-frame]');
+    await frame.getByLabel('Your name').fill('Grace');
+    await frame.getByLabel('Email').fill('grace@example.com');
+    await frame.getByLabel('Message').fill('Do you ship lamps to Lisbon?');
+    await frame.getByRole('button', { name: 'Send message' }).click();
+    await site.getByText('Message sent from the embedded form by Grace.').waitFor();
+    await untilSteps(4);
+    await panel.bringToFront();
+    await panel.getByTestId('stop').click();
+    await panel.getByTestId('record').waitFor();
+
+    const state = (await recorderState()) as unknown as { draft: { steps: { step: { action: string; frame?: number[] } }[] } };
+    const inFrame = state.draft.steps.filter((s) => s.step.action !== 'assert' && s.step.action !== 'navigate');
+    expect(inFrame.map((s) => [s.step.action, s.step.frame])).toEqual([
+      ['input', [0]],
+      ['input', [0]],
+      ['input', [0]],
+      ['click', [0]],
+    ]);
+    await panel.getByTestId('assert-text').fill('Message sent from the embedded form');
+    await panel.getByTestId('assert-add').click();
+    await expect.poll(async () => (await stepLabels()).at(-1)).toBe("Check 'Message sent from the embedded form' is visible");
+
+    // Export as Chrome DevTools Recorder JSON, replay that file, import it back.
+    const [download] = await Promise.all([panel.waitForEvent('download'), panel.getByTestId('export-chrome').click()]);
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
+    const file = join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    expect(file).toMatch(/\.recording\.json$/);
+    const recording = JSON.parse(readFileSync(file, 'utf8')) as { title: string; steps: { type: string; frame?: number[] }[] };
+    expect(recording.steps.filter((s) => s.type === 'change').every((s) => JSON.stringify(s.frame) === '[0]')).toBe(true);
+    const r = await checkFlow(file, 'desktop', {});
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+
+    const before = await stepLabels();
+    // The iframe flow was not saved: "New flow" asks before discarding it.
+    panel.once('dialog', (d) => void d.accept());
+    await panel.getByTestId('new-flow').click();
+    await expect.poll(() => stepLabels()).toEqual([]);
+    await panel.getByTestId('import-file').setInputFiles(file);
+    await expect.poll(() => stepLabels()).toEqual(before);
+    expect(await panel.getByTestId('panel-error').count()).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  }, 240_000);
+
+  it('lists saved flows with their last replay status', async () => {
+    await withDb((db) =>
+      db.query(
+        `insert into public.flow_results (site_id, flow_id, flow_version, viewport, source, status, user_id)
+         select site_id, id, version, 'mobile', 'walkthrough', 'failed', $2 from public.flows where id = $1`,
+        [flowId, owner.id],
+      ),
+    );
+    await panel.reload();
+    await panel.getByTestId('saved-flow').first().waitFor();
+    const row = panel.getByTestId('saved-flow').filter({ hasText: FLOW_NAME });
+    await expect.poll(() => row.getByTestId('flow-status').allTextContents()).toEqual(['mobile: failed']);
+    expect(await row.textContent()).toContain('critical');
+  });
 
   it('never stored or logged the typed password: database, Storage, stack files, logs', async () => {
     const info = stackInfo();
@@ -285,7 +359,7 @@ describe('recording a flow in the side panel', () => {
       const paths = await db.query<{ screenshot_path: string }>(`select screenshot_path from public.flow_steps where flow_id = $1 and screenshot_path is not null`, [flowId]);
       return { objects: objects.rows.map((r) => r.name), paths: paths.rows.map((r) => r.screenshot_path), siteId };
     });
-    expect(paths.length, 'steps with a screenshot').toBeGreaterThanOrEqual(10);
+    expect(paths.length, `steps with a screenshot; ${logs.filter((l) => /screenshot/.test(l)).join(' | ')}`).toBeGreaterThanOrEqual(10);
     for (const p of paths) {
       expect(p.startsWith(`${siteId}/steps/`)).toBe(true);
       expect(objects).toContain(p);
