@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadFlowJson, urlTemplate, type Flow } from '@flowlens/core';
 import { chromium } from 'playwright';
 import { BrowserPool, CHROMIUM_ARGS, chromiumPath } from '../../crawler/src/browser/pool.ts';
+import { originHostPort } from '../../crawler/src/net/address-policy.ts';
 import { runFlow } from '../../crawler/src/replay/runner.ts';
 import { detectorSettings } from '../../crawler/src/replay/settings.ts';
 import { startShop } from '../fixtures/index.ts';
@@ -41,11 +42,14 @@ const say = (l: string) => {
   lines.push(l);
 };
 
-async function flowlensRun(detectors: boolean, settings = detectorSettings({ enabled: detectors, checkExternalLinks: false })) {
+/** A public site's crawl goes through the egress guard; a site marked local does not. */
+const GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([originHostPort(shop.url)]) };
+
+async function flowlensRun(detectors: boolean, settings = detectorSettings({ enabled: detectors, checkExternalLinks: false }), guarded = false) {
   const started = Date.now();
   const r = await runFlow(flow, {
     viewport: 'desktop',
-    newContext: () => pool.lease('desktop', { allowPrivate: true }),
+    newContext: () => pool.lease('desktop', guarded ? GUARDED : { allowPrivate: true }),
     siteOrigin: shop.url,
     templateOf,
     secrets: () => undefined,
@@ -84,10 +88,12 @@ await plainRun(browser);
 await flowlensRun(false);
 const plain: number[] = [];
 const bare: number[] = [];
+const guarded: number[] = [];
 const full: number[] = [];
 for (let i = 0; i < 8; i++) {
   plain.push(await plainRun(browser));
   bare.push((await flowlensRun(false)).ms);
+  guarded.push((await flowlensRun(false, undefined, true)).ms);
   // Fresh detector state each time: every page is inspected (axe, links…) as on a first visit.
   full.push((await flowlensRun(true)).ms);
 }
@@ -98,6 +104,7 @@ say('| variant | mean flow | per step | ratio to plain Playwright |');
 say('|---|---|---|---|');
 say(`| plain Playwright script | ${Math.round(mean(plain))} ms | ${r1(mean(plain) / steps)} ms | 1.00× |`);
 say(`| FlowLens replay, no detectors | ${Math.round(mean(bare))} ms | ${r1(mean(bare) / steps)} ms | ${(mean(bare) / mean(plain)).toFixed(2)}× |`);
+say(`| … through the egress guard (public sites) | ${Math.round(mean(guarded))} ms | ${r1(mean(guarded) / steps)} ms | ${(mean(guarded) / mean(plain)).toFixed(2)}× |`);
 say(`| FlowLens replay, all detectors | ${Math.round(mean(full))} ms | ${r1(mean(full) / steps)} ms | ${(mean(full) / mean(plain)).toFixed(2)}× |\n`);
 
 // (c) detector cost per page, from a few full runs.
