@@ -1,16 +1,16 @@
+/** Entry: check the config, make the one supabase-js client, render. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { ConfigError } from './ConfigError.tsx';
+import { readConfig } from './config.ts';
+import { createBrowserClient } from './lib/supabase.tsx';
 import './index.css';
-
-// The dashboard is built by issue 6; until then the workspace builds and typechecks with this shell.
-function App() {
-  return <main className="p-8 text-[#1A1A1A]">FlowLens dashboard</main>;
-}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+
+const result = readConfig(import.meta.env);
 createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
+  <StrictMode>{result.ok ? <App db={createBrowserClient(result.config)} config={result.config} /> : <ConfigError problems={result.problems} />}</StrictMode>,
 );

@@ -1,0 +1,311 @@
+/**
+ * Row shapes the dashboard reads through PostgREST (supabase/migrations). Only the columns the
+ * dashboard selects; names are the database's.
+ */
+
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const BUG_STATUSES = ['new', 'active', 'fixed', 'regressed'] as const;
+export type BugStatus = (typeof BUG_STATUSES)[number];
+
+export const BUG_TYPES = [
+  'flow_broken',
+  'js_error',
+  'console_error',
+  'request_failed',
+  'broken_link',
+  'a11y',
+  'perf_regression',
+  'layout_overflow',
+  'page_changed',
+] as const;
+export type BugType = (typeof BUG_TYPES)[number];
+
+export const VIEWPORTS = ['desktop', 'tablet', 'mobile'] as const;
+export type Viewport = (typeof VIEWPORTS)[number];
+
+export type MemberRole = 'owner' | 'admin' | 'member';
+export type CrawlTrigger = 'schedule' | 'deploy' | 'manual';
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface Organization {
+  id: string;
+  name: string;
+}
+
+export interface Membership {
+  organization_id: string;
+  user_id: string;
+  role: MemberRole;
+  email: string | null;
+  created_at: string;
+}
+
+export interface Site {
+  id: string;
+  organization_id: string;
+  name: string;
+  base_url: string;
+  allowed_origins: string[];
+  timezone: string;
+  crawl_enabled: boolean;
+  crawl_time: string;
+  crawl_days: number[];
+  viewports: Viewport[];
+  discover_pages: number;
+  created_at: string;
+}
+
+export interface BugListRow {
+  id: string;
+  site_id: string;
+  type: BugType;
+  severity: Severity;
+  title: string;
+  url_template: string;
+  status: BugStatus;
+  viewports: Viewport[];
+  first_seen_at: string;
+  last_seen_at: string;
+  last_run_id: string | null;
+  snoozed_until: string | null;
+  false_positive: boolean;
+  flow_id: string | null;
+}
+
+export interface Bug extends BugListRow {
+  fingerprint: string;
+  message: string | null;
+  page_url: string | null;
+  selector: string | null;
+  step_index: number | null;
+  fixed_at: string | null;
+  times_regressed: number;
+  first_run_id: string | null;
+  false_positive_at: string | null;
+  deploy_event_id: string | null;
+}
+
+export interface AxeEvidence {
+  ruleId: string;
+  impact?: string;
+  helpUrl?: string;
+  target?: string | string[];
+  html?: string;
+}
+
+export interface RequestEvidence {
+  url: string;
+  method: string;
+  status?: number;
+  failure?: string;
+}
+
+export interface Evidence {
+  screenshot?: string;
+  console?: string[];
+  request?: RequestEvidence;
+  axe?: AxeEvidence;
+  reproSteps?: string[];
+}
+
+export interface Occurrence {
+  id: string;
+  bug_id: string;
+  run_id: string;
+  viewport: Viewport;
+  page_url: string | null;
+  seen_at: string;
+  evidence: Evidence;
+}
+
+export interface AuditEntry {
+  id: number;
+  bug_id: string | null;
+  actor_id: string | null;
+  action: string;
+  details: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface RunSummaryCounts {
+  new: string[] | null;
+  fixed: string[] | null;
+  regressed: string[] | null;
+  pagesAdded: string[] | null;
+  pagesRemoved: string[] | null;
+  healthScore: number | null;
+  previousHealthScore: number | null;
+  deployEventId: string | null;
+}
+
+export interface RunRow {
+  id: string;
+  site_id: string;
+  trigger: CrawlTrigger;
+  status: RunStatus;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  health_score: number | null;
+  error: string | null;
+  deploy_event_id: string | null;
+  viewports: Viewport[];
+  /** summary -> new / fixed / regressed (never the long `persistent` list in lists). */
+  new_ids: string[] | null;
+  fixed_ids: string[] | null;
+  regressed_ids: string[] | null;
+  previous_score: number | null;
+  deploy_events?: { commit_sha: string; branch: string | null } | null;
+}
+
+export interface RunSummary {
+  new: string[];
+  regressed: string[];
+  persistent: string[];
+  fixed: string[];
+  pagesAdded: string[];
+  pagesRemoved: string[];
+  healthScore: number | null;
+  previousHealthScore: number | null;
+  jobs: { done: number; total: number } | null;
+  deployEventId: string | null;
+}
+
+export interface HealthComponents {
+  bugs: number;
+  flows: number;
+  performance: number;
+  accessibility: number;
+}
+
+export interface HealthScoreRow {
+  id: string;
+  run_id: string;
+  score: number;
+  computed_at: string;
+}
+
+export interface HealthScoreDetail extends HealthScoreRow {
+  components: HealthComponents;
+  inputs: {
+    bugs?: Partial<Record<Severity, number>>;
+    flows?: { passed?: number; total?: number };
+    performance?: { regressed?: number; measured?: number };
+    accessibility?: Record<string, number>;
+  };
+  formula_version: string;
+}
+
+export interface DeployEvent {
+  id: string;
+  commit_sha: string;
+  branch: string | null;
+  environment: string | null;
+  received_at: string;
+}
+
+export interface PageRow {
+  id: string;
+  url_template: string;
+  title: string | null;
+}
+
+export const METRICS = ['load_ms', 'lcp_ms', 'fcp_ms', 'ttfb_ms', 'cls'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface PageMetricRow {
+  page_id: string;
+  run_id: string;
+  viewport: Viewport;
+  measured_at: string;
+  ttfb_ms: number | null;
+  fcp_ms: number | null;
+  lcp_ms: number | null;
+  cls: number | null;
+  load_ms: number | null;
+  pages?: { url_template: string } | null;
+}
+
+export interface BaselineRow {
+  page_id: string;
+  viewport: Viewport;
+  metric: Metric;
+  samples: number;
+  mean: number;
+  stddev: number;
+}
+
+export interface Flow {
+  id: string;
+  site_id: string;
+  name: string;
+  start_url: string;
+  critical: boolean;
+  version: number;
+  updated_at: string;
+}
+
+export interface FlowResult {
+  id: string;
+  flow_id: string;
+  run_id: string | null;
+  viewport: Viewport;
+  source: 'crawler' | 'walkthrough';
+  status: 'passed' | 'failed' | 'errored';
+  healed_steps: number[];
+  failed_step: number | null;
+  finished_at: string;
+}
+
+export interface FlowStep {
+  id: string;
+  position: number;
+  action: string;
+  label: string;
+  instruction: string | null;
+  screenshot_path: string | null;
+  data: { selectors?: unknown[] } & Record<string, unknown>;
+}
+
+export interface SelectorProposal {
+  id: string;
+  step_id: string;
+  flow_id: string;
+  from_selector: unknown;
+  to_selector: unknown;
+  confidence: number;
+  run_id: string | null;
+  status: 'pending' | 'accepted' | 'rejected';
+  created_at: string;
+}
+
+export interface CrawlJob {
+  id: string;
+  flow_id: string | null;
+  viewport: Viewport;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  last_error: string | null;
+}
+
+export interface Recipient {
+  id: string;
+  user_id: string | null;
+  email: string;
+  instant: boolean;
+  daily: boolean;
+  weekly: boolean;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: MemberRole;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+}

@@ -1,0 +1,95 @@
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as mutations from '../../data/mutations.ts';
+import * as queries from '../../data/queries.ts';
+import { FLOW_ID, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
+import { renderApp, resetStores } from '../../test/render.tsx';
+
+vi.mock('../../data/queries.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../data/queries.ts')>()),
+  fetchSite: vi.fn(),
+  fetchFlows: vi.fn(),
+  fetchFlow: vi.fn(),
+  signedScreenshotUrls: vi.fn(),
+}));
+vi.mock('../../data/mutations.ts', () => ({ requestCrawl: vi.fn(), decideProposal: vi.fn() }));
+
+const result = (viewport: 'desktop' | 'tablet' | 'mobile', status: 'passed' | 'failed', healed: number[] = []) => ({
+  id: `${viewport}-${status}`,
+  flow_id: FLOW_ID,
+  run_id: RUN_ID,
+  viewport,
+  source: 'crawler' as const,
+  status,
+  healed_steps: healed,
+  failed_step: status === 'failed' ? 2 : null,
+  finished_at: '2026-11-22T02:05:00Z',
+});
+
+beforeEach(() => {
+  resetStores();
+  vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole());
+  vi.mocked(queries.fetchFlows).mockResolvedValue({
+    rows: [{ id: FLOW_ID, site_id: SITE_ID, name: 'Checkout', start_url: 'https://shop.lumen.example/', critical: true, version: 3, updated_at: '', latest: { desktop: result('desktop', 'passed'), mobile: result('mobile', 'failed'), tablet: result('tablet', 'passed', [1]) }, pendingProposals: 1 }],
+    total: 1,
+    page: 1,
+    pageSize: 25,
+  });
+  vi.mocked(queries.fetchFlow).mockResolvedValue({
+    flow: { id: FLOW_ID, site_id: SITE_ID, name: 'Checkout', start_url: 'https://shop.lumen.example/', critical: true, version: 3, updated_at: '' },
+    steps: [
+      { id: 's0', position: 0, action: 'navigate', label: 'Open the shop', instruction: null, screenshot_path: `${SITE_ID}/steps/${FLOW_ID}/0.png`, data: {} },
+      { id: 's1', position: 1, action: 'click', label: 'Press <b>Pay</b>', instruction: 'The blue button', screenshot_path: null, data: { selectors: [{ kind: 'css', value: '#pay' }] } },
+    ],
+    proposals: [{ id: 'prop1', step_id: 's1', flow_id: FLOW_ID, from_selector: { kind: 'css', value: '#pay' }, to_selector: { kind: 'testid', value: 'pay-now' }, confidence: 0.86, run_id: RUN_ID, status: 'pending', created_at: '' }],
+    results: [result('mobile', 'failed'), result('desktop', 'passed')],
+  });
+  vi.mocked(queries.signedScreenshotUrls).mockResolvedValue({ [`${SITE_ID}/steps/${FLOW_ID}/0.png`]: 'http://signed/0.png' });
+});
+afterEach(() => {
+  cleanup();
+  vi.clearAllMocks();
+});
+
+describe('flows', () => {
+  it('lists flows with the critical flag and the last result per viewport', async () => {
+    renderApp(`/sites/${SITE_ID}/flows`);
+    const table = await screen.findByRole('table', { name: /Flows with their last result/ });
+    const row = within(table).getAllByRole('row')[1]!;
+    expect(within(row).getByText('critical')).toBeTruthy();
+    expect(within(row).getAllByRole('cell').slice(1, 4).map((c) => c.textContent?.split(' ')[0])).toEqual(['passed', 'healed', 'failed']);
+    expect(within(row).getByRole('link', { name: '1 healed selector' }).getAttribute('href')).toBe(`/sites/${SITE_ID}/flows/${FLOW_ID}#healed`);
+  });
+
+  it('run now: a rate-limit refusal reads as "already on its way", not as an error', async () => {
+    vi.mocked(mutations.requestCrawl).mockResolvedValue({ ok: false, rateLimited: true, title: 'A crawl is already on its way', message: 'A crawl of this site was requested at 10:02:11 UTC; wait for it to finish (or two minutes) before asking again.' });
+    renderApp(`/sites/${SITE_ID}/flows`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Run all flows now' }));
+    const box = await screen.findByTestId('run-now-result');
+    expect(box.getAttribute('role')).toBe('status');
+    expect(box.textContent).toContain('A crawl is already on its way');
+    expect(box.textContent).toContain('requested at 10:02:11 UTC');
+  });
+
+  it('run now: success links to the queued run', async () => {
+    vi.mocked(mutations.requestCrawl).mockResolvedValue({ ok: true, runId: RUN_ID });
+    renderApp(`/sites/${SITE_ID}/flows`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Run all flows now' }));
+    expect((await screen.findByRole('link', { name: 'Follow it' })).getAttribute('href')).toBe(`/sites/${SITE_ID}/runs/${RUN_ID}`);
+  });
+
+  it('flow detail: labels as text, step screenshots, and healed selectors to accept', async () => {
+    vi.mocked(mutations.decideProposal).mockResolvedValue({} as never);
+    const { container } = renderApp(`/sites/${SITE_ID}/flows/${FLOW_ID}`);
+    expect(await screen.findByText('Press <b>Pay</b>')).toBeTruthy();
+    expect(container.querySelector('b')).toBeNull();
+    expect((await screen.findByAltText('Step 1: Open the shop')).getAttribute('src')).toBe('http://signed/0.png');
+    const proposal = screen.getByTestId('proposal');
+    expect(proposal.textContent).toContain('css: #pay');
+    expect(proposal.textContent).toContain('testid: pay-now');
+    expect(proposal.textContent).toContain('86%');
+    fireEvent.click(within(proposal).getByRole('button', { name: 'Accept' }));
+    await waitFor(() => expect(mutations.decideProposal).toHaveBeenCalledWith(expect.anything(), 'prop1', true));
+    await waitFor(() => expect(queries.fetchFlow).toHaveBeenCalledTimes(2));
+  });
+});

@@ -1,0 +1,81 @@
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as queries from '../../data/queries.ts';
+import { BUG_ID, homeData, listBug, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
+import { renderApp, resetStores } from '../../test/render.tsx';
+
+vi.mock('../../data/queries.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../data/queries.ts')>()),
+  fetchSite: vi.fn(),
+  fetchRuns: vi.fn(),
+  fetchRun: vi.fn(),
+}));
+
+const run = homeData().scoreRun!;
+
+beforeEach(() => {
+  resetStores();
+  vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole());
+});
+afterEach(() => {
+  cleanup();
+  vi.clearAllMocks();
+});
+
+describe('history', () => {
+  it('lists runs with trigger, duration and result, paginated by the server', async () => {
+    vi.mocked(queries.fetchRuns).mockResolvedValue({ rows: [{ ...run, trigger: 'deploy', deploy_events: { commit_sha: 'abcdef1234567', branch: 'main' } }], total: 40, page: 1, pageSize: 25 });
+    renderApp(`/sites/${SITE_ID}/runs`);
+    const table = await screen.findByRole('table', { name: 'Crawl runs' });
+    const row = within(table).getAllByRole('row')[1]!;
+    expect(row.textContent).toContain('Deploy abcdef1');
+    expect(row.textContent).toContain('9 min 55 s');
+    expect(row.textContent).toContain('completed');
+    expect(row.textContent).toContain('78');
+    expect(screen.getByRole('link', { name: 'Next →' }).getAttribute('href')).toBe(`/sites/${SITE_ID}/runs?p=2`);
+  });
+
+  it('run detail shows the diff and the inputs behind the score', async () => {
+    vi.mocked(queries.fetchRun).mockResolvedValue({
+      run: { ...run, summary: { new: [BUG_ID], regressed: [], persistent: ['x1', 'x2'], fixed: [], pagesAdded: ['/new'], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: { done: 12, total: 12 }, deployEventId: null } },
+      health: homeData().latest,
+      jobs: [{ id: 'j1', flow_id: null, viewport: 'desktop', status: 'done', attempts: 1, started_at: '2026-11-22T02:00:05Z', finished_at: '2026-11-22T02:01:05Z', last_error: null, flows: null }],
+      results: [],
+      deploy: null,
+      bugs: { [BUG_ID]: listBug({ status: 'new' }) },
+    });
+    renderApp(`/sites/${SITE_ID}/runs/${RUN_ID}`);
+    expect((await screen.findByTestId('run-score')).textContent).toBe('78');
+    const counts = screen.getByRole('list', { name: 'Diff counts' });
+    expect(within(counts).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['New1', 'Came back0', 'Fixed0', 'Still there2']);
+    expect(screen.getByRole('list', { name: 'New' }).textContent).toContain('TypeError');
+    expect(screen.getByText('/new')).toBeTruthy();
+    expect(screen.getByText('P0 0 · P1 2 · P2 3 · P3 4 active')).toBeTruthy();
+    expect(screen.getByText('8 of 9 passed')).toBeTruthy();
+    expect(screen.getByText('Page discovery')).toBeTruthy();
+  });
+
+  it('follows a crawl that is still running until it finishes', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const base = { health: null, jobs: [], results: [], deploy: null, bugs: {} };
+      vi.mocked(queries.fetchRun)
+        .mockResolvedValueOnce({ ...base, run: { ...run, status: 'running', finished_at: null, summary: null } })
+        .mockResolvedValue({ ...base, run: { ...run, status: 'completed', summary: { new: [], regressed: [], persistent: [], fixed: [], pagesAdded: [], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: null, deployEventId: null } } });
+      renderApp(`/sites/${SITE_ID}/runs/${RUN_ID}`);
+      expect(await screen.findByText('The diff appears when the crawl finishes.')).toBeTruthy();
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(5000);
+      });
+      await waitFor(() => expect(screen.getByRole('list', { name: 'Diff counts' })).toBeTruthy());
+      const calls = vi.mocked(queries.fetchRun).mock.calls.length;
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(15000);
+      });
+      // Finished: no more polling.
+      expect(vi.mocked(queries.fetchRun).mock.calls.length).toBe(calls);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
