@@ -1,0 +1,312 @@
+/**
+ * Background side of the guided walkthrough (issue 9). See docs/walkthrough.md.
+ *
+ * - Start (side panel "Walk through", overlay "Reproduce in my browser", or the dashboard's link: a
+ *   page of a monitored site with `#flowlens-walkthrough=bug:<id>`): loads the flow (and the bug)
+ *   with the user's session (RLS decides), stores the state in browser.storage.session and opens
+ *   the flow's start page.
+ * - Nothing runs on pages unless a walkthrough is active: the content script is injected with
+ *   scripting.executeScript into the walkthrough's tab only, on each page load of that tab.
+ * - The content script reports progress; every change goes through one queue (no lost updates when
+ *   a completion and the next page's "where are we" cross), and the state is validated with zod on
+ *   each read, so a service worker woken from sleep carries on where it was.
+ * - The outcome (completed with healed steps, or failed at a step) is stored once in flow_results
+ *   (source 'walkthrough', the viewport it ran on); the RLS insert policy limits it to members of
+ *   the flow's organisation and to the user's own rows.
+ */
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { browser } from 'wxt/browser';
+import { flowFromRows, type StepRow } from '@flowlens/core/flow-rows';
+import { getBackend } from '../lib/backend.ts';
+import { siteOrigins, type SiteRow } from '../overlay/bugs.ts';
+import { parseWalkHash, WALK_CHANGED, WALK_KEY, WALK_SCRIPT_FILE, type WalkRequest, type WalkResponse, type WalkState } from '../walkthrough/protocol.ts';
+import { advanceState, bugFromRows, outcomeRow, parseWalkState, toWalkStep, viewportOf } from '../walkthrough/state.ts';
+
+async function signedIn(): Promise<{ db: SupabaseClient; userId: string }> {
+  const db = await getBackend();
+  if (!db) throw new Error('Sign in to FlowLens first.');
+  const { data } = await db.auth.getSession();
+  const userId = data.session?.user.id;
+  if (!userId) throw new Error('Sign in to FlowLens first.');
+  return { db, userId };
+}
+
+export async function readWalk(): Promise<WalkState | null> {
+  try {
+    return parseWalkState((await browser.storage.session.get(WALK_KEY))[WALK_KEY]);
+  } catch {
+    return null;
+  }
+}
+
+async function writeWalk(state: WalkState | null): Promise<void> {
+  if (state) await browser.storage.session.set({ [WALK_KEY]: state });
+  else await browser.storage.session.remove(WALK_KEY);
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Runs state changes one at a time. */
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function notify(tabId: number): void {
+  browser.tabs.sendMessage(tabId, { type: WALK_CHANGED }).catch(() => undefined);
+}
+
+async function inject(tabId: number): Promise<void> {
+  await browser.scripting.executeScript({ target: { tabId }, files: [WALK_SCRIPT_FILE as never] }).catch((e: unknown) => {
+    console.warn('FlowLens walkthrough: cannot run on this page', e);
+  });
+}
+
+/** Stores the outcome once, when there is one to store (completed, or failed at a step). */
+async function recordOutcome(state: WalkState): Promise<WalkState> {
+  if (state.recorded) return state;
+  let session: { db: SupabaseClient; userId: string };
+  try {
+    session = await signedIn();
+  } catch {
+    return state;
+  }
+  const row = outcomeRow(state, session.userId);
+  if (!row) return state;
+  const { error } = await session.db.from('flow_results').insert(row);
+  if (error) {
+    console.warn('FlowLens walkthrough: the outcome was not stored', error.message);
+    return state;
+  }
+  return { ...state, recorded: true };
+}
+
+interface FlowRow {
+  id: string;
+  site_id: string;
+  name: string;
+  start_url: string;
+  critical: boolean;
+  schema_version: number;
+  version: number;
+}
+
+async function loadSite(db: SupabaseClient, siteId: string): Promise<SiteRow | null> {
+  const { data } = await db.from('sites').select('id, name, base_url, allowed_origins').eq('id', siteId).maybeSingle();
+  return (data as SiteRow | null) ?? null;
+}
+
+/** Builds the state for a flow (and optionally a flow_broken bug), readable by this user or refused. */
+async function buildState(db: SupabaseClient, ids: { flowId?: string; bugId?: string }, tabId: number): Promise<{ state: WalkState; site: SiteRow | null }> {
+  let flowId = ids.flowId;
+  type BugRow = { id: string; title: string; type: string; message: string | null; flow_id: string | null; step_index: number | null; page_url: string | null };
+  let bugRow: BugRow | null = null;
+  let evidence: Record<string, unknown> | null = null;
+  if (ids.bugId) {
+    const { data, error } = await db.from('bugs').select('id, title, type, message, flow_id, step_index, page_url').eq('id', ids.bugId).maybeSingle();
+    if (error) throw new Error(error.message);
+    if (!data) throw new Error('That bug is not one of yours (or it no longer exists).');
+    bugRow = data as BugRow;
+    if (!bugRow.flow_id) throw new Error('This bug does not come from a recorded flow, so there is nothing to walk through.');
+    flowId = bugRow.flow_id;
+    const occ = await db.from('bug_occurrences').select('evidence, seen_at').eq('bug_id', ids.bugId).order('seen_at', { ascending: false }).limit(1);
+    evidence = ((occ.data ?? [])[0] as { evidence?: Record<string, unknown> } | undefined)?.evidence ?? null;
+  }
+  if (!flowId) throw new Error('Which flow?');
+  const { data: flowData, error: flowError } = await db.from('flows').select('id, site_id, name, start_url, critical, schema_version, version').eq('id', flowId).maybeSingle();
+  if (flowError) throw new Error(flowError.message);
+  if (!flowData) throw new Error('That flow is not one of yours (or it no longer exists).');
+  const flowRow = flowData as FlowRow;
+  const { data: stepData, error: stepError } = await db
+    .from('flow_steps')
+    .select('id, position, action, data, label, label_source, label_confidence, instruction, screenshot_path')
+    .eq('flow_id', flowId)
+    .order('position');
+  if (stepError) throw new Error(stepError.message);
+  const flow = flowFromRows(flowRow, (stepData ?? []) as (StepRow & { id: string; position: number })[]);
+  if (flow.steps.length === 0) throw new Error('This flow has no steps.');
+  const steps = flow.steps.map(toWalkStep);
+  const bug = bugRow ? bugFromRows(bugRow, evidence, steps.length) : undefined;
+  const state: WalkState = {
+    v: 1,
+    id: crypto.randomUUID(),
+    tabId,
+    flow: { id: flowRow.id, name: flowRow.name, siteId: flowRow.site_id, version: flowRow.version, startUrl: flowRow.start_url },
+    steps,
+    index: 0,
+    status: bug && bug.stepIndex === 0 ? 'at-bug' : 'active',
+    log: [],
+    ...(bug ? { bug } : {}),
+    startedAt: new Date().toISOString(),
+    offTarget: 0,
+  };
+  return { state, site: await loadSite(db, flowRow.site_id) };
+}
+
+function isHttp(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** Starts a walkthrough: in `tabId` (navigated to the start page) or in a new tab. Ends any other one first. */
+export async function startWalkthrough(ids: { flowId?: string; bugId?: string }, tabId?: number, requireOrigin?: string): Promise<WalkState> {
+  const { db } = await signedIn();
+  const { state: built, site } = await buildState(db, ids, tabId ?? -1);
+  if (!isHttp(built.flow.startUrl)) throw new Error('The flow does not start on a web page.');
+  if (requireOrigin) {
+    // A link on a page may only start a walkthrough of that page's own (monitored) site.
+    const origins = site ? siteOrigins(site) : [];
+    if (!origins.includes(requireOrigin)) throw new Error('That walkthrough belongs to another site.');
+  }
+  const startOrigin = new URL(built.flow.startUrl).origin;
+  if (!(await browser.permissions.contains({ origins: [`${startOrigin}/*`] }).catch(() => false))) {
+    throw new Error(`FlowLens needs access to ${startOrigin} to guide you there. Allow it from the side panel and try again.`);
+  }
+  return serial(async () => {
+    const old = await readWalk();
+    if (old) {
+      await writeWalk(null);
+      notify(old.tabId);
+    }
+    let tab = tabId;
+    if (tab === undefined) {
+      const created = await browser.tabs.create({ url: 'about:blank', active: true });
+      tab = created.id!;
+    }
+    const state: WalkState = { ...built, tabId: tab };
+    await writeWalk(state);
+    await browser.tabs.update(tab, { url: state.flow.startUrl, active: true });
+    return state;
+  });
+}
+
+async function stop(tabId: number | undefined, unresolved?: { index: number; error: string }): Promise<void> {
+  await serial(async () => {
+    const s = await readWalk();
+    if (!s || (tabId !== undefined && s.tabId !== tabId)) return;
+    let final = s;
+    if (unresolved && unresolved.index === s.index && s.status !== 'done' && !s.log.some((l) => l.status === 'failed')) {
+      final = { ...s, log: [...s.log, { index: s.index, action: s.steps[s.index]!.action, status: 'failed', by: 'user', error: unresolved.error.slice(0, 500) }] };
+    }
+    await recordOutcome(final);
+    await writeWalk(null);
+    notify(s.tabId);
+  });
+}
+
+async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: string } }): Promise<unknown> {
+  const tabId = sender.tab?.id;
+  switch (msg.type) {
+    case 'flowlens:walkthrough:start': {
+      if (typeof msg.flowId !== 'string' && typeof msg.bugId !== 'string') throw new Error('Which flow?');
+      const ids = typeof msg.bugId === 'string' ? { bugId: msg.bugId } : { flowId: String(msg.flowId) };
+      // From a page (the overlay): that tab. From the side panel: the tab it names, else a new one.
+      const target = tabId ?? (typeof msg.tabId === 'number' ? msg.tabId : undefined);
+      const s = await startWalkthrough(ids, target);
+      return { id: s.id, tabId: s.tabId };
+    }
+    case 'flowlens:walkthrough:active':
+      return serial(async () => {
+        const s = await readWalk();
+        return s ? { flowId: s.flow.id, tabId: s.tabId, index: s.index, status: s.status } : null;
+      });
+    case 'flowlens:walkthrough:stop':
+      await stop(tabId, msg.unresolved && typeof msg.unresolved.index === 'number' ? { index: msg.unresolved.index, error: String(msg.unresolved.error) } : undefined);
+      return true;
+    default:
+      break;
+  }
+  // Everything else comes from the walkthrough's own tab.
+  if (tabId === undefined) throw new Error('Not from a page.');
+  return serial(async () => {
+    const s = await readWalk();
+    if (!s || s.tabId !== tabId) return null;
+    switch (msg.type) {
+      case 'flowlens:walkthrough:state': {
+        if (s.viewport) return s;
+        const viewport = viewportOf(Number(msg.viewportWidth));
+        if (!viewport) return s;
+        const next = { ...s, viewport };
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:advance': {
+        if (msg.index !== s.index || s.status === 'done') return s;
+        if (s.status === 'at-bug' && !s.pastBug) return s;
+        const confidence = typeof msg.confidence === 'number' && msg.confidence >= 0 && msg.confidence <= 1 ? msg.confidence : undefined;
+        const by = msg.by === 'extension' || msg.by === 'auto' ? msg.by : 'user';
+        let next = advanceState(s, { index: s.index, action: s.steps[s.index]!.action, status: msg.status === 'healed' ? 'healed' : 'passed', by, ...(confidence !== undefined ? { confidence } : {}) });
+        if (next.status === 'done') next = await recordOutcome(next);
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:fail': {
+        if (msg.index !== s.index) return s;
+        const entry = { index: s.index, action: s.steps[s.index]!.action, status: 'failed' as const, by: 'extension' as const, error: String(msg.error).slice(0, 500) };
+        const next = { ...s, log: [...s.log.filter((l) => l.index !== s.index), entry] };
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:off-target': {
+        const next = { ...s, offTarget: s.offTarget + 1 };
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:continue': {
+        if (s.status !== 'at-bug' || msg.index !== s.index) return s;
+        const next: WalkState = { ...s, status: 'active', pastBug: true };
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:screenshot': {
+        const path = String(msg.path);
+        // Only objects under the flow's site folder (the storage policies check the same prefix).
+        if (!path.startsWith(`${s.flow.siteId}/`)) return null;
+        const { db } = await signedIn();
+        const { data, error } = await db.storage.from('screenshots').createSignedUrl(path, 300);
+        return error || !data ? null : data.signedUrl;
+      }
+      default:
+        return null;
+    }
+  });
+}
+
+/** The dashboard's link: a page of a monitored site carrying `#flowlens-walkthrough=bug:<id>`. */
+async function fromLink(tabId: number, url: string): Promise<void> {
+  const ids = parseWalkHash(url);
+  if (!ids) return;
+  const current = await readWalk();
+  if (current && current.tabId === tabId) {
+    const same = 'bugId' in ids ? current.bug?.id === ids.bugId : current.flow.id === ids.flowId;
+    if (same) return;
+  }
+  try {
+    await startWalkthrough(ids, tabId, new URL(url).origin);
+  } catch (e) {
+    console.warn('FlowLens walkthrough: cannot start from the link', e instanceof Error ? e.message : e);
+  }
+}
+
+export function registerWalkthroughHandlers(): void {
+  browser.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: WalkResponse) => void) => {
+    const msg = raw as WalkRequest | null;
+    if (!msg || typeof msg.type !== 'string' || !msg.type.startsWith('flowlens:walkthrough:')) return undefined;
+    if (sender.id !== browser.runtime.id) return undefined;
+    handle(msg, sender).then(
+      (value) => sendResponse({ ok: true, value }),
+      (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }),
+    );
+    return true;
+  });
+  browser.tabs.onUpdated.addListener((tabId, change, tab) => {
+    const url = change.url ?? tab.url;
+    if (change.url && change.url.includes('#') && change.url.includes('flowlens-walkthrough')) void fromLink(tabId, change.url);
+    if (change.status !== 'complete' || !url || !isHttp(url)) return;
+    void readWalk().then((s) => {
+      if (s && s.tabId === tabId) void inject(tabId);
+    });
+  });
+  browser.tabs.onRemoved.addListener((tabId) => {
+    void stop(tabId);
+  });
+}
