@@ -32,7 +32,7 @@ export const DEMO_DEFECTS: DefectName[] = [
   'signup-renamed-ids', // a refactor the crawler heals (a selector proposal to accept)
   'broken-image', // P2 broken image
   'mobile-overflow', // P2 layout overflow on mobile
-  'a11y-missing-label', // accessibility
+  'a11y-contrast', // accessibility: low-contrast text
   'console-error', // P3 console error
 ];
 

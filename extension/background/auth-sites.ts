@@ -4,6 +4,7 @@ import { FriendlyError } from '../lib/errors.ts';
 import { writeBackendConfig, BackendConfig } from '../lib/backend.ts';
 import type { OrgSummary, SiteSummary } from '../lib/messages.ts';
 import { backendOrThrow, backendUrl, signedIn } from './backend-access.ts';
+import { syncOverlayRegistration } from './overlay.ts';
 
 export async function currentSession(): Promise<{ email: string } | null> {
   const db = await backendOrThrow();
@@ -85,5 +86,7 @@ export async function addSite(organizationId: string, url: string, name: string)
   const siteName = name.trim() === '' ? new URL(origin).host : name.trim().slice(0, 120);
   const res = await db.from('sites').insert({ organization_id: orgId, name: siteName, base_url: origin }).select('id, name, base_url, allowed_origins, organization_id, organizations(name)').single();
   if (res.error) throw res.error;
+  // The new site's pages get the bug overlay from now on (where the origin is granted).
+  await syncOverlayRegistration().catch(() => []);
   return toSummary(res.data as unknown as SiteRow);
 }
