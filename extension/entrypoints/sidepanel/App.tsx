@@ -458,9 +458,30 @@ function SavedFlows() {
             <button className={iconButton} disabled={busy || recorder.recording} onClick={() => void openFlow(f.id)}>
               Open
             </button>
+            <WalkThroughButton flowId={f.id} disabled={busy || recorder.recording} />
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Starts the guided walkthrough of a saved flow in this tab (issue 9, docs/walkthrough.md). */
+function WalkThroughButton({ flowId, disabled }: { flowId: string; disabled: boolean }) {
+  const { tab, setError } = usePanel();
+  const origin = originOfUrl(tab?.url ?? '');
+  const start = async () => {
+    // Asked in the click itself (a user gesture), for this site's origin only.
+    if (origin && !(await browser.permissions.request({ origins: [`${origin}/*`] }).catch(() => false))) {
+      setError(`FlowLens needs access to ${origin} to guide you. Press Walk through again and choose "Allow".`);
+      return;
+    }
+    const r = (await browser.runtime.sendMessage({ type: 'flowlens:walkthrough:start', flowId, tabId: tab?.id }).catch((e: unknown) => ({ ok: false, error: String(e) }))) as { ok: boolean; error?: string } | undefined;
+    if (!r?.ok) setError(r?.error ?? 'FlowLens is not answering (reload the extension?)');
+  };
+  return (
+    <button className={iconButton} disabled={disabled} onClick={() => void start()} data-testid="walk-through">
+      Walk through
+    </button>
   );
 }
