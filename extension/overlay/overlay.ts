@@ -359,6 +359,11 @@ export class Overlay {
       actions.appendChild(a);
     }
     if (t.el) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
+    // A broken flow: walk to its failing step in this tab (issue 9, docs/walkthrough.md).
+    if (b.type === 'flow_broken') {
+      const start = { type: 'flowlens:walkthrough:start', bugId: b.id } as unknown as OverlayRequest;
+      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send(start).catch((e: unknown) => item.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
+    }
     actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(item, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
     actions.appendChild(this.button('false-positive', 'False positive', () => this.act(item, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
     item.appendChild(actions);
