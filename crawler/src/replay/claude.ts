@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Page } from 'playwright';
 import type { AmbiguityCandidate, TieBreaker } from './runner.ts';
 
-export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6';
 
 function describe(meta: Record<string, unknown>): string {
   const pick = (k: string) => (typeof meta[k] === 'string' && meta[k] ? `${k}=${JSON.stringify(meta[k])}` : '');
@@ -53,7 +53,7 @@ export function claudeTieBreaker(opts: { apiKey: string; baseURL?: string; model
     ].join('\n');
     const content: Anthropic.ContentBlockParam[] = [{ type: 'text', text }];
     if (image) content.unshift({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: image } });
-    const msg = await client.messages.create({ model: opts.model ?? DEFAULT_CLAUDE_MODEL, max_tokens: 200, messages: [{ role: 'user', content }] });
+    const msg = await client.messages.create({ model: opts.model ?? (process.env.ANTHROPIC_MODEL || DEFAULT_CLAUDE_MODEL), max_tokens: 200, messages: [{ role: 'user', content }] });
     const reply = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     const json = /\{[\s\S]*\}/.exec(reply)?.[0];
     if (!json) return null;

@@ -32,6 +32,7 @@ export const WORKER_ENV: readonly EnvVar[] = [
   { name: 'FLOWLENS_ONLY_SITES', required: false, secret: false, description: 'Comma-separated site ids this worker serves (a dedicated fleet); empty serves every site.' },
   { name: 'ANTHROPIC_API_KEY', required: false, secret: true, description: 'When set, Claude settles ambiguous locator matches; otherwise deterministic scoring decides.' },
   { name: 'ANTHROPIC_BASE_URL', required: false, secret: false, description: 'Override of the Anthropic API URL (tests use a local fake).' },
+  { name: 'ANTHROPIC_MODEL', required: false, secret: false, description: 'Claude model for locator tie-breaks.', default: 'claude-sonnet-4-6' },
 ];
 
 export interface WorkerConfig {
