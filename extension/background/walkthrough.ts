@@ -193,14 +193,17 @@ async function stop(tabId: number | undefined, unresolved?: { index: number; err
   });
 }
 
-async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: string } }): Promise<unknown> {
-  const tabId = sender.tab?.id;
+async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: string }; url?: string }): Promise<unknown> {
+  const fromPage = !(typeof sender.url === 'string' && sender.url.startsWith(browser.runtime.getURL('/')));
+  // Only content scripts speak for a tab; an extension page opened in a tab does not.
+  const tabId = fromPage ? sender.tab?.id : undefined;
   switch (msg.type) {
     case 'flowlens:walkthrough:start': {
       if (typeof msg.flowId !== 'string' && typeof msg.bugId !== 'string') throw new Error('Which flow?');
       const ids = typeof msg.bugId === 'string' ? { bugId: msg.bugId } : { flowId: String(msg.flowId) };
-      // From a page (the overlay): that tab. From the side panel: the tab it names, else a new one.
-      const target = tabId ?? (typeof msg.tabId === 'number' ? msg.tabId : undefined);
+      // From a content script (the overlay): its own tab. From an extension page (the side panel,
+      // which may itself be in a tab): the tab it names, else a new one.
+      const target = fromPage ? tabId : typeof msg.tabId === 'number' ? msg.tabId : undefined;
       const s = await startWalkthrough(ids, target);
       return { id: s.id, tabId: s.tabId };
     }

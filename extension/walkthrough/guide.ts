@@ -94,6 +94,7 @@ export class Guide {
   private url = '';
   private screenshotUrls = new Map<string, string | null>();
   private loadSeq = 0;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: GuideOptions) {
     this.win = opts.win ?? window;
@@ -137,6 +138,9 @@ export class Guide {
       this.error = null;
       this.target = null;
       this.renderedKey = '';
+      this.typed = {};
+      clearTimeout(this.graceTimer);
+      this.graceTimer = undefined;
     }
     this.ensureUi();
     this.evaluate();
@@ -155,6 +159,8 @@ export class Guide {
     this.resolveTimer = undefined;
     clearInterval(this.poll);
     this.poll = undefined;
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
     if (this.frame) this.win.cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.host?.remove();
@@ -330,9 +336,9 @@ export class Guide {
   private render(): void {
     if (!this.ui) return;
     const kind = this.cardKind();
-    if (kind === 'locating' && this.target) {
+    if (kind === 'locating' && this.target && this.graceTimer === undefined) {
       // Come back when the grace period is over, even if the page stays still.
-      setTimeout(() => {
+      this.graceTimer = setTimeout(() => {
         this.resolveDue = true;
         this.scheduleResolve();
       }, NOT_FOUND_GRACE_MS);
@@ -601,7 +607,6 @@ export class Guide {
   private onKey(e: KeyboardEvent): void {
     if (!e.isTrusted) return;
     if (e.key === 'Escape') {
-      e.stopPropagation();
       void this.stop();
       return;
     }
@@ -710,7 +715,11 @@ export class Guide {
       (el as HTMLElement).scrollIntoView?.({ block: 'center', inline: 'nearest' });
       // Completion is sent right after the action, in the same task: a navigation the action
       // starts cannot unload the page before the message is on its way.
-      performStep(step, el, value);
+      try {
+        performStep(step, el, value);
+      } finally {
+        this.typed = {};
+      }
       this.completeTarget('extension');
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -718,8 +727,6 @@ export class Guide {
       this.renderedKey = '';
       void this.send({ type: 'flowlens:walkthrough:fail', index: st.index, error: message }).catch(() => undefined);
       this.render();
-    } finally {
-      for (const k of Object.keys(this.typed)) delete this.typed[k];
     }
   }
 

@@ -15,7 +15,7 @@ import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
 import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { buildExtension } from './overlay-build.ts';
-import { inIsolatedWorld, launchWithExtension, signInBackground, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
+import { inIsolatedWorld, launchWithExtension, overlaySnapshot, registeredMatches, signInBackground, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
 
 let shop: Shop;
 let outDir: string;
@@ -458,6 +458,54 @@ describe('guided walkthrough', () => {
     expect(s?.host ?? false).toBe(false);
     // Stopped on a working step: abandoning is not a failure, so no new row.
     expect((await results(flow.checkout!)).every((x) => x.status === 'passed')).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('the side panel\'s "Walk through" starts it in the panel\'s tab', async () => {
+    const b = ownerBrowser;
+    const page = await b.context.newPage();
+    await page.goto(`${shop.url}/`);
+    const tabId = await b.sw.evaluate(async (url) => {
+      const c = (globalThis as unknown as { chrome: { tabs: { query: (q: object) => Promise<{ id?: number; url?: string }[]> } } }).chrome;
+      return (await c.tabs.query({})).find((t) => t.url === url)?.id ?? -1;
+    }, `${shop.url}/`);
+    expect(tabId).toBeGreaterThan(0);
+    const panel = await b.context.newPage();
+    await panel.goto(`chrome-extension://${new URL(b.sw.url()).host}/sidepanel.html?tabId=${tabId}`);
+    const item = panel.getByTestId('saved-flow').filter({ hasText: 'Subscribe (renamed)' });
+    await item.getByTestId('walk-through').click();
+    await waitFor('the panel\'s tab to go to the flow', async () => {
+      const err = await panel.getByTestId('panel-error').textContent({ timeout: 50 }).catch(() => null);
+      if (err) throw new Error(`panel error: ${err}`);
+      return page.url().includes('/__fixture/healing');
+    });
+    const s = await snapWhen(page, 'the walkthrough in the panel\'s tab', (x) => x.kind === 'step' && x.index === 0);
+    expect(page.url()).toContain('/__fixture/healing');
+    expect(s.ring!.hidden).toBe(false);
+    await page.keyboard.press('Escape');
+    await stopped(b, page);
+    await panel.close();
+    await page.close();
+  }, 60_000);
+
+  it('the overlay\'s "Reproduce in my browser" on a flow_broken bug walks this tab to the flow', async () => {
+    const b = ownerBrowser;
+    const origin = new URL(shop.url).origin;
+    await waitFor('the overlay registration', async () => (await registeredMatches(b.sw)).includes(`${origin}/*`));
+    const page = await b.context.newPage();
+    await page.goto(`${shop.url}/checkout`);
+    const badge = await waitFor('the overlay badge', async () => (await overlaySnapshot(page))?.badge ?? null);
+    await page.mouse.click(badge.x, badge.y);
+    const o = await waitFor('the bug in the overlay panel', async () => {
+      const x = await overlaySnapshot(page);
+      return x?.items.find((i) => i.id === bugId && i.buttons.some((bt) => bt.cls === 'reproduce')) ?? null;
+    });
+    const btn = o.buttons.find((bt) => bt.cls === 'reproduce')!;
+    await page.mouse.click(btn.x, btn.y);
+    await waitFor('the start page', async () => page.url().includes('/products/brass-desk-lamp'));
+    await atStep(page, 0);
+    await page.keyboard.press('Escape');
+    await stopped(b, page);
     await page.close();
   }, 60_000);
 
