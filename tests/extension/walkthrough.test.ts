@@ -509,6 +509,41 @@ describe('guided walkthrough', () => {
     await page.close();
   }, 60_000);
 
+  it('survives a sleeping service worker mid-walkthrough, and records the viewport it ran on (mobile)', async () => {
+    const b = await launchWithExtension(extDir, { width: 375, height: 812 });
+    browsers.push(b);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    const extensionOrigin = `chrome-extension://${new URL(b.sw.url()).host}/`;
+    const worker = () => b.context.serviceWorkers().find((w) => w.url().startsWith(extensionOrigin)) ?? b.sw;
+    const page = await startFromLink(b, `flow:${flow.checkout}`);
+    await atStep(page, 0);
+    await doIt(page);
+    await atStep(page, 2);
+    // Stop the worker as Chrome does when idle; the next page load must wake a new one that finds the walkthrough.
+    await worker().evaluate(() => ((globalThis as { __walkMarker?: number }).__walkMarker = 1));
+    const cdp = await b.context.newCDPSession(page);
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
+    const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(extensionOrigin));
+    expect(target, JSON.stringify(targetInfos.map((t) => [t.type, t.url]))).toBeDefined();
+    await cdp.send('Target.closeTarget', { targetId: target!.targetId });
+    await cdp.detach();
+    await page.waitForTimeout(500);
+    await doIt(page); // navigate to /checkout: a fresh worker injects the guide there
+    const s = await atStep(page, 3);
+    expect(s.text).toContain('Step 4 of 13');
+    await waitFor('a new service worker', async () => (await worker().evaluate(() => (globalThis as { __walkMarker?: number }).__walkMarker).catch(() => 1)) === undefined);
+    await page.keyboard.press('Escape');
+    await waitFor('the walkthrough UI to go', async () => !((await snap(page))?.host ?? false));
+
+    const hostile = await startFromLink(b, `flow:${flow.hostile}`);
+    await snapWhen(hostile, 'the spotlight', (x) => x.kind === 'step' && !x.ring!.hidden);
+    await doIt(hostile);
+    await snapWhen(hostile, 'the done card', (x) => x.kind === 'done');
+    const rows = await waitFor('the mobile row', async () => (await results(flow.hostile!)).find((r) => r.viewport === 'mobile') ?? null);
+    expect(rows).toMatchObject({ status: 'passed', viewport: 'mobile', organization_id: orgId });
+    await hostile.keyboard.press('Escape');
+  }, 90_000);
+
   it('outcome rows belong to the flow\'s organisation only: another user neither sees them nor can start or record one', async () => {
     const db = supabaseClient(stackInfo());
     const { error: signInError } = await db.auth.signInWithPassword({ email: other.email, password: other.password });
