@@ -11,6 +11,28 @@ import { startCapture, OWN_UI_ATTRIBUTE, type CapturedAction } from '../lib/capt
 import { onMessage, sendMessage } from '../lib/messages.ts';
 
 const ROUTE_POLL_MS = 250;
+const RETRY_DELAYS_MS = [100, 250];
+
+/**
+ * Sends to the background, retrying a few times: a service worker that Chrome has just stopped can
+ * fail the first message ("Receiving end does not exist", no response) while it restarts. The
+ * background drops a step it already has (lib/draft.ts), so a retry cannot record it twice.
+ */
+async function deliver<T>(send: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      const message = e instanceof Error ? e.message : String(e);
+      if (delay === undefined) {
+        console.info('FlowLens: the recorder could not reach the extension:', message);
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 function highlight(rect: CapturedAction['rect']): () => void {
   if (rect.width === 0 && rect.height === 0) return () => undefined;
@@ -47,40 +69,43 @@ export default defineContentScript({
     let stopCapture: (() => void) | null = null;
     let stopRoutes: (() => void) | null = null;
 
+    // SPA route changes: history.pushState cannot be observed from the isolated world, so the URL
+    // is compared on a timer, on popstate/hashchange, and before every reported step (a click right
+    // after a route change must come after it).
+    let lastHref = location.href;
+    const checkRoute = (): void => {
+      if (!isTop || !stopCapture || location.href === lastHref) return;
+      lastHref = location.href;
+      void deliver(() => sendMessage('capture.page', { url: lastHref, title: document.title, kind: 'route' }));
+    };
+    const watchRoutes = (): (() => void) => {
+      lastHref = location.href;
+      const timer = ctx.setInterval(checkRoute, ROUTE_POLL_MS);
+      window.addEventListener('popstate', checkRoute);
+      window.addEventListener('hashchange', checkRoute);
+      return () => {
+        clearInterval(timer);
+        window.removeEventListener('popstate', checkRoute);
+        window.removeEventListener('hashchange', checkRoute);
+      };
+    };
+
     const report = (action: CapturedAction): void => {
+      checkRoute();
       const unhighlight = highlight(action.rect);
       const done = (): void => unhighlight();
       const fallback = ctx.setTimeout(done, 1500);
-      sendMessage('capture.step', action)
-        .catch(() => undefined)
-        .finally(() => {
-          clearTimeout(fallback);
-          done();
-        });
-    };
-
-    const watchRoutes = (): (() => void) => {
-      let last = location.href;
-      const check = (): void => {
-        if (location.href === last) return;
-        last = location.href;
-        void sendMessage('capture.page', { url: last, title: document.title, kind: 'route' }).catch(() => undefined);
-      };
-      const timer = ctx.setInterval(check, ROUTE_POLL_MS);
-      window.addEventListener('popstate', check);
-      window.addEventListener('hashchange', check);
-      return () => {
-        clearInterval(timer);
-        window.removeEventListener('popstate', check);
-        window.removeEventListener('hashchange', check);
-      };
+      void deliver(() => sendMessage('capture.step', action)).finally(() => {
+        clearTimeout(fallback);
+        done();
+      });
     };
 
     const activate = (): void => {
       if (stopCapture || !ctx.isValid) return;
       stopCapture = startCapture(window, report);
       if (isTop) {
-        void sendMessage('capture.page', { url: location.href, title: document.title, kind: 'load' }).catch(() => undefined);
+        void deliver(() => sendMessage('capture.page', { url: location.href, title: document.title, kind: 'load' }));
         stopRoutes = watchRoutes();
       }
     };
@@ -101,10 +126,8 @@ export default defineContentScript({
       removeListener();
       marker.__flowlensRecorder = false;
     });
-    void sendMessage('capture.status')
-      .then((s) => {
-        if (s.recording) activate();
-      })
-      .catch(() => undefined);
+    void deliver(() => sendMessage('capture.status')).then((s) => {
+      if (s?.recording) activate();
+    });
   },
 });

@@ -40,8 +40,14 @@ async function stepLabels(): Promise<string[]> {
   return panel.locator('[data-testid=step] [data-testid=step-label]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
 }
 
+/** The extension's service worker now (a new one after the old one was stopped). */
+function worker() {
+  return browser.context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`)) ?? browser.sw;
+}
+
+/** The recorder's state as the extension stores it (read from the panel page, whatever the worker is doing). */
 async function recorderState(): Promise<{ recording: boolean; draft: { steps: { step: { action: string } }[] } | null }> {
-  return browser.sw.evaluate(async () => {
+  return panel.evaluate(async () => {
     const c = (globalThis as unknown as { chrome: { storage: { session: { get: (k: string) => Promise<Record<string, unknown>> } } } }).chrome;
     return ((await c.storage.session.get('flowlens.recorder'))['flowlens.recorder'] ?? { recording: false, draft: null }) as never;
   });
@@ -87,6 +93,7 @@ beforeAll(async () => {
   browser = await launchWithExtension(extDir);
   extensionId = new URL(browser.sw.url()).host;
   browser.sw.on('console', (m) => logs.push(`[sw] ${m.text()}`));
+  browser.context.on('serviceworker', (w) => w.on('console', (m) => logs.push(`[sw] ${m.text()}`)));
   browser.context.on('page', (p) => p.on('console', (m) => logs.push(`[page] ${m.text()}`)));
 }, 240_000);
 
@@ -146,7 +153,7 @@ describe('recording a flow in the side panel', () => {
     // SPA route change: the Settings tab uses history.pushState.
     await site.getByTestId('tab-settings').click();
     await site.waitForURL('**/account/settings');
-    await untilSteps(10);
+    await untilSteps(11);
 
     // Checkout: Shop → product → Add to cart → Cart → Proceed to checkout → fill → Place order.
     await site.getByTestId('nav-products').click();
@@ -328,6 +335,50 @@ describe('recording a flow in the side panel', () => {
     await expect.poll(() => row.getByTestId('flow-status').allTextContents()).toEqual(['mobile: failed']);
     expect(await row.textContent()).toContain('critical');
   });
+
+  it('keeps the recording when the service worker is stopped and a new one wakes up', async () => {
+    await panel.bringToFront();
+    panel.once('dialog', (d) => void d.accept()); // the imported flow is unsaved
+    await panel.getByTestId('new-flow').click();
+    await expect.poll(() => stepLabels()).toEqual([]);
+    await site.goto(`${shop.url}/`);
+    await panel.getByTestId('record').click();
+    await panel.getByTestId('stop').waitFor();
+    await site.bringToFront();
+    await waitFor('the recorder in the page', async () => (await recorderState()).recording);
+    await site.waitForTimeout(500);
+    await site.getByTestId('nav-about').click();
+    await site.waitForURL('**/about');
+    await untilSteps(2);
+
+    // Stop the worker as Chrome does after 30 s idle; the next event must wake a new one that
+    // finds the recording in storage.session.
+    await worker().evaluate(() => ((globalThis as { __flowlensTestMarker?: number }).__flowlensTestMarker = 1));
+    const cdp = await browser.context.newCDPSession(panel);
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
+    const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`));
+    expect(target).toBeDefined();
+    await cdp.send('Target.closeTarget', { targetId: target!.targetId });
+    await cdp.detach();
+    await site.waitForTimeout(1000);
+
+    // The next page load wakes a fresh worker (without the marker), which finds the recording.
+    await site.goto(`${shop.url}/cart`);
+    await waitFor('a new service worker', async () => (await worker().evaluate(() => (globalThis as { __flowlensTestMarker?: number }).__flowlensTestMarker)) === undefined);
+    await untilSteps(3);
+    await site.getByTestId('nav-products').click();
+    await site.waitForURL('**/products');
+    await untilSteps(5).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; labels: ${(await stepLabels()).join(' | ')}; logs: ${logs.filter((l) => /FlowLens/.test(l)).slice(-8).join(' | ')}`);
+    });
+    await panel.bringToFront();
+    const labels = await stepLabels();
+    expect(labels.slice(0, 2)).toEqual(["Click 'About'", 'Check the URL contains /about']);
+    expect(labels.slice(-2)).toEqual(["Click 'Shop'", 'Check the URL contains /products']);
+    await panel.getByTestId('stop').click();
+    await panel.getByTestId('record').waitFor();
+    expect(await panel.getByTestId('panel-error').count()).toBe(0);
+  }, 120_000);
 
   it('never stored or logged the typed password: database, Storage, stack files, logs', async () => {
     const info = stackInfo();

@@ -1,0 +1,77 @@
+/**
+ * AI labels are best effort (issue 4): they replace template labels, never a label the user wrote
+ * (also one written while the request was in flight), and a 503 / failure changes nothing.
+ */
+import type { Step } from '@flowlens/core';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { applyEdit } from '../../lib/draft.ts';
+import { emptyState, readRecorderState, updateRecorderState } from '../../lib/state.ts';
+
+const invoke = vi.fn();
+vi.mock('../backend-access.ts', () => ({
+  signedIn: async () => ({ db: { functions: { invoke } }, userId: 'u', email: 'e', accessToken: 't' }),
+}));
+const { improveLabels } = await import('../ai-labels.ts');
+
+function click(label: string, labelSource: 'template' | 'user' = 'template'): Step {
+  return { action: 'click', selectors: [{ kind: 'css', value: '#b' }], label, labelSource } as Step;
+}
+
+beforeEach(async () => {
+  fakeBrowser.reset();
+  invoke.mockReset();
+  await updateRecorderState(() => ({
+    ...emptyState(),
+    siteId: 'site-1',
+    draft: {
+      name: 'Checkout',
+      startUrl: 'https://shop.test/',
+      critical: false,
+      steps: [
+        { uid: 'a', step: click("Click 'Buy'") },
+        { uid: 'b', step: click('My own words', 'user') },
+        { uid: 'c', step: click("Click 'Pay'") },
+      ],
+    },
+  }));
+});
+
+describe('improveLabels', () => {
+  it('replaces template labels, keeps the user’s, also an edit made while waiting', async () => {
+    invoke.mockImplementation(async () => {
+      // The user renames step c while Claude is thinking.
+      await updateRecorderState((s) => applyEdit(s, { op: 'label', uid: 'c', label: 'Pay for the order' }));
+      return {
+        data: {
+          available: true,
+          labels: [
+            { index: 0, label: 'Buy the brass lamp', instruction: 'Press Buy under the lamp.', confidence: 0.9 },
+            { index: 1, label: 'AI would overwrite this', confidence: 0.9 },
+            { index: 2, label: 'AI would overwrite this too', confidence: 0.9 },
+          ],
+        },
+        error: null,
+      };
+    });
+    expect(await improveLabels()).toBe(1);
+    const body = invoke.mock.calls[0]![1].body as { site_id: string; steps: { index: number; label: string }[] };
+    expect(body.site_id).toBe('site-1');
+    expect(body.steps.map((s) => s.index)).toEqual([0, 1, 2]);
+    const steps = (await readRecorderState()).draft!.steps.map((s) => [s.step.label, s.step.labelSource, s.step.instruction]);
+    expect(steps).toEqual([
+      ['Buy the brass lamp', 'ai', 'Press Buy under the lamp.'],
+      ['My own words', 'user', undefined],
+      ['Pay for the order', 'user', undefined],
+    ]);
+  });
+
+  it('changes nothing when the function is unavailable (503) or answers nonsense', async () => {
+    const before = await readRecorderState();
+    invoke.mockResolvedValueOnce({ data: null, error: new Error('Edge Function returned a non-2xx status code') });
+    expect(await improveLabels()).toBe(0);
+    invoke.mockResolvedValueOnce({ data: { labels: [{ index: 'x' }] }, error: null });
+    expect(await improveLabels()).toBe(0);
+    expect(await readRecorderState()).toEqual(before);
+  });
+});
