@@ -17,5 +17,7 @@ export default defineConfig({
     optional_host_permissions: ['http://*/*', 'https://*/*'],
     // The toolbar button opens the side panel (background/recorder.ts sets the panel behaviour).
     action: { default_title: 'Open FlowLens' },
+    // The shortcut runs the action too, which opens the panel and grants activeTab (screenshots).
+    commands: { _execute_action: { suggested_key: { default: 'Alt+Shift+F' }, description: 'Open FlowLens' } },
   },
 });

@@ -130,6 +130,17 @@ describe('startCapture', () => {
     expect(captured.map((c) => [c.action, 'value' in c ? c.value : null])).toEqual([['input', 'Ada']]);
   });
 
+  it('ignores events a page script makes up (a page cannot write steps into the flow)', () => {
+    stop();
+    stop = startCapture(window, (a) => captured.push(a));
+    document.body.innerHTML = '<button>Buy</button><input name="q">';
+    click(document.querySelector('button')!);
+    const input = document.querySelector('input')!;
+    type(input, 'injected');
+    change(input);
+    expect(captured).toEqual([]);
+  });
+
   it('stops listening when stopped', () => {
     document.body.innerHTML = '<button>Buy</button>';
     stop();
