@@ -333,12 +333,14 @@ describe('dashboard in Chromium', () => {
     await p.getByRole('button', { name: 'Create account' }).click();
     await p.getByRole('heading', { name: 'Welcome to FlowLens' }).waitFor();
     await settled(p);
+    expect(await seriousAxeViolations(p)).toEqual([]);
     await keepScreenshot(p, 'welcome-1280');
     await p.getByLabel('Organisation name').fill('Nora Ceramics');
     await p.getByRole('button', { name: 'Create organisation' }).click();
     await p.getByRole('heading', { name: 'Add your first site' }).waitFor();
     await p.getByText('npm run build:extension').waitFor();
     await settled(p);
+    expect(await seriousAxeViolations(p)).toEqual([]);
     await keepScreenshot(p, 'get-started-1280');
     await p.getByLabel('Site name').fill('Nora shop');
     await p.getByLabel('Site URL').fill('https://shop.nora.example');

@@ -4,7 +4,7 @@ import * as mutations from '../../data/mutations.ts';
 import * as queries from '../../data/queries.ts';
 import { BUG_ID, bugDetail, fullBug, occurrence, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
 import { renderApp, resetStores } from '../../test/render.tsx';
-import { dateInputValue, snoozeDate } from './BugDetailPage.tsx';
+import { dateInputValue, reproFor, snoozeDate } from './BugDetailPage.tsx';
 
 vi.mock('../../data/queries.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../data/queries.ts')>()),
@@ -124,6 +124,16 @@ describe('bug detail', () => {
     vi.mocked(queries.fetchBug).mockResolvedValue(null);
     renderApp(path);
     expect(await screen.findByRole('heading', { name: 'Bug not found' })).toBeTruthy();
+  });
+
+  it("uses the crawler's numbered repro steps without numbering them twice, and says when only the flow is known", () => {
+    // The crawler writes "1. Enter email" (crawler/src/report/build.ts); the list is an <ol>.
+    expect(reproFor(bugDetail(), occurrence({ evidence: { reproSteps: ['1. Enter email', '2. Click \'Sign up\'', '10. Check it'] } }))).toEqual({ steps: ['Enter email', "Click 'Sign up'", 'Check it'], wholeFlow: false });
+    // A JS error seen during a flow, at no particular step: the whole flow, flagged as such.
+    const d = bugDetail();
+    const whole = reproFor({ ...d, bug: { ...d.bug, step_index: null } }, occurrence({ evidence: {} }));
+    expect(whole.wholeFlow).toBe(true);
+    expect(whole.steps).toHaveLength(d.flowSteps.length);
   });
 
   it('parses the snooze date as a local day', () => {

@@ -29,13 +29,23 @@ export function dateInputValue(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/**
+ * The steps to show: the crawler's own list from the occurrence (it numbers them "1. …"; the list
+ * is an <ol>, so the numbers are dropped), else the bug's flow up to the failing step. A bug seen
+ * during a flow but not at a particular step (a JS error on a page the flow passed through) gets
+ * the whole flow, and `wholeFlow` says so, so the heading does not claim more than we know.
+ */
 export function reproStepsFor(detail: BugDetail, occurrence: Occurrence | null): string[] {
+  return reproFor(detail, occurrence).steps;
+}
+
+export function reproFor(detail: BugDetail, occurrence: Occurrence | null): { steps: string[]; wholeFlow: boolean } {
   const fromEvidence = occurrence?.evidence?.reproSteps;
-  if (Array.isArray(fromEvidence) && fromEvidence.length) return fromEvidence.map(String);
+  if (Array.isArray(fromEvidence) && fromEvidence.length) return { steps: fromEvidence.map((s) => String(s).replace(/^\s*\d+[.)]\s+/, '')), wholeFlow: false };
   const { bug, flowSteps } = detail;
-  if (!flowSteps.length) return [];
+  if (!flowSteps.length) return { steps: [], wholeFlow: false };
   const upTo = bug.step_index ?? flowSteps.length - 1;
-  return flowSteps.filter((s) => s.position <= upTo).map((s) => s.label || s.action);
+  return { steps: flowSteps.filter((s) => s.position <= upTo).map((s) => s.label || s.action), wholeFlow: bug.step_index === null || bug.step_index === undefined };
 }
 
 export function BugDetailPage() {
@@ -73,7 +83,7 @@ export function BugDetailPage() {
 
   const d = detail.data;
   const { bug } = d;
-  const repro = reproStepsFor(d, selected);
+  const { steps: repro, wholeFlow } = reproFor(d, selected);
   const pageHref = safeHref(bug.page_url);
 
   return (
@@ -165,7 +175,7 @@ export function BugDetailPage() {
             )}
           </Card>
 
-          <Evidence occurrence={selected} loading={!occurrences.data} repro={repro} />
+          <Evidence occurrence={selected} loading={!occurrences.data} repro={repro} reproHeading={wholeFlow && d.flow ? `Steps of the “${d.flow.name}” flow it was seen during` : 'Steps to reproduce'} />
         </div>
 
         <div className="space-y-4">
@@ -200,7 +210,7 @@ function Item({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function Evidence({ occurrence, loading, repro }: { occurrence: Occurrence | null; loading: boolean; repro: string[] }) {
+function Evidence({ occurrence, loading, repro, reproHeading }: { occurrence: Occurrence | null; loading: boolean; repro: string[]; reproHeading: string }) {
   const db = useDb();
   const path = occurrence?.evidence?.screenshot ?? null;
   const shot = useResource(path ? `shot:${path}` : null, () => signedScreenshotUrl(db, path!));
@@ -233,7 +243,7 @@ function Evidence({ occurrence, loading, repro }: { occurrence: Occurrence | nul
         {repro.length > 0 && (
           <section aria-labelledby="repro-title">
             <h3 id="repro-title" className="mb-2 text-sm font-semibold">
-              Steps to reproduce
+              {reproHeading}
             </h3>
             <ol className="list-decimal space-y-1 pl-5 text-sm" data-testid="repro-steps">
               {repro.map((s, i) => (

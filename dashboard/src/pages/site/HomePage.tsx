@@ -298,7 +298,7 @@ function PerformanceSnapshot({ rows, siteId }: { rows: PerfRow[]; siteId: string
                     <td className="py-2 pl-2 text-right">
                       <span className={cx('metric inline-flex items-center gap-1 text-xs', slow ? 'font-semibold text-[#991b1b]' : 'text-muted')}>
                         {slow && <span aria-hidden="true" className="inline-block h-2 w-2 rounded-full" style={{ background: tokens.warning }} />}
-                        {b && r.loadMs !== null ? percentChange(r.loadMs, b.mean) : '—'}
+                        {b && b.samples >= 2 && r.loadMs !== null ? percentChange(r.loadMs, b.mean) : '—'}
                         {slow && <span className="sr-only">slower than usual</span>}
                       </span>
                     </td>

@@ -99,7 +99,7 @@ export function TrendsPage() {
                   <ScoreChart scores={trends.data.scores} {...common} />
                 </Suspense>
                 <figcaption className="sr-only">
-                  Health score over {days} days, {trends.data.scores.length} crawls, from {trends.data.scores[0]?.score} to {trends.data.scores.at(-1)?.score}.
+                  Health score over {days} days, {trends.data.scores.length} {trends.data.scores.length === 1 ? 'crawl' : 'crawls'}, from {trends.data.scores[0]?.score} to {trends.data.scores.at(-1)?.score}.
                 </figcaption>
               </figure>
             </Card>
