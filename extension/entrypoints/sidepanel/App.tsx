@@ -476,7 +476,7 @@ function WalkThroughButton({ flowId, disabled }: { flowId: string; disabled: boo
       setError(`FlowLens needs access to ${origin} to guide you. Press Walk through again and choose "Allow".`);
       return;
     }
-    const r = (await browser.runtime.sendMessage({ type: 'flowlens:walkthrough:start', flowId, tabId: tab?.id }).catch((e: unknown) => ({ ok: false, error: String(e) }))) as { ok: boolean; error?: string } | undefined;
+    const r = (await browser.runtime.sendMessage({ type: 'flowlens:walkthrough:start', flowId, tabId: tab?.id }).catch(() => ({ ok: false, error: 'FlowLens could not start the walkthrough. Reload the page and try again.' }))) as { ok: boolean; error?: string } | undefined;
     if (!r?.ok) setError(r?.error ?? 'FlowLens is not answering (reload the extension?)');
   };
   return (
