@@ -280,11 +280,59 @@ export class Guide {
   private resolveTarget(step: WalkStep): void {
     const prev = this.target;
     if (prev?.el && prev.el.isConnected && prev.result.status !== 'not_found' && !this.resolveDue && this.isShown(prev.el)) return;
-    const result = resolveStep(this.doc, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined });
+    const root = this.docFor(step);
+    const result: ResolveResult = root ? resolveStep(root, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined }) : { status: 'not_found', candidates: [], attempts: [] };
+    if (root && root !== this.doc && root.defaultView) this.watchFrame(root.defaultView);
     const el = result.status === 'found' || result.status === 'healed' ? (result.element ?? null) : null;
     // The host is ours (a closed shadow root): the engine never sees inside it, and it is never a target.
     const mine = el && this.host && (el === this.host || this.host.contains(el));
     this.target = { result, el: mine ? null : el, since: prev?.since ?? Date.now() };
+  }
+
+  /** The document a step lives in: the top one, or a same-origin iframe's (the recorded frame path); null when gone. */
+  private docFor(step: WalkStep): Document | null {
+    let w: Window = this.win;
+    for (const i of step.frame ?? []) {
+      const child = w.frames[i];
+      if (!child) return null;
+      w = child;
+    }
+    try {
+      return w.document;
+    } catch {
+      return null; // cross-origin now: not ours to look into
+    }
+  }
+
+  private watchedFrames = new WeakSet<Window>();
+
+  /** What the user does inside a same-origin iframe counts too (each frame document once). */
+  private watchFrame(w: Window): void {
+    if (this.watchedFrames.has(w)) return;
+    this.watchedFrames.add(w);
+    this.listen(w, 'scroll', () => this.schedule(), { capture: true, passive: true });
+    this.listen(w, 'keydown', (e) => this.onKey(e as KeyboardEvent), { capture: true });
+    this.listen(w, 'click', (e) => this.onClick(e as MouseEvent), { capture: true });
+    this.listen(w, 'change', (e) => this.onChange(e), { capture: true });
+    this.listen(w, 'submit', (e) => this.onSubmit(e as SubmitEvent), { capture: true });
+  }
+
+  /** The element's rect in the top viewport: its frame's rect plus each iframe's content-box offset. */
+  private rectInTop(el: Element): { left: number; top: number; width: number; height: number; bottom: number } {
+    const r = el.getBoundingClientRect();
+    let x = 0;
+    let y = 0;
+    let w: Window | null = el.ownerDocument.defaultView;
+    while (w && w !== this.win) {
+      const fe = w.frameElement;
+      if (!fe) break;
+      const fr = fe.getBoundingClientRect();
+      const cs = w.parent.getComputedStyle(fe);
+      x += fr.left + fe.clientLeft + (parseFloat(cs.paddingLeft) || 0);
+      y += fr.top + fe.clientTop + (parseFloat(cs.paddingTop) || 0);
+      w = w.parent;
+    }
+    return { left: r.left + x, top: r.top + y, width: r.width, height: r.height, bottom: r.bottom + y };
   }
 
   private isShown(el: Element): boolean {
@@ -300,9 +348,11 @@ export class Guide {
         return;
       case 'assert':
       case 'waitFor': {
-        let ok: boolean | null = step.action === 'assert' ? pageCondition(this.doc, step) : null;
+        const root = this.docFor(step);
+        if (!root) return;
+        let ok: boolean | null = step.action === 'assert' ? pageCondition(root, step) : null;
         if (ok === null) {
-          const r = resolveStep(this.doc, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined });
+          const r = resolveStep(root, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined });
           const present = r.status === 'found' || r.status === 'healed';
           ok = step.action === 'waitFor' && step.state === 'absent' ? !present : present;
         }
@@ -552,7 +602,7 @@ export class Guide {
     const { ring, tip, card } = this.ui;
     const el = this.target?.el;
     const kind = this.state ? this.cardKind() : 'done';
-    const r = el && el.isConnected && (kind === 'step' || kind === 'bug') ? el.getBoundingClientRect() : null;
+    const r = el && el.isConnected && (kind === 'step' || kind === 'bug') ? this.rectInTop(el) : null;
     const vw = this.win.innerWidth;
     const vh = this.win.innerHeight;
     if (!r || (r.width === 0 && r.height === 0)) {
@@ -595,8 +645,9 @@ export class Guide {
   private onTarget(e: Event): boolean {
     const el = this.target?.el;
     if (!el) return false;
-    const origin = e.composedPath()[0];
-    if (!(origin instanceof Element)) return false;
+    const origin = e.composedPath()[0] as Element | undefined;
+    // nodeType, not instanceof: the element may live in a same-origin iframe (another realm).
+    if (!origin || (origin as Node).nodeType !== 1) return false;
     return origin === el || el.contains(origin) || meaningfulTarget(origin) === el;
   }
 

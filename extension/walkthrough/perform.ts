@@ -34,12 +34,14 @@ export function setValue(el: HTMLInputElement | HTMLTextAreaElement | HTMLSelect
 export function performStep(step: WalkStep, el: Element, value?: string): void {
   if (isDisabled(el)) throw new Error(`${describe(el)} is disabled, so it cannot be ${step.action === 'input' ? 'filled in' : 'used'}.`);
   (el as HTMLElement).focus?.({ preventScroll: true });
+  // Tag names, not instanceof: the element may live in a same-origin iframe (another realm).
+  const tag = el.localName;
   switch (step.action) {
     case 'click':
       (el as HTMLElement).click();
       return;
     case 'input': {
-      if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) {
+      if (!(tag === 'input' || tag === 'textarea')) {
         if ((el as HTMLElement).isContentEditable) {
           el.textContent = value ?? '';
           el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
@@ -47,30 +49,33 @@ export function performStep(step: WalkStep, el: Element, value?: string): void {
         }
         throw new Error(`${describe(el)} is not a text field.`);
       }
-      setValue(el, value ?? '');
+      setValue(el as HTMLInputElement, value ?? '');
       return;
     }
     case 'select': {
-      if (!(el instanceof HTMLSelectElement)) throw new Error(`${describe(el)} is not a list to choose from.`);
-      const opts = [...el.options];
+      if (tag !== 'select') throw new Error(`${describe(el)} is not a list to choose from.`);
+      const sel = el as HTMLSelectElement;
+      const opts = [...sel.options];
       const opt = opts.find((o) => o.value === step.value) ?? opts.find((o) => step.optionText !== undefined && o.text.trim() === step.optionText.trim());
       if (!opt) throw new Error(`The option "${step.optionText ?? step.value ?? ''}" is not in the list any more.`);
-      setValue(el, opt.value);
+      setValue(sel, opt.value);
       return;
     }
     case 'check': {
       const want = step.checked ?? true;
-      if (el instanceof HTMLInputElement) {
-        if (el.checked !== want) el.click();
+      if (tag === 'input') {
+        const box = el as HTMLInputElement;
+        if (box.checked !== want) box.click();
         return;
       }
       if (el.getAttribute('aria-checked') !== String(want)) (el as HTMLElement).click();
       return;
     }
     case 'submit': {
-      const form = el instanceof HTMLFormElement ? el : el.closest('form');
-      if (el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && (el.type === 'submit' || el.type === 'image'))) {
-        el.click();
+      const form = (tag === 'form' ? el : el.closest('form')) as HTMLFormElement | null;
+      const type = (el.getAttribute('type') ?? '').toLowerCase();
+      if ((tag === 'button' && type !== 'button' && type !== 'reset') || (tag === 'input' && (type === 'submit' || type === 'image'))) {
+        (el as HTMLElement).click();
         return;
       }
       if (!form) throw new Error(`${describe(el)} is not in a form.`);
@@ -88,7 +93,8 @@ export function performKey(doc: Document, key: string, el?: Element | null): voi
   (target as HTMLElement).focus?.({ preventScroll: true });
   target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, composed: true }));
   target.dispatchEvent(new KeyboardEvent('keyup', { key, bubbles: true, cancelable: true, composed: true }));
-  if (key === 'Enter' && target instanceof HTMLInputElement && target.form) target.form.requestSubmit();
+  const form = target.localName === 'input' ? (target as HTMLInputElement).form : null;
+  if (key === 'Enter' && form) form.requestSubmit();
 }
 
 /** assert / waitFor conditions that need no element (element ones resolve with the locator). */

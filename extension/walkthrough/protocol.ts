@@ -28,6 +28,8 @@ export interface WalkStep {
   y?: number;
   /** Storage path of the screenshot taken when recording (ask `screenshot` for a signed URL). */
   screenshot?: string;
+  /** Same-origin iframe path from the top document (child-frame indices; absent = top document). */
+  frame?: number[];
   /** The recorded page's viewport (to crop the screenshot around the element). */
   page?: { viewport?: { width: number; height: number } };
 }

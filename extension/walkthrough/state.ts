@@ -26,6 +26,7 @@ const WalkStepSchema = z.object({
   x: z.number().optional(),
   y: z.number().optional(),
   screenshot: z.string().optional(),
+  frame: z.array(z.number().int().min(0)).max(10).optional(),
   page: z.object({ viewport: z.object({ width: z.number(), height: z.number() }).optional() }).optional(),
 });
 
@@ -82,6 +83,7 @@ export function toWalkStep(step: Step): WalkStep {
   for (const k of ['url', 'value', 'optionText', 'key', 'assertion', 'state', 'screenshot'] as const) if (typeof s[k] === 'string') (out as unknown as Record<string, unknown>)[k] = s[k];
   for (const k of ['x', 'y'] as const) if (typeof s[k] === 'number') out[k] = s[k];
   if (typeof s.checked === 'boolean') out.checked = s.checked;
+  if (step.frame?.length) out.frame = [...step.frame];
   const vp = step.page?.viewport;
   if (vp) out.page = { viewport: { width: vp.width, height: vp.height } };
   return out;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, supabaseClient, withDb, type TestUser } from '@flowlens/stack/testing';
-import { startShop, type Shop } from '../fixtures/index.ts';
+import { HOSTILE_MESSAGE, startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
 import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { buildExtension } from './overlay-build.ts';
@@ -105,7 +105,16 @@ beforeAll(async () => {
     flow.healed = await seedFlow(db, 'Subscribe (renamed)', `${shop.url}/__fixture/healing?mutation=renamed-ids,text-tweak`, [subscribeStep]);
     flow.removed = await seedFlow(db, 'Subscribe (removed)', `${shop.url}/__fixture/healing?mutation=removed`, [subscribeStep]);
     flow.hostile = await seedFlow(db, 'Hostile button', `${shop.url}/__fixture/hostile`, [
-      { action: 'click', label: 'Click the button under the click catcher', data: { selectors: [{ kind: 'id', value: 'hostile-button' }] } },
+      { action: 'click', label: `Click ${HOSTILE_MESSAGE}`, data: { selectors: [{ kind: 'id', value: 'hostile-button' }] } },
+    ]);
+
+    const inFrame = (testid: string) => ({ selectors: [{ kind: 'testid', value: testid }], frame: [0] });
+    flow.iframe = await seedFlow(db, 'Contact form in an iframe', `${shop.url}/__fixture/iframe`, [
+      { action: 'input', label: 'Enter your name', data: { ...inFrame('contact-name'), value: 'Ada' } },
+      { action: 'input', label: 'Enter your email', data: { ...inFrame('contact-email'), value: 'ada@example.com' } },
+      { action: 'input', label: 'Write the message', data: { ...inFrame('contact-message'), value: 'Hello there' } },
+      { action: 'click', label: 'Click "Send message"', data: inFrame('contact-submit') },
+      { action: 'assert', label: 'See it sent', data: { assertion: 'textVisible', value: 'Message sent from the embedded form by Ada.' } },
     ]);
 
     const run = (await insertRow(db, 'crawl_runs', { site_id: siteId, trigger: 'manual', status: 'completed' })).id as string;
@@ -429,12 +438,39 @@ describe('guided walkthrough', () => {
     expect(Math.abs(s.ring!.y - r!.y)).toBeLessThanOrEqual(2);
     expect(Math.abs(s.ring!.w - r!.width)).toBeLessThanOrEqual(2);
     expect(s.cardFont).toBe('13px');
+    // A label a page wrote is text, never HTML.
+    expect(s.text).toContain(`Click ${HOSTILE_MESSAGE}`);
+    expect(s.html).not.toMatch(/<(img|script|svg|iframe)/i);
     // A real mouse click on "Do it for me" reaches the card through the page's click catcher.
     const clicksBefore = await page.locator('[data-testid=hostile-clicks]').textContent();
     await page.mouse.click(s.doIt!.x, s.doIt!.y);
     await snapWhen(page, 'the done card', (x) => x.kind === 'done');
     expect(await page.locator('[data-testid=hostile-clicks]').textContent()).toBe(clicksBefore);
     expect(await page.evaluate(() => (window as unknown as { __flowlensXss?: unknown }).__flowlensXss)).toBeUndefined();
+    await page.keyboard.press('Escape');
+    await stopped(b, page);
+    await page.close();
+  }, 60_000);
+
+  it('steps inside a same-origin iframe: spotlight in page coordinates, user input and "Do it for me" inside the frame', async () => {
+    const b = ownerBrowser;
+    const page = await startFromLink(b, `flow:${flow.iframe}`);
+    const s = await snapWhen(page, 'the spotlight in the frame', (x) => x.kind === 'step' && x.index === 0 && !x.ring!.hidden);
+    const frame = page.frameLocator('[data-testid=contact-frame]');
+    const box = await frame.locator('[data-testid=contact-name]').boundingBox();
+    expect(Math.abs(s.ring!.x - box!.x)).toBeLessThanOrEqual(2);
+    expect(Math.abs(s.ring!.y - box!.y)).toBeLessThanOrEqual(2);
+    await frame.locator('[data-testid=contact-name]').fill('Ada');
+    await frame.locator('[data-testid=contact-name]').press('Tab');
+    await atStep(page, 1);
+    await doIt(page);
+    await atStep(page, 2);
+    await doIt(page);
+    await atStep(page, 3);
+    await doIt(page);
+    await snapWhen(page, 'the done card', (x) => x.kind === 'done');
+    expect(await page.getByTestId('parent-status').textContent()).toBe('Message sent from the embedded form by Ada.');
+    expect(await frame.locator('[data-testid=contact-message]').inputValue()).toBe('Hello there');
     await page.keyboard.press('Escape');
     await stopped(b, page);
     await page.close();
@@ -553,7 +589,7 @@ describe('guided walkthrough', () => {
     expect(seen.data).toEqual([]);
     const forged = await db.from('flow_results').insert({ site_id: siteId, flow_id: flow.checkout, flow_version: 1, viewport: 'desktop', source: 'walkthrough', status: 'passed', user_id: other.id });
     expect(forged.error).not.toBeNull();
-    const all = await withDb(async (d) => (await d.query('select organization_id from public.flow_results where flow_id = any($1)', [[flow.checkout, flow.healed, flow.removed, flow.hostile]])).rows as { organization_id: string }[]);
+    const all = await withDb(async (d) => (await d.query('select organization_id from public.flow_results where flow_id = any($1)', [[flow.checkout, flow.healed, flow.removed, flow.hostile, flow.iframe]])).rows as { organization_id: string }[]);
     expect(all.length).toBeGreaterThanOrEqual(5);
     expect(all.every((r) => r.organization_id === orgId)).toBe(true);
 
