@@ -80,7 +80,8 @@ async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Pro
   try {
     const r = await request();
     if (r.ok) return r.data;
-    set({ error: r.error });
+    // An expired or revoked session: back to the sign-in form, with the sentence saying why.
+    set(/Sign in again|You are signed out/.test(r.error) ? { error: r.error, phase: 'signedOut' } : { error: r.error });
     return undefined;
   } catch {
     set({ error: GENERIC });
