@@ -168,6 +168,7 @@ export class Guide {
     this.ui = null;
     this.target = null;
     this.typed = {};
+    this.watchedFrames = new WeakSet<Window>();
   }
 
   private listen(target: EventTarget, type: string, fn: EventListener, opts?: AddEventListenerOptions): void {
@@ -264,6 +265,15 @@ export class Guide {
     const step = this.step;
     if (!st || !step || !this.ui) return;
     this.lastResolve = Date.now();
+    if (this.host && !this.host.isConnected) {
+      // The page replaced its document's children: put the walkthrough back on top.
+      (this.doc.documentElement ?? this.doc.body).appendChild(this.host);
+      try {
+        (this.host as El & { showPopover?: () => void }).showPopover?.();
+      } catch {
+        /* no popover support */
+      }
+    }
     if (st.status === 'done') {
       this.target = null;
       this.render();

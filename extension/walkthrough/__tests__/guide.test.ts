@@ -110,6 +110,24 @@ describe('Guide (jsdom)', () => {
   });
 });
 
+describe('Guide against a page that fights back', () => {
+  it('comes back when the page removes its host, and ignores untrusted (page-forged) clicks', async () => {
+    document.body.innerHTML = `<button data-testid="go">Go</button>`;
+    const sent: WalkRequest[] = [];
+    const g = new Guide({ send: fakeSend(state([{ action: 'click', label: 'Go', selectors: [{ kind: 'testid', value: 'go' }] }, { action: 'click', label: 'x', selectors: [{ kind: 'testid', value: 'x' }] }]), sent) });
+    await g.start();
+    document.querySelector(HOST_TAG)!.remove();
+    g.evaluate();
+    expect(document.querySelector(HOST_TAG)).not.toBeNull();
+    // jsdom's click() is untrusted, as a page's synthetic click would be: no progress.
+    (document.querySelector('[data-testid=go]') as HTMLElement).click();
+    await wait(0);
+    expect(sent.some((m) => m.type === 'flowlens:walkthrough:advance')).toBe(false);
+    expect(g.state!.index).toBe(0);
+    g.dispose();
+  });
+});
+
 describe('performStep', () => {
   it('refuses a disabled control, selects by value or text, ticks, types with input+change', () => {
     document.body.innerHTML = `<button id="b" disabled>Pay</button><select id="s"><option value="">-</option><option value="gb">United Kingdom</option></select><input type="checkbox" id="c"><input id="t">`;
