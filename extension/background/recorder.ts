@@ -9,6 +9,7 @@ import { friendlyMessage } from '../lib/errors.ts';
 import { onMessage, type Result } from '../lib/messages.ts';
 import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { addSite, currentSession, getBackendUrl, setBackend, signIn, signOut, sitesForUrl } from './auth-sites.ts';
+import { listCredentialNames, storeCredential } from './credentials.ts';
 import { exportFlow, importFlow, listFlows, openFlow, saveFlow } from './flows.ts';
 import { captureStatus, discardDraft, onCapturedStep, onPageChange, onTabRemoved, startRecording, stopRecording } from './recording.ts';
 
@@ -39,6 +40,9 @@ export function registerRecorderHandlers(): void {
   onMessage('flows.open', ({ data }) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
   onMessage('flows.export', ({ data }) => result('export the flow', () => exportFlow(data.format)));
   onMessage('flows.import', ({ data }) => result('import the recording', () => importFlow(data.text, data.siteId, data.origin)));
+  onMessage('credentials.list', ({ data }) => result('list the stored credentials', async () => ({ names: await listCredentialNames(data.siteId) })));
+  // `doing` names the credential, never its value.
+  onMessage('credentials.store', ({ data }) => result(`store ${data.name}`, () => storeCredential(data.siteId, data.name, data.value)));
 
   onMessage('capture.status', ({ sender }) => captureStatus(sender));
   onMessage('capture.step', ({ data, sender }) => onCapturedStep(data, sender));

@@ -65,6 +65,10 @@ export interface ProtocolMap {
   'flows.open'(data: { flowId: string; siteId: string }): Result;
   'flows.export'(data: { format: 'flowlens' | 'chrome' }): Result<{ filename: string; json: string }>;
   'flows.import'(data: { text: string; siteId: string; origin: string }): Result<{ warnings: string[] }>;
+  /** Names only; the value of a stored credential never comes back. */
+  'credentials.list'(data: { siteId: string }): Result<{ names: string[] }>;
+  /** The value is sent once, to the background's memory, which passes it to the `credentials` function. */
+  'credentials.store'(data: { siteId: string; name: string; value: string }): Result<{ name: string }>;
   // Content script → background
   'capture.status'(): { recording: boolean };
   'capture.step'(data: CapturedAction): { highlightMs: number };

@@ -28,6 +28,8 @@ interface PanelState {
   error: string | null;
   info: string | null;
   busy: boolean;
+  /** Names of the credentials stored for a site (never values); null until loaded for it. */
+  storedSecrets: { siteId: string; names: string[] } | null;
 }
 
 interface PanelActions {
@@ -49,6 +51,9 @@ interface PanelActions {
   exportFlow(format: 'flowlens' | 'chrome'): Promise<void>;
   importFile(file: File): Promise<void>;
   setError(error: string | null): void;
+  loadStoredSecrets(): Promise<void>;
+  /** Sends the value to the background once; it is kept nowhere here. */
+  storeSecret(name: string, value: string): Promise<boolean>;
 }
 
 /** The tab this panel works on: ?tabId= (tests, a panel opened for one tab), else the active tab. */
@@ -104,6 +109,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   error: null,
   info: null,
   busy: false,
+  storedSecrets: null,
 
   async init() {
     const raw = (await browser.storage.session.get(STATE_KEY))[STATE_KEY];
@@ -243,5 +249,23 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
 
   setError(error) {
     set({ error, info: null });
+  },
+
+  async loadStoredSecrets() {
+    const siteId = get().recorder.siteId ?? get().siteId;
+    if (!siteId) return;
+    const r = await call(set, () => sendMessage('credentials.list', { siteId }));
+    if (r) set({ storedSecrets: { siteId, names: r.names } });
+  },
+
+  async storeSecret(name, value) {
+    const siteId = get().recorder.siteId ?? get().siteId;
+    if (!siteId) return false;
+    const r = await call(set, () => sendMessage('credentials.store', { siteId, name, value }));
+    if (!r) return false;
+    const prev = get().storedSecrets;
+    const names = prev?.siteId === siteId ? prev.names : [];
+    set({ storedSecrets: { siteId, names: [...new Set([...names, r.name])] }, info: `Stored ${r.name} for replays.` });
+    return true;
   },
 }));

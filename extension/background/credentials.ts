@@ -1,0 +1,59 @@
+/**
+ * Storing the values behind `{{secret:NAME}}` placeholders for replays (issue 4), through the
+ * `credentials` edge function, which encrypts them with the site's key (only it and the crawler
+ * hold that key). The value goes from the panel's input, through this worker's memory, straight to
+ * the function over HTTPS: never into browser.storage, never into a log or an error message.
+ */
+import { FriendlyError, friendlyMessage } from '../lib/errors.ts';
+import { readBackendConfig } from '../lib/backend.ts';
+import { signedIn } from './backend-access.ts';
+
+const NAME = /^[A-Z0-9_]{1,64}$/;
+export const MAX_SECRET_LENGTH = 4096;
+
+async function callCredentials(method: 'GET' | 'POST', doing: string, init: { query?: string; body?: unknown }): Promise<unknown> {
+  const config = await readBackendConfig();
+  if (!config) throw new FriendlyError('FlowLens does not know which server to use yet. Open "Backend" below the sign-in form and enter your FlowLens address and key.');
+  const { accessToken } = await signedIn();
+  let res: Response;
+  try {
+    res = await fetch(`${config.url.replace(/\/+$/, '')}/functions/v1/credentials${init.query ?? ''}`, {
+      method,
+      headers: { authorization: `Bearer ${accessToken}`, apikey: config.anonKey, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      body: init.body ? JSON.stringify(init.body) : undefined,
+    });
+  } catch (e) {
+    throw new FriendlyError(friendlyMessage(e, doing));
+  }
+  const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+  if (res.ok) return body;
+  switch (res.status) {
+    case 401:
+      throw new FriendlyError('Your FlowLens session has ended. Sign in again to continue.');
+    case 403:
+      throw new FriendlyError(`Only owners and admins of this site's organisation can ${doing}. Ask one of them to do it.`);
+    case 404:
+      throw new FriendlyError(`This site no longer exists, or the server does not offer stored credentials yet, so FlowLens could not ${doing}. Reload the panel.`);
+    case 503:
+      throw new FriendlyError('This FlowLens server is not set up to store credentials yet (its administrator has not set the encryption key). Until then, give the crawler the value as FLOWLENS_SECRET_<NAME>.');
+    case 400:
+      throw new FriendlyError(`The server refused that when trying to ${doing}: ${typeof body?.error === 'string' ? body.error : 'check the value and try again.'}`);
+    default:
+      throw new FriendlyError(`Something went wrong while trying to ${doing}. Try again in a moment.`);
+  }
+}
+
+/** The names of the credentials this site already has (never values). */
+export async function listCredentialNames(siteId: string): Promise<string[]> {
+  const body = (await callCredentials('GET', 'list the stored credentials', { query: `?site_id=${encodeURIComponent(siteId)}` })) as { names?: unknown } | null;
+  return Array.isArray(body?.names) ? body.names.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/** Stores (or replaces) one credential; answers only its name. */
+export async function storeCredential(siteId: string, name: string, value: string): Promise<{ name: string }> {
+  if (!NAME.test(name)) throw new FriendlyError('A secret name is 1–64 capital letters, digits or underscores, like PASSWORD.');
+  if (value.length === 0) throw new FriendlyError(`Type the value of ${name} first.`);
+  if (value.length > MAX_SECRET_LENGTH) throw new FriendlyError(`That value is too long (at most ${MAX_SECRET_LENGTH} characters).`);
+  await callCredentials('POST', `store ${name}`, { body: { site_id: siteId, name, value } });
+  return { name };
+}
