@@ -9,7 +9,7 @@
  *   /sites/:siteId/flows  /sites/:siteId/flows/:flowId
  *   /sites/:siteId/runs   /sites/:siteId/runs/:runId
  *   /sites/:siteId/settings
- * Trends (Recharts) and Settings are split into their own chunks.
+ * Every page but the site home is its own chunk (Recharts only loads with Trends).
  */
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
@@ -19,16 +19,45 @@ import { useSessionStore } from './stores/session.ts';
 import { NotFoundPage, RequireAuth, Shell, Toasts } from './components/Shell.tsx';
 import { SiteLayout } from './components/SiteLayout.tsx';
 import { SkeletonCard } from './components/ui.tsx';
-import { AcceptInvitePage, SignInPage, SignUpPage } from './pages/auth/AuthPages.tsx';
-import { SitesPage } from './pages/SitesPage.tsx';
-import { BugDetailPage } from './pages/site/BugDetailPage.tsx';
-import { BugsPage } from './pages/site/BugsPage.tsx';
-import { FlowDetailPage, FlowsPage } from './pages/site/FlowsPages.tsx';
 import { HomePage } from './pages/site/HomePage.tsx';
-import { RunDetailPage, RunsPage } from './pages/site/RunsPages.tsx';
 
-const TrendsPage = lazy(() => import('./pages/site/TrendsPage.tsx').then((m) => ({ default: m.TrendsPage })));
-const SettingsPage = lazy(() => import('./pages/site/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })));
+// Only the shell and the site home are in the initial bundle (the page the morning emails open,
+// budget: interactive within 1 s); every other page is its own chunk, fetched when first visited
+// and warmed up once the browser is idle.
+const loadAuth = () => import('./pages/auth/AuthPages.tsx');
+const loadSites = () => import('./pages/SitesPage.tsx');
+const loadBugs = () => import('./pages/site/BugsPage.tsx');
+const loadBug = () => import('./pages/site/BugDetailPage.tsx');
+const loadFlows = () => import('./pages/site/FlowsPages.tsx');
+const loadRuns = () => import('./pages/site/RunsPages.tsx');
+const loadTrends = () => import('./pages/site/TrendsPage.tsx');
+const loadSettings = () => import('./pages/site/SettingsPage.tsx');
+const SignInPage = lazy(() => loadAuth().then((m) => ({ default: m.SignInPage })));
+const SignUpPage = lazy(() => loadAuth().then((m) => ({ default: m.SignUpPage })));
+const AcceptInvitePage = lazy(() => loadAuth().then((m) => ({ default: m.AcceptInvitePage })));
+const SitesPage = lazy(() => loadSites().then((m) => ({ default: m.SitesPage })));
+const BugsPage = lazy(() => loadBugs().then((m) => ({ default: m.BugsPage })));
+const BugDetailPage = lazy(() => loadBug().then((m) => ({ default: m.BugDetailPage })));
+const FlowsPage = lazy(() => loadFlows().then((m) => ({ default: m.FlowsPage })));
+const FlowDetailPage = lazy(() => loadFlows().then((m) => ({ default: m.FlowDetailPage })));
+const RunsPage = lazy(() => loadRuns().then((m) => ({ default: m.RunsPage })));
+const RunDetailPage = lazy(() => loadRuns().then((m) => ({ default: m.RunDetailPage })));
+const TrendsPage = lazy(() => loadTrends().then((m) => ({ default: m.TrendsPage })));
+const SettingsPage = lazy(() => loadSettings().then((m) => ({ default: m.SettingsPage })));
+
+/** Fetches the page chunks (not Recharts) in the background once the first page has settled. */
+function useWarmChunks() {
+  useEffect(() => {
+    const warm = () => void Promise.all([loadSites(), loadBugs(), loadBug(), loadFlows(), loadRuns(), loadSettings(), loadTrends()]).catch(() => {});
+    // Safari has no requestIdleCallback.
+    if (typeof window.requestIdleCallback !== 'function') {
+      const t = window.setTimeout(warm, 3000);
+      return () => window.clearTimeout(t);
+    }
+    const id = window.requestIdleCallback(warm, { timeout: 5000 });
+    return () => window.cancelIdleCallback(id);
+  }, []);
+}
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<SkeletonCard lines={6} label="Loading page" />}>{children}</Suspense>;
@@ -37,9 +66,9 @@ function Lazy({ children }: { children: ReactNode }) {
 export function AppRoutes() {
   return (
     <Routes>
-      <Route path="/signin" element={<SignInPage />} />
-      <Route path="/signup" element={<SignUpPage />} />
-      <Route path="/invite/:token" element={<AcceptInvitePage />} />
+      <Route path="/signin" element={<Lazy><SignInPage /></Lazy>} />
+      <Route path="/signup" element={<Lazy><SignUpPage /></Lazy>} />
+      <Route path="/invite/:token" element={<Lazy><AcceptInvitePage /></Lazy>} />
       <Route
         element={
           <RequireAuth>
@@ -47,7 +76,7 @@ export function AppRoutes() {
           </RequireAuth>
         }
       >
-        <Route index element={<SitesPage />} />
+        <Route index element={<Lazy><SitesPage /></Lazy>} />
         <Route path="sites/:siteId" element={<SiteLayout />}>
           <Route index element={<HomePage />} />
           <Route
@@ -58,12 +87,12 @@ export function AppRoutes() {
               </Lazy>
             }
           />
-          <Route path="bugs" element={<BugsPage />} />
-          <Route path="bugs/:bugId" element={<BugDetailPage />} />
-          <Route path="flows" element={<FlowsPage />} />
-          <Route path="flows/:flowId" element={<FlowDetailPage />} />
-          <Route path="runs" element={<RunsPage />} />
-          <Route path="runs/:runId" element={<RunDetailPage />} />
+          <Route path="bugs" element={<Lazy><BugsPage /></Lazy>} />
+          <Route path="bugs/:bugId" element={<Lazy><BugDetailPage /></Lazy>} />
+          <Route path="flows" element={<Lazy><FlowsPage /></Lazy>} />
+          <Route path="flows/:flowId" element={<Lazy><FlowDetailPage /></Lazy>} />
+          <Route path="runs" element={<Lazy><RunsPage /></Lazy>} />
+          <Route path="runs/:runId" element={<Lazy><RunDetailPage /></Lazy>} />
           <Route
             path="settings"
             element={
@@ -82,6 +111,7 @@ export function AppRoutes() {
 /** Follows the session and sets page titles; the router and providers live around it. */
 export function App({ db, config }: { db: Db; config: DashboardConfig }) {
   useEffect(() => useSessionStore.getState().start(db.auth), [db]);
+  useWarmChunks();
   return (
     <AppContextProvider db={db} config={config}>
       <BrowserRouter>

@@ -148,15 +148,19 @@ export interface SiteWithRole {
 
 export async function fetchSite(db: Db, siteId: string, userId: string): Promise<SiteWithRole | null> {
   if (!/^[0-9a-f-]{36}$/i.test(siteId)) return null;
-  // One round trip: the site, and the caller's memberships (a handful of rows) to find the role.
-  const [res, members] = await Promise.all([
-    db.from('sites').select(`${SITE_COLUMNS},organizations(name)`).eq('id', siteId).maybeSingle(),
-    db.from('organization_members').select('organization_id,role').eq('user_id', userId).limit(1000),
-  ]);
-  const row = unwrap(res, 'load the site') as (Site & { organizations: { name: string } | null }) | null;
+  // One request: the site, its organisation's name and the caller's membership row in it (the
+  // embedded members are filtered to the caller). One request fewer on the site home's critical
+  // path, where the browser's six connections per host are otherwise all busy.
+  const res = await db
+    .from('sites')
+    .select(`${SITE_COLUMNS},organizations(name,organization_members(user_id,role))`)
+    .eq('id', siteId)
+    .eq('organizations.organization_members.user_id', userId)
+    .maybeSingle();
+  type Row = Site & { organizations: { name: string; organization_members: { user_id: string; role: MemberRole }[] | null } | null };
+  const row = unwrap(res, 'load the site') as Row | null;
   if (!row) return null;
-  const mine = unwrap(members, 'load your role') as { organization_id: string; role: MemberRole }[];
-  const role = mine.find((m) => m.organization_id === row.organization_id)?.role ?? null;
+  const role = row.organizations?.organization_members?.find((m) => m.user_id === userId)?.role ?? null;
   const { organizations, ...site } = row;
   return { site, organizationName: organizations?.name ?? '', role };
 }

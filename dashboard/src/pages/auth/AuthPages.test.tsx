@@ -37,7 +37,8 @@ describe('signing in', () => {
     useSessionStore.setState({ status: 'signedOut', user: null, signIn });
     renderApp(`/sites/${SITE_ID}/bugs?status=fixed`);
     await waitFor(() => expect(currentLocation()).toBe(`/signin?next=${encodeURIComponent(`/sites/${SITE_ID}/bugs?status=fixed`)}`));
-    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ada@example.com' } });
+    // Pages are lazy chunks: wait for the form.
+    fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'ada@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret-password' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(currentLocation()).toBe(`/sites/${SITE_ID}/bugs?status=fixed`));
@@ -47,7 +48,7 @@ describe('signing in', () => {
   it('shows why sign-in failed', async () => {
     useSessionStore.setState({ status: 'signedOut', user: null, signIn: vi.fn(async () => ({ error: 'That email and password do not match an account.' })) });
     renderApp('/signin');
-    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@x.io' } });
+    fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'a@x.io' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/do not match/);
@@ -57,7 +58,7 @@ describe('signing in', () => {
     const signUp = vi.fn(async () => ({ error: null, needsConfirmation: false }));
     useSessionStore.setState({ status: 'signedOut', user: null, signUp });
     renderApp('/signup');
-    fireEvent.change(screen.getByLabelText('Your name'), { target: { value: 'Ada' } });
+    fireEvent.change(await screen.findByLabelText('Your name'), { target: { value: 'Ada' } });
     fireEvent.change(screen.getByLabelText('Work email'), { target: { value: 'ada@x.io' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'short' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
