@@ -441,7 +441,8 @@ export class Guide {
     bar.appendChild(fill);
     card.appendChild(bar);
     card.appendChild(h(doc, 'div', 'label', step.label));
-    const instruction = step.instruction ?? defaultInstruction(step);
+    // The generic "click the highlighted element" only when something is highlighted.
+    const instruction = step.instruction ?? (kind === 'expected' || kind === 'locating' ? '' : defaultInstruction(step));
     if (instruction) card.appendChild(h(doc, 'div', 'instruction', instruction));
     const t = this.target;
     if (t?.el && t.result.status === 'healed') {

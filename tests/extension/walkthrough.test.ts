@@ -35,6 +35,7 @@ interface StepSeed {
   action: string;
   label: string;
   data?: Record<string, unknown>;
+  screenshot_path?: string;
 }
 
 const tid = (value: string) => ({ selectors: [{ kind: 'testid', value }] });
@@ -62,23 +63,25 @@ const CARD_STEP = 8;
 async function seedFlow(db: Db, name: string, startUrl: string, steps: StepSeed[]): Promise<string> {
   const id = (await insertRow(db, 'flows', { site_id: siteId, name, start_url: startUrl, critical: true })).id as string;
   for (const [position, s] of steps.entries()) {
-    await insertRow(db, 'flow_steps', { flow_id: id, position, action: s.action, label: s.label, data: s.data ?? {} });
+    await insertRow(db, 'flow_steps', { flow_id: id, position, action: s.action, label: s.label, data: s.data ?? {}, ...(s.screenshot_path ? { screenshot_path: s.screenshot_path } : {}) });
   }
   return id;
 }
 
 /** A "click Subscribe" step recorded on the unmutated healing lab with the extension's own engine. */
-async function recordSubscribe(b: ExtensionBrowser): Promise<Record<string, unknown>> {
+async function recordSubscribe(b: ExtensionBrowser): Promise<{ step: Record<string, unknown>; screenshot: Buffer }> {
   const page = await b.context.newPage();
   await page.goto(`${shop.url}/__fixture/healing`);
   await page.evaluate(await locatorBundle());
   const captured = await page.evaluate(() => {
     const L = (window as unknown as { __flowlensLocator: { generateSelectors: (e: Element) => unknown[]; describeElement: (e: Element) => unknown } }).__flowlensLocator;
     const el = document.querySelector('#subscribe-btn')!;
-    return { selectors: L.generateSelectors(el), element: L.describeElement(el) };
+    return { selectors: L.generateSelectors(el), element: L.describeElement(el), page: { url: location.href, title: document.title, viewport: { width: innerWidth, height: innerHeight } } };
   });
+  // What the recorder uploads: the visible tab when the step was recorded.
+  const screenshot = await page.screenshot({ type: 'jpeg', quality: 70 });
   await page.close();
-  return captured as Record<string, unknown>;
+  return { step: captured as Record<string, unknown>, screenshot };
 }
 
 let ownerBrowser: ExtensionBrowser;
@@ -101,9 +104,9 @@ beforeAll(async () => {
     await insertRow(db, 'sites', { organization_id: otherOrgId, name: 'Same shop, other org', base_url: shop.url, is_local: true });
 
     flow.checkout = await seedFlow(db, 'Checkout', `${shop.url}/products/brass-desk-lamp`, checkoutSteps(shop.url));
-    const subscribeStep = { action: 'click', label: 'Click "Subscribe"', data: subscribe };
+    const subscribeStep = { action: 'click', label: 'Click "Subscribe"', data: subscribe.step };
     flow.healed = await seedFlow(db, 'Subscribe (renamed)', `${shop.url}/__fixture/healing?mutation=renamed-ids,text-tweak`, [subscribeStep]);
-    flow.removed = await seedFlow(db, 'Subscribe (removed)', `${shop.url}/__fixture/healing?mutation=removed`, [subscribeStep]);
+    flow.removed = await seedFlow(db, 'Subscribe (removed)', `${shop.url}/__fixture/healing?mutation=removed`, [{ ...subscribeStep, screenshot_path: `${siteId}/walkthrough/subscribe.jpg` }]);
     flow.hostile = await seedFlow(db, 'Hostile button', `${shop.url}/__fixture/hostile`, [
       { action: 'click', label: `Click ${HOSTILE_MESSAGE}`, data: { selectors: [{ kind: 'id', value: 'hostile-button' }] } },
     ]);
@@ -146,6 +149,11 @@ beforeAll(async () => {
     });
   });
   await signInBackground(ownerBrowser.sw, info, owner.email, owner.password);
+  // The recorded screenshot, uploaded as the recorder does (the owner's session, the site's folder).
+  const asOwner = supabaseClient(info);
+  await asOwner.auth.signInWithPassword({ email: owner.email, password: owner.password });
+  const up = await asOwner.storage.from('screenshots').upload(`${siteId}/walkthrough/subscribe.jpg`, subscribe.screenshot, { contentType: 'image/jpeg', upsert: true });
+  if (up.error) throw new Error(`screenshot upload: ${up.error.message}`);
 }, 240_000);
 
 afterAll(async () => {
@@ -165,12 +173,13 @@ interface WalkSnapshot {
   confidence: number | null;
   cardFont: string | null;
   html: string;
+  crop: { hidden: boolean; src: string; loaded: boolean; w: number; h: number } | null;
 }
 
 const SNAPSHOT = `() => {
   const loaded = !!globalThis.__flowlensWalkthrough;
   const host = document.querySelector('flowlens-walkthrough');
-  if (!host) return { loaded, host: false, kind: null, index: null, text: '', ring: null, doIt: null, confidence: null, cardFont: null, html: '' };
+  if (!host) return { loaded, host: false, kind: null, index: null, text: '', ring: null, doIt: null, confidence: null, cardFont: null, html: '', crop: null };
   const root = chrome.dom.openOrClosedShadowRoot(host);
   const card = root.querySelector('.card');
   const ringEl = root.querySelector('.ring');
@@ -178,7 +187,11 @@ const SNAPSHOT = `() => {
   const d = root.querySelector('.do-it');
   const dr = d ? d.getBoundingClientRect() : null;
   const healed = root.querySelector('.healed-note');
+  const cropEl = root.querySelector('.crop');
+  const img = cropEl && cropEl.querySelector('img');
+  const cr = cropEl ? cropEl.getBoundingClientRect() : null;
   return {
+    crop: cropEl ? { hidden: cropEl.hidden, src: img.src, loaded: img.complete && img.naturalWidth > 0, w: cr.width, h: cr.height } : null,
     loaded, host: true, kind: card.dataset.kind ?? null, index: card.dataset.index !== undefined ? Number(card.dataset.index) : null,
     text: card.textContent,
     ring: { hidden: ringEl.hidden, x: r.left + 4, y: r.top + 4, w: r.width - 8, h: r.height - 8 },
@@ -386,6 +399,12 @@ describe('guided walkthrough', () => {
     expect(s.text).toContain('Click "Subscribe"');
     expect(s.text).toContain('Selectors tried');
     expect(s.doIt!.disabled).toBe(true);
+    // The recorded screenshot, through a short-lived signed Storage URL, cropped around the element.
+    const c = await snapWhen(page, 'the recorded screenshot crop', (x) => !!x.crop && !x.crop.hidden && x.crop.loaded);
+    expect(c.crop!.src).toContain('/storage/v1/object/sign/screenshots/');
+    expect(c.crop!.w).toBeGreaterThan(50);
+    expect(c.crop!.h).toBeGreaterThan(20);
+    expect(c.crop!.h).toBeLessThanOrEqual(202);
     await pressButton(page, 'stop');
     await stopped(b, page);
     expect(await page.evaluate(() => (window as unknown as { __labClicks: string[] }).__labClicks)).toEqual([]);
