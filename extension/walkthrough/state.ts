@@ -134,7 +134,8 @@ export interface OutcomeRow {
   status: 'passed' | 'failed';
   healed_steps: number[];
   failed_step: number | null;
-  steps: StepLogEntry[];
+  /** Per step, in the crawler report's shape (index, action, status, healing?, error?) plus who did it. */
+  steps: { index: number; action: StepLogEntry['action']; status: StepLogEntry['status']; by: StepLogEntry['by']; healing?: { confidence: number }; error?: string }[];
   user_id: string;
   started_at: string;
   finished_at: string;
@@ -159,7 +160,9 @@ export function outcomeRow(state: WalkState, userId: string, now = new Date()): 
     status: failed ? 'failed' : 'passed',
     healed_steps: healed,
     failed_step: failed ? failed.index : null,
-    steps: state.log,
+    steps: [...state.log]
+      .sort((a, b) => a.index - b.index)
+      .map((l) => ({ index: l.index, action: l.action, status: l.status, by: l.by, ...(l.confidence !== undefined ? { healing: { confidence: l.confidence } } : {}), ...(l.error ? { error: l.error } : {}) })),
     user_id: userId,
     started_at: state.startedAt,
     finished_at: now.toISOString(),

@@ -88,6 +88,8 @@ describe('outcome row', () => {
     const row = outcomeRow(s, 'u1', new Date('2026-11-30T10:05:00Z'))!;
     expect(row).toMatchObject({ source: 'walkthrough', status: 'passed', healed_steps: [0, 2], failed_step: null, viewport: 'mobile', user_id: 'u1', flow_id: 'f1', flow_version: 3, site_id: 's1' });
     expect(row.finished_at).toBe('2026-11-30T10:05:00.000Z');
+    expect(row.steps[0]).toEqual({ index: 0, action: 'click', status: 'healed', by: 'user', healing: { confidence: 0.8 } });
+    expect(row.steps[1]).toEqual({ index: 1, action: 'click', status: 'passed', by: 'user' });
   });
 
   it('failed at a step; nothing when abandoned on a working step', () => {
