@@ -11,7 +11,9 @@
  * UI: one closed shadow root on a host in the browser's top layer, built with textContent only.
  * The spotlight follows scroll, resize and layout changes: events mark work as due, one
  * requestAnimationFrame reads the rect and writes one transform; the MutationObserver callback only
- * sets a flag, and re-resolution runs at most every RESOLVE_INTERVAL_MS.
+ * sets a flag, and re-resolution runs at most every RESOLVE_INTERVAL_MS — or twenty times as long
+ * as the last resolution took, so a huge page where the element is missing (one resolution there
+ * can take a few hundred ms) stays responsive: at most ~5% of the main thread.
  */
 import type { ElementMeta, Selector } from '@flowlens/core/flow';
 import { describeSelector, meaningfulTarget, resolveStep, type ResolveResult } from '@flowlens/core/locator';
@@ -81,6 +83,8 @@ export class Guide {
   private resolveDue = false;
   private resolveTimer: ReturnType<typeof setTimeout> | undefined;
   private lastResolve = 0;
+  /** How long the last resolution took (ms), to space the next ones on heavy pages. */
+  private lastCost = 0;
   private poll: ReturnType<typeof setInterval> | undefined;
   private readonly cleanups: (() => void)[] = [];
   private disposed = false;
@@ -250,7 +254,7 @@ export class Guide {
 
   private scheduleResolve(): void {
     if (this.resolveTimer !== undefined) return;
-    const wait = Math.max(0, this.lastResolve + RESOLVE_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, this.lastResolve + Math.max(RESOLVE_INTERVAL_MS, this.lastCost * 20) - Date.now());
     this.resolveTimer = setTimeout(() => {
       this.resolveTimer = undefined;
       if (!this.resolveDue || this.disposed) return;
@@ -264,6 +268,7 @@ export class Guide {
     const st = this.state;
     const step = this.step;
     if (!st || !step || !this.ui) return;
+    const started = performance.now();
     this.lastResolve = Date.now();
     if (this.host && !this.host.isConnected) {
       // The page replaced its document's children: put the walkthrough back on top.
@@ -284,6 +289,7 @@ export class Guide {
     } else if (st.status === 'active' && this.sent === null) {
       this.checkCondition(step);
     }
+    this.lastCost = performance.now() - started;
     this.render();
   }
 
