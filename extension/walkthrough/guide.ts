@@ -99,6 +99,8 @@ export class Guide {
   private screenshotUrls = new Map<string, string | null>();
   private loadSeq = 0;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current step was first shown. */
+  private shownAt = 0;
 
   constructor(opts: GuideOptions) {
     this.win = opts.win ?? window;
@@ -145,6 +147,7 @@ export class Guide {
       this.typed = {};
       clearTimeout(this.graceTimer);
       this.graceTimer = undefined;
+      this.shownAt = Date.now();
     }
     this.ensureUi();
     this.evaluate();
@@ -228,7 +231,7 @@ export class Guide {
   /** Page events: what the user does, scrolling/resizing (layout), DOM changes (re-resolve), SPA route changes. */
   private watch(): void {
     const w = this.win;
-    this.listen(w, 'scroll', () => this.schedule(), { capture: true, passive: true });
+    this.listen(w, 'scroll', (e) => this.onScroll(e), { capture: true, passive: true });
     this.listen(w, 'resize', () => this.schedule(), { passive: true });
     this.listen(w, 'keydown', (e) => this.onKey(e as KeyboardEvent), { capture: true });
     this.listen(w, 'click', (e) => this.onClick(e as MouseEvent), { capture: true });
@@ -357,7 +360,6 @@ export class Guide {
   }
 
   private checkCondition(step: WalkStep): void {
-    const st = this.state!;
     switch (step.action) {
       case 'navigate':
         if (step.url && sameDestination(this.win.location.href, step.url)) this.complete('passed', 'auto');
@@ -376,7 +378,8 @@ export class Guide {
         return;
       }
       default:
-        void st;
+        // keypress and scroll wait for the user (or "Do it for me").
+        return;
     }
   }
 
@@ -670,6 +673,12 @@ export class Guide {
 
   private waitingForUser(): boolean {
     return !!this.state && this.state.status === 'active' && this.sent === null;
+  }
+
+  private onScroll(e: Event): void {
+    this.schedule();
+    // A scroll step is done when the user scrolls (after it showed: the page's own load-time scrolling is not them).
+    if (e.isTrusted && this.step?.action === 'scroll' && this.waitingForUser() && Date.now() - this.shownAt > 300) this.complete('passed', 'user');
   }
 
   private onKey(e: KeyboardEvent): void {

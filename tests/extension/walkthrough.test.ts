@@ -131,6 +131,11 @@ beforeAll(async () => {
       },
     ]);
 
+    flow.scroll = await seedFlow(db, 'Scroll to the footer', `${shop.url}/`, [
+      { action: 'scroll', label: 'Scroll down to the footer', data: { y: 2000 } },
+      { action: 'click', label: 'Click "Shipping & returns"', data: tid('footer-shipping') },
+    ]);
+
     const run = (await insertRow(db, 'crawl_runs', { site_id: siteId, trigger: 'manual', status: 'completed' })).id as string;
     bugId = (
       await insertRow(db, 'bugs', {
@@ -538,6 +543,26 @@ describe('guided walkthrough', () => {
     await page.close();
   }, 60_000);
 
+  it('a scroll step completes when the user scrolls; a link click that navigates completes its step before the page goes', async () => {
+    const b = ownerBrowser;
+    const page = await startFromLink(b, `flow:${flow.scroll}`);
+    await atStep(page, 0);
+    await page.mouse.move(640, 400);
+    await page.waitForTimeout(400);
+    await page.mouse.wheel(0, 1500);
+    await waitFor('the page to scroll', async () => (await page.evaluate(() => window.scrollY)) > 0);
+    await atStep(page, 1);
+    await page.click('[data-testid=footer-shipping]');
+    await waitFor('the shipping page', async () => page.url().endsWith('/shipping'));
+    await snapWhen(page, 'the done card on the next page', (x) => x.kind === 'done');
+    const rows = await results(flow.scroll!);
+    expect(rows[0]).toMatchObject({ status: 'passed' });
+    expect(rows[0]!.steps.map((x) => x.by)).toEqual(['user', 'user']);
+    await page.keyboard.press('Escape');
+    await stopped(b, page);
+    await page.close();
+  }, 60_000);
+
   it('Esc ends it cleanly across navigations: nothing comes back on the next page', async () => {
     const b = ownerBrowser;
     const page = await startFromLink(b, `flow:${flow.checkout}`);
@@ -651,7 +676,7 @@ describe('guided walkthrough', () => {
     expect(seen.data).toEqual([]);
     const forged = await db.from('flow_results').insert({ site_id: siteId, flow_id: flow.checkout, flow_version: 1, viewport: 'desktop', source: 'walkthrough', status: 'passed', user_id: other.id });
     expect(forged.error).not.toBeNull();
-    const all = await withDb(async (d) => (await d.query('select organization_id from public.flow_results where flow_id = any($1)', [[flow.checkout, flow.healed, flow.removed, flow.hostile, flow.iframe, flow.busy]])).rows as { organization_id: string }[]);
+    const all = await withDb(async (d) => (await d.query('select organization_id from public.flow_results where flow_id = any($1)', [[flow.checkout, flow.healed, flow.removed, flow.hostile, flow.iframe, flow.busy, flow.scroll]])).rows as { organization_id: string }[]);
     expect(all.length).toBeGreaterThanOrEqual(5);
     expect(all.every((r) => r.organization_id === orgId)).toBe(true);
 
