@@ -4,7 +4,7 @@ import * as mutations from '../../data/mutations.ts';
 import * as queries from '../../data/queries.ts';
 import { BUG_ID, bugDetail, fullBug, occurrence, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
 import { renderApp, resetStores } from '../../test/render.tsx';
-import { dateInputValue, reproFor, snoozeDate } from './BugDetailPage.tsx';
+import { dateInputValue, reproduceUrl, reproFor, snoozeDate } from './BugDetailPage.tsx';
 
 vi.mock('../../data/queries.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../data/queries.ts')>()),
@@ -39,6 +39,23 @@ afterEach(() => {
 const path = `/sites/${SITE_ID}/bugs/${BUG_ID}`;
 
 describe('bug detail', () => {
+  it('offers "Reproduce in my browser" for a broken flow: a link to the site the extension picks up', async () => {
+    vi.mocked(queries.fetchBug).mockResolvedValue(bugDetail({ type: 'flow_broken' }));
+    renderApp(path);
+    const link = await screen.findByTestId('reproduce-link');
+    expect(link.getAttribute('href')).toBe(`https://shop.lumen.example/#flowlens-walkthrough=bug:${BUG_ID}`);
+    expect(link.getAttribute('target')).toBe('_blank');
+    expect(link.getAttribute('rel')).toContain('noopener');
+  });
+
+  it('has no reproduce link for bugs without a recorded flow step, nor for a site URL that is not http(s)', async () => {
+    renderApp(path); // a js_error
+    await screen.findByTestId('bug-title');
+    expect(screen.queryByTestId('reproduce-link')).toBeNull();
+    expect(reproduceUrl('javascript:alert(1)', BUG_ID)).toBeNull();
+    expect(reproduceUrl('not a url', BUG_ID)).toBeNull();
+  });
+
   it('renders what a crawled page wrote as text, never as HTML', async () => {
     vi.mocked(queries.fetchBug).mockResolvedValue(bugDetail({ title: HOSTILE_TITLE, message: HOSTILE_MESSAGE }));
     const { container } = renderApp(path);

@@ -179,7 +179,7 @@ export function BugDetailPage() {
         </div>
 
         <div className="space-y-4">
-          <Actions detail={d} siteName={site.name} occurrence={selected} repro={repro} />
+          <Actions detail={d} siteName={site.name} siteBaseUrl={site.base_url} occurrence={selected} repro={repro} />
           <Timeline
             occurrences={occurrences.data?.rows ?? null}
             total={occurrences.data?.total ?? 0}
@@ -303,7 +303,22 @@ function Evidence({ occurrence, loading, repro, reproHeading }: { occurrence: Oc
   );
 }
 
-function Actions({ detail, siteName, occurrence, repro }: { detail: BugDetail; siteName: string; occurrence: Occurrence | null; repro: string[] }) {
+/**
+ * "Reproduce in my browser": a link to the bug's site carrying a hash the extension recognises
+ * (docs/walkthrough.md); the extension walks the user through the flow up to the failing step.
+ */
+export function reproduceUrl(siteBaseUrl: string, bugId: string): string | null {
+  try {
+    const url = new URL(siteBaseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    url.hash = `flowlens-walkthrough=bug:${bugId}`;
+    return url.toString();
+  } catch {
+    return null;
+  }
+}
+
+function Actions({ detail, siteName, siteBaseUrl, occurrence, repro }: { detail: BugDetail; siteName: string; siteBaseUrl: string; occurrence: Occurrence | null; repro: string[] }) {
   const db = useDb();
   const { bug } = detail;
   const pending = useBugActions((s) => s.pending[bug.id]);
@@ -396,6 +411,20 @@ function Actions({ detail, siteName, occurrence, repro }: { detail: BugDetail; s
           <Button variant="secondary" className="w-full" busy={pending === 'reopen'} disabled={pending !== undefined} onClick={() => void reopen(db, bug)}>
             Reopen
           </Button>
+        )}
+        {bug.type === 'flow_broken' && bug.flow_id && reproduceUrl(siteBaseUrl, bug.id) && (
+          <div>
+            <a
+              className="inline-flex w-full items-center justify-center rounded-[8px] border border-line px-3 py-2 text-sm font-medium text-accent transition duration-200 ease-out hover:bg-[#f4f4f2] focus-visible:outline-2 focus-visible:outline-accent"
+              href={reproduceUrl(siteBaseUrl, bug.id)!}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid="reproduce-link"
+            >
+              Reproduce in my browser
+            </a>
+            <p className="mt-1 text-xs text-muted">Needs the FlowLens extension, signed in, with access to this site. It walks you to the step that failed.</p>
+          </div>
         )}
         <Button variant="ghost" className="w-full border-line" onClick={() => void copyMarkdown()}>
           Copy as Markdown issue
