@@ -207,11 +207,6 @@ async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: str
       const s = await startWalkthrough(ids, target);
       return { id: s.id, tabId: s.tabId };
     }
-    case 'flowlens:walkthrough:active':
-      return serial(async () => {
-        const s = await readWalk();
-        return s ? { flowId: s.flow.id, tabId: s.tabId, index: s.index, status: s.status } : null;
-      });
     case 'flowlens:walkthrough:stop':
       await stop(tabId, msg.unresolved && typeof msg.unresolved.index === 'number' ? { index: msg.unresolved.index, error: String(msg.unresolved.error) } : undefined);
       return true;

@@ -89,8 +89,7 @@ export type WalkRequest =
   | { type: 'flowlens:walkthrough:off-target'; index: number }
   | { type: 'flowlens:walkthrough:continue'; index: number }
   | { type: 'flowlens:walkthrough:stop'; unresolved?: { index: number; error: string } }
-  | { type: 'flowlens:walkthrough:screenshot'; path: string }
-  | { type: 'flowlens:walkthrough:active' };
+  | { type: 'flowlens:walkthrough:screenshot'; path: string };
 
 export type WalkResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
 
