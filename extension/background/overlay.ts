@@ -12,11 +12,13 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { browser } from 'wxt/browser';
 import { getBackend } from '../lib/backend.ts';
 import { matchPatternFor, pageTemplate, siteForUrl, siteOrigins, toOverlayBug, type PageBugRow, type SiteRow, type StepLocator } from '../overlay/bugs.ts';
-import { REFRESH_MESSAGE, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
+import { LOAD_UI_MESSAGE, REFRESH_MESSAGE, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
 
 export const OVERLAY_SCRIPT_ID = 'flowlens-overlay';
 /** The built content script (WXT entrypoint extension/entrypoints/overlay.content.ts, registration: runtime). */
 export const OVERLAY_SCRIPT_FILE = 'content-scripts/overlay.js';
+/** The overlay UI, injected by the background only into frames whose loader found something to show. */
+export const OVERLAY_UI_FILE = 'content-scripts/overlay-ui.js';
 /** Per-site hide toggle: { [siteId]: true } in browser.storage.local. */
 export const HIDDEN_KEY = 'flowlens.overlay.hidden';
 /** The recorder's state in browser.storage.session (extension/lib/state.ts): `{ recording, tabId, … }`. */
@@ -170,8 +172,14 @@ async function broadcastRefresh(): Promise<void> {
   for (const t of tabs) if (t.id !== undefined) browser.tabs.sendMessage(t.id, { type: REFRESH_MESSAGE }).catch(() => undefined);
 }
 
-async function handle(msg: OverlayRequest, tabId: number | undefined): Promise<OverlayResponse> {
+async function handle(msg: OverlayRequest, tabId: number | undefined, frameId: number | undefined): Promise<OverlayResponse> {
   switch (msg.type) {
+    case LOAD_UI_MESSAGE: {
+      // Only into the frame that asked, and only a tab the loader runs in (a monitored, granted origin).
+      if (tabId === undefined) return { ok: false, error: 'No tab to show the overlay in.' };
+      await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId ?? 0] }, files: [OVERLAY_UI_FILE as never] });
+      return ok(true);
+    }
     case 'flowlens:overlay:page':
       return ok(await pageState(String(msg.url), tabId, msg.force === true));
     case 'flowlens:overlay:snooze': {
@@ -204,7 +212,7 @@ export function registerOverlayHandlers(): void {
     if (!msg || typeof msg.type !== 'string' || !msg.type.startsWith('flowlens:overlay:')) return undefined;
     // Only this extension's own pages and content scripts talk to it.
     if (sender.id !== browser.runtime.id) return undefined;
-    handle(msg, sender.tab?.id).then(sendResponse, (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+    handle(msg, sender.tab?.id, sender.frameId).then(sendResponse, (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
     return true;
   });
   browser.runtime.onInstalled.addListener(scheduleSync);

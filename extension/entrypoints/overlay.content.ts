@@ -1,30 +1,66 @@
 /**
- * The overlay content script (issue 7). Not in the manifest: the background registers it at run
- * time (browser.scripting.registerContentScripts) for the origins of the user's monitored sites
- * that the user granted, so nothing at all runs anywhere else. See docs/overlay.md.
+ * The overlay loader (issue 7): the only FlowLens code that runs on every page of a monitored site.
+ * Not in the manifest: the background registers it at run time (scripting.registerContentScripts)
+ * for the origins of the user's monitored sites that the user granted, so nothing at all runs on
+ * other sites. It asks the background once per page (and again on SPA route changes and when the
+ * background says something changed) whether there is anything to show; only then is the overlay
+ * UI (overlay-ui.content.ts: badge, pins, panel, locator engine) injected. Kept tiny on purpose:
+ * no imports beyond the browser API and the plain message types. See docs/overlay.md.
  */
 import { browser } from 'wxt/browser';
-import { Overlay, runtimeSender } from '../overlay/overlay.ts';
-import { REFRESH_MESSAGE } from '../overlay/protocol.ts';
+import { LOAD_UI_MESSAGE, REFRESH_MESSAGE, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
 
 export default defineContentScript({
   registration: 'runtime',
   matches: [],
   runAt: 'document_idle',
   main(ctx) {
-    // One overlay per document, even if the script is injected twice (registration + a reinjection).
-    const g = globalThis as { __flowlensOverlay?: boolean };
+    const g = globalThis as { __flowlensOverlay?: boolean; __flowlensOverlayUi?: boolean };
     if (g.__flowlensOverlay) return;
     g.__flowlensOverlay = true;
-    const overlay = new Overlay({
-      send: runtimeSender((m) => browser.runtime.sendMessage(m)),
-      onDispose: (fn) => ctx.onInvalidated(fn),
-    });
-    const onMessage = (msg: unknown) => {
-      if ((msg as { type?: unknown } | null)?.type === REFRESH_MESSAGE) void overlay.refresh(true);
+    let done = false;
+    let lastUrl = location.href;
+    let asking = false;
+
+    const stop = () => {
+      done = true;
+      clearInterval(poll);
+      window.removeEventListener('popstate', onRoute);
+      window.removeEventListener('hashchange', onRoute);
+      browser.runtime.onMessage.removeListener(onMessage);
     };
+    const check = async (force = false) => {
+      if (done || asking) return;
+      asking = true;
+      try {
+        const res = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:page', url: location.href, force })) as OverlayResponse<PageState> | undefined;
+        if (!res?.ok || done) return;
+        const st = res.value;
+        // Something to show, or hidden by the user (the UI owns the shortcut that brings it back).
+        if ((st.status === 'ok' && st.bugs.length > 0) || st.status === 'hidden') {
+          stop();
+          if (!g.__flowlensOverlayUi) await browser.runtime.sendMessage({ type: LOAD_UI_MESSAGE });
+        }
+      } catch {
+        /* the extension was reloaded or the worker is waking up: the next route change asks again */
+      } finally {
+        asking = false;
+      }
+    };
+    const onRoute = () => {
+      if (location.href === lastUrl) return;
+      lastUrl = location.href;
+      void check();
+    };
+    const onMessage = (msg: unknown) => {
+      if ((msg as { type?: unknown } | null)?.type === REFRESH_MESSAGE) void check(true);
+    };
+    // SPA route changes: history events plus a cheap once-a-second URL comparison (pushState fires no event).
+    const poll = setInterval(onRoute, 1000);
+    window.addEventListener('popstate', onRoute);
+    window.addEventListener('hashchange', onRoute);
     browser.runtime.onMessage.addListener(onMessage);
-    ctx.onInvalidated(() => browser.runtime.onMessage.removeListener(onMessage));
-    void overlay.start();
+    ctx.onInvalidated(stop);
+    void check();
   },
 });

@@ -49,7 +49,11 @@ export type OverlayRequest =
   | { type: 'flowlens:overlay:set-hidden'; siteId: string; hidden: boolean }
   | { type: 'flowlens:overlay:get-hidden'; siteId: string }
   | { type: 'flowlens:overlay:screenshot'; siteId: string; path: string }
-  | { type: 'flowlens:overlay:sync' };
+  | { type: 'flowlens:overlay:sync' }
+  | { type: typeof LOAD_UI_MESSAGE };
+
+/** Loader → background: this frame has something to show; inject the overlay UI into it. */
+export const LOAD_UI_MESSAGE = 'flowlens:overlay:load-ui';
 
 /** Background → content script: something changed (recording, hide toggle, session); ask again. */
 export const REFRESH_MESSAGE = 'flowlens:overlay:refresh';
