@@ -8,6 +8,7 @@ import { signedIn } from './backend-access.ts';
 
 // Chrome allows two captureVisibleTab calls per second (MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND).
 const MIN_GAP_MS = 550;
+const CAPTURE_ATTEMPTS = 3;
 let lastCapture = 0;
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -17,10 +18,18 @@ export function captureScreenshot(tabId: number): Promise<string | null> {
   const run = queue.then(async () => {
     const tab = await browser.tabs.get(tabId);
     if (!tab.active || tab.windowId === undefined) return null;
-    const wait = lastCapture + MIN_GAP_MS - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    lastCapture = Date.now();
-    return browser.tabs.captureVisibleTab(tab.windowId, { format: 'jpeg', quality: 70 });
+    // Chrome sometimes fails a capture while the compositor is busy ("image readback failed"):
+    // that is transient, so it is tried again (within the rate limit); other errors are final.
+    for (let attempt = 1; ; attempt++) {
+      const wait = lastCapture + MIN_GAP_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      lastCapture = Date.now();
+      try {
+        return await browser.tabs.captureVisibleTab(tab.windowId, { format: 'jpeg', quality: 70 });
+      } catch (e) {
+        if (attempt >= CAPTURE_ATTEMPTS || !/readback/i.test(e instanceof Error ? e.message : String(e))) throw e;
+      }
+    }
   });
   queue = run.catch(() => undefined);
   return run;
