@@ -3,27 +3,17 @@
  * dashboard selects; names are the database's.
  */
 
-export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { BUG_TYPES, SEVERITIES, type BugType, type Severity } from '@flowlens/core/bug';
+import { VIEWPORT_NAMES, type ViewportName } from '@flowlens/core/viewport';
+
+// The bug and viewport vocabularies are core's (the crawler, the database enums and the emails use
+// the same strings); re-exported here so pages import every row type from one place.
+export { BUG_TYPES, SEVERITIES, type BugType, type Severity };
+export const VIEWPORTS = VIEWPORT_NAMES;
+export type Viewport = ViewportName;
 
 export const BUG_STATUSES = ['new', 'active', 'fixed', 'regressed'] as const;
 export type BugStatus = (typeof BUG_STATUSES)[number];
-
-export const BUG_TYPES = [
-  'flow_broken',
-  'js_error',
-  'console_error',
-  'request_failed',
-  'broken_link',
-  'a11y',
-  'perf_regression',
-  'layout_overflow',
-  'page_changed',
-] as const;
-export type BugType = (typeof BUG_TYPES)[number];
-
-export const VIEWPORTS = ['desktop', 'tablet', 'mobile'] as const;
-export type Viewport = (typeof VIEWPORTS)[number];
 
 export type MemberRole = 'owner' | 'admin' | 'member';
 export type CrawlTrigger = 'schedule' | 'deploy' | 'manual';
