@@ -138,3 +138,24 @@ export async function overlaySnapshot(page: Page): Promise<OverlaySnapshot | nul
   const r = await inIsolatedWorld<OverlaySnapshot>(page, SNAPSHOT);
   return r.present ? r.value : null;
 }
+
+/** The id of the first tab whose URL starts with `urlPrefix`, as the extension sees it (-1 if none). */
+export async function tabIdFor(sw: Worker, urlPrefix: string): Promise<number> {
+  return sw.evaluate(async (url) => {
+    const c = (globalThis as unknown as { chrome: { tabs: { query: (q: object) => Promise<{ id?: number; url?: string }[]> } } }).chrome;
+    return (await c.tabs.query({})).find((t) => t.url?.startsWith(url))?.id ?? -1;
+  }, urlPrefix);
+}
+
+export interface RecorderSnapshot {
+  recording: boolean;
+  draft: { name: string; critical: boolean; steps: { step: { action: string; frame?: number[] } }[] } | null;
+}
+
+/** The recorder's state as the background keeps it (browser.storage.session['flowlens.recorder']). */
+export async function recorderState(sw: Worker): Promise<RecorderSnapshot> {
+  return sw.evaluate(async () => {
+    const c = (globalThis as unknown as { chrome: { storage: { session: { get: (k: string) => Promise<Record<string, unknown>> } } } }).chrome;
+    return ((await c.storage.session.get('flowlens.recorder'))['flowlens.recorder'] ?? { recording: false, draft: null }) as never;
+  });
+}

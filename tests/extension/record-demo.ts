@@ -36,7 +36,7 @@ import { createTestUser } from '@flowlens/stack/testing';
 import { Stack } from '../../stack/src/stack.ts';
 import { DEMO_CUSTOMER, startShop, type Shop } from '../fixtures/index.ts';
 import { buildExtension, REPO_ROOT } from './overlay-build.ts';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
+import { launchWithExtension, recorderState, tabIdFor, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
 
 export const RECORDED_ORIGIN = 'http://shop.example.com';
 export const FLOWS_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'shop', 'flows');
@@ -52,16 +52,9 @@ interface Session {
   site: Page;
 }
 
-async function recorderState(browser: ExtensionBrowser): Promise<{ recording: boolean; draft: { name: string; critical: boolean; steps: unknown[] } | null }> {
-  return browser.sw.evaluate(async () => {
-    const c = (globalThis as unknown as { chrome: { storage: { session: { get: (k: string) => Promise<Record<string, unknown>> } } } }).chrome;
-    return ((await c.storage.session.get('flowlens.recorder'))['flowlens.recorder'] ?? { recording: false, draft: null }) as never;
-  });
-}
-
 /** Waits until the recorder holds `n` steps, so the next navigation cannot overtake a step in flight. */
 async function untilSteps(s: Session, n: number): Promise<void> {
-  await waitFor(`${n} recorded steps`, async () => ((await recorderState(s.browser)).draft?.steps.length ?? 0) >= n, 10_000);
+  await waitFor(`${n} recorded steps`, async () => ((await recorderState(s.browser.sw)).draft?.steps.length ?? 0) >= n, 10_000);
 }
 
 async function stepLabels(panel: Page): Promise<string[]> {
@@ -78,7 +71,7 @@ async function record(s: Session, drive: () => Promise<void>): Promise<void> {
   await s.panel.getByTestId('record').click();
   await s.panel.getByTestId('stop').waitFor();
   await s.site.bringToFront();
-  await waitFor('the recorder in the page', async () => (await recorderState(s.browser)).recording);
+  await waitFor('the recorder in the page', async () => (await recorderState(s.browser.sw)).recording);
   await s.site.waitForTimeout(500);
   await drive();
   await s.site.waitForTimeout(800);
@@ -96,10 +89,10 @@ async function finishAndExport(s: Session, opts: { name: string; critical: boole
   await waitFor(`the assertion "${opts.assertion.label}"`, async () => (await stepLabels(panel)).at(-1) === opts.assertion.label);
   await panel.getByTestId('flow-name').fill(opts.name);
   await panel.getByTestId('flow-name').press('Enter');
-  const draft = (await recorderState(s.browser)).draft;
+  const draft = (await recorderState(s.browser.sw)).draft;
   if (draft?.critical !== opts.critical) await panel.getByTestId('flow-critical').click();
   await waitFor('name and criticality in the draft', async () => {
-    const d = (await recorderState(s.browser)).draft;
+    const d = (await recorderState(s.browser.sw)).draft;
     return d?.name === opts.name && d.critical === opts.critical;
   });
   await panel.getByTestId('save').click();
@@ -213,10 +206,7 @@ async function main(): Promise<void> {
 
     const site = await browser.context.newPage();
     await site.goto(`${shop.url}/`);
-    const tabId = await browser.sw.evaluate(async (url) => {
-      const c = (globalThis as unknown as { chrome: { tabs: { query: (q: object) => Promise<{ id?: number; url?: string }[]> } } }).chrome;
-      return (await c.tabs.query({})).find((t) => t.url?.startsWith(url))?.id ?? -1;
-    }, shop.url);
+    const tabId = await tabIdFor(browser.sw, shop.url);
     if (tabId < 0) throw new Error('the shop tab is not visible to the extension');
     const panel = await browser.context.newPage();
     await panel.goto(`chrome-extension://${extensionId}/sidepanel.html?tabId=${tabId}`);

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { buildExtension, REPO_ROOT } from './overlay-build.ts';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
+import { launchWithExtension, recorderState, tabIdFor, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
 
 const SHOP_PASSWORD = `Lamp-${Math.random().toString(36).slice(2, 10)}-secret`;
 const SHOP_EMAIL = `recorder-${Math.random().toString(36).slice(2, 8)}@lumen.test`;
@@ -46,16 +46,9 @@ function worker() {
 }
 
 /** The recorder's state as the extension stores it (read from the panel page, whatever the worker is doing). */
-async function recorderState(): Promise<{ recording: boolean; draft: { steps: { step: { action: string } }[] } | null }> {
-  return panel.evaluate(async () => {
-    const c = (globalThis as unknown as { chrome: { storage: { session: { get: (k: string) => Promise<Record<string, unknown>> } } } }).chrome;
-    return ((await c.storage.session.get('flowlens.recorder'))['flowlens.recorder'] ?? { recording: false, draft: null }) as never;
-  });
-}
-
 /** Waits until the recorder has `n` steps, so the next navigation cannot overtake a step in flight. */
 async function untilSteps(n: number): Promise<void> {
-  await waitFor(`${n} recorded steps`, async () => ((await recorderState()).draft?.steps.length ?? 0) >= n, 10_000);
+  await waitFor(`${n} recorded steps`, async () => ((await recorderState(browser.sw)).draft?.steps.length ?? 0) >= n, 10_000);
 }
 
 /** `flowlens check` as CI runs it, against the fixture shop; its output joins the logs searched for the password. */
@@ -108,10 +101,7 @@ describe('recording a flow in the side panel', () => {
     site = await browser.context.newPage();
     site.on('console', (m) => logs.push(`[site] ${m.text()}`));
     await site.goto(`${shop.url}/`);
-    const tabId = await browser.sw.evaluate(async (url) => {
-      const c = (globalThis as unknown as { chrome: { tabs: { query: (q: object) => Promise<{ id?: number; url?: string }[]> } } }).chrome;
-      return (await c.tabs.query({})).find((t) => t.url?.startsWith(url))?.id ?? -1;
-    }, shop.url);
+    const tabId = await tabIdFor(browser.sw, shop.url);
     expect(tabId).toBeGreaterThan(0);
 
     panel = await browser.context.newPage();
@@ -135,7 +125,7 @@ describe('recording a flow in the side panel', () => {
     await panel.getByTestId('record').click();
     await panel.getByTestId('stop').waitFor();
     await site.bringToFront();
-    await waitFor('the recorder in the page', async () => (await recorderState()).recording);
+    await waitFor('the recorder in the page', async () => (await recorderState(browser.sw)).recording);
     await site.waitForTimeout(500);
 
     // Sign up: footer link, email, password + confirmation (secrets), plan (keyboard), terms, submit.
@@ -210,7 +200,7 @@ describe('recording a flow in the side panel', () => {
     await panel.getByTestId('flow-name').fill(FLOW_NAME);
     await panel.getByTestId('flow-name').press('Enter');
     await panel.getByTestId('flow-critical').click();
-    await expect.poll(async () => (await recorderState() as unknown as { draft: { name: string; critical: boolean } }).draft).toMatchObject({ name: FLOW_NAME, critical: true });
+    await expect.poll(async () => (await recorderState(browser.sw) as unknown as { draft: { name: string; critical: boolean } }).draft).toMatchObject({ name: FLOW_NAME, critical: true });
 
     await panel.getByTestId('save').click();
     await expect.poll(() => panel.getByTestId('panel-notice').textContent()).toContain(`Saved "${FLOW_NAME}"`);
@@ -274,7 +264,7 @@ describe('recording a flow in the side panel', () => {
     await panel.getByTestId('record').click();
     await panel.getByTestId('stop').waitFor();
     await site.bringToFront();
-    await waitFor('the recorder in the page', async () => (await recorderState()).recording);
+    await waitFor('the recorder in the page', async () => (await recorderState(browser.sw)).recording);
     await site.waitForTimeout(500);
     const frame = site.frameLocator('[data-testid=contact-frame]');
     await frame.getByLabel('Your name').fill('Grace');
@@ -287,7 +277,7 @@ describe('recording a flow in the side panel', () => {
     await panel.getByTestId('stop').click();
     await panel.getByTestId('record').waitFor();
 
-    const state = (await recorderState()) as unknown as { draft: { steps: { step: { action: string; frame?: number[] } }[] } };
+    const state = (await recorderState(browser.sw)) as unknown as { draft: { steps: { step: { action: string; frame?: number[] } }[] } };
     const inFrame = state.draft.steps.filter((s) => s.step.action !== 'assert' && s.step.action !== 'navigate');
     expect(inFrame.map((s) => [s.step.action, s.step.frame])).toEqual([
       ['input', [0]],
@@ -345,7 +335,7 @@ describe('recording a flow in the side panel', () => {
     await panel.getByTestId('record').click();
     await panel.getByTestId('stop').waitFor();
     await site.bringToFront();
-    await waitFor('the recorder in the page', async () => (await recorderState()).recording);
+    await waitFor('the recorder in the page', async () => (await recorderState(browser.sw)).recording);
     await site.waitForTimeout(500);
     await site.getByTestId('nav-about').click();
     await site.waitForURL('**/about');

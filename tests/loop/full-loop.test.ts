@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
 import { buildDashboard, launchChromium, serveStatic, settled, signIn, type StaticServer } from '../dashboard/harness.ts';
 import { buildExtension, REPO_ROOT } from '../extension/overlay-build.ts';
-import { launchWithExtension, overlaySnapshot, waitFor, type ExtensionBrowser, type OverlaySnapshot } from '../extension/overlay-harness.ts';
+import { launchWithExtension, overlaySnapshot, recorderState, tabIdFor, waitFor, type ExtensionBrowser, type OverlaySnapshot } from '../extension/overlay-harness.ts';
 import { startShop, type Shop } from '../fixtures/index.ts';
 
 const FLOW_NAME = 'Checkout (recorded in the loop)';
@@ -133,10 +133,7 @@ describe('the full loop', () => {
   it('1. the owner records a critical checkout with the extension', async () => {
     const site = await ext.context.newPage();
     await site.goto(`${shop.url}/`);
-    const tabId = await ext.sw.evaluate(async (url) => {
-      const c = (globalThis as unknown as { chrome: { tabs: { query: (q: object) => Promise<{ id?: number; url?: string }[]> } } }).chrome;
-      return (await c.tabs.query({})).find((t) => t.url?.startsWith(url))?.id ?? -1;
-    }, shop.url);
+    const tabId = await tabIdFor(ext.sw, shop.url);
     const extensionId = new URL(ext.sw.url()).host;
     const panel = await ext.context.newPage();
     await panel.goto(`chrome-extension://${extensionId}/sidepanel.html?tabId=${tabId}`);
@@ -147,18 +144,12 @@ describe('the full loop', () => {
     await panel.getByTestId('add-site').click();
     await panel.getByTestId('site-select').waitFor();
 
-    const stepCount = () =>
-      ext.sw.evaluate(async () => {
-        const c = (globalThis as unknown as { chrome: { storage: { session: { get: (k: string) => Promise<Record<string, unknown>> } } } }).chrome;
-        const state = (await c.storage.session.get('flowlens.recorder'))['flowlens.recorder'] as { recording?: boolean; draft?: { steps: unknown[] } } | undefined;
-        return { recording: state?.recording ?? false, steps: state?.draft?.steps.length ?? 0 };
-      });
-    const untilSteps = (n: number) => waitFor(`${n} recorded steps`, async () => (await stepCount()).steps >= n, 15_000);
+    const untilSteps = (n: number) => waitFor(`${n} recorded steps`, async () => ((await recorderState(ext.sw)).draft?.steps.length ?? 0) >= n, 15_000);
 
     await panel.getByTestId('record').click();
     await panel.getByTestId('stop').waitFor();
     await site.bringToFront();
-    await waitFor('the recorder in the page', async () => (await stepCount()).recording);
+    await waitFor('the recorder in the page', async () => (await recorderState(ext.sw)).recording);
     await site.waitForTimeout(500);
 
     await site.getByTestId('nav-products').click();
