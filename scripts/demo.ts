@@ -149,7 +149,7 @@ export function startDashboard(stack: Stack, port: number, logDir: string): Chil
     'dashboard',
     process.execPath,
     [vite, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-    { ...process.env, VITE_SUPABASE_URL: info.apiUrl, VITE_SUPABASE_ANON_KEY: info.anonKey, VITE_FUNCTIONS_URL: `${info.apiUrl}/functions/v1` },
+    { ...process.env, VITE_SUPABASE_URL: info.apiUrl, VITE_SUPABASE_ANON_KEY: info.anonKey },
     logDir,
     join(REPO_ROOT, 'dashboard'),
   );
