@@ -15,7 +15,8 @@ describe('web URLs', () => {
     expect(isAllowedDocumentUrl('about:blank')).toBe(true);
     expect(isAllowedDocumentUrl('about:srcdoc')).toBe(true);
     expect(isAllowedDocumentUrl('https://a.example/')).toBe(true);
-    for (const bad of ['file:///etc/passwd', 'data:text/html,x', 'chrome-error://chromewebdata/', 'view-source:https://a/', 'javascript:void(0)', 'filesystem:https://a/x']) {
+    expect(isAllowedDocumentUrl('chrome-error://chromewebdata/')).toBe(true);
+    for (const bad of ['file:///etc/passwd', 'data:text/html,x', 'chrome://settings', 'view-source:https://a/', 'javascript:void(0)', 'filesystem:https://a/x']) {
       expect(isAllowedDocumentUrl(bad), bad).toBe(false);
     }
   });

@@ -35,11 +35,12 @@ export function isWebUrl(value: string): boolean {
 }
 
 /**
- * Documents a browser frame may show while FlowLens drives it: web pages, and the blank documents
- * browsers create themselves (a new tab, an empty iframe, an `srcdoc` iframe).
+ * Documents a browser frame may show while FlowLens drives it: web pages, the blank documents
+ * browsers create themselves (a new tab, an empty iframe, an `srcdoc` iframe), and Chromium's own
+ * error page for a navigation that failed (it holds the error, nothing of the machine's).
  */
 export function isAllowedDocumentUrl(value: string): boolean {
-  if (value === 'about:blank' || value === 'about:srcdoc' || value === '') return true;
+  if (value === 'about:blank' || value === 'about:srcdoc' || value === '' || value === 'chrome-error://chromewebdata/') return true;
   try {
     return (WEB_URL_SCHEMES as readonly string[]).includes(new URL(value).protocol);
   } catch {
