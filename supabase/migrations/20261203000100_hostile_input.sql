@@ -331,6 +331,7 @@ begin
 end;
 $$;
 revoke all on function private.report_problems(jsonb) from public, anon, authenticated;
+grant execute on function private.report_problems(jsonb) to service_role;
 
 -- 4. No tenant can stall another ------------------------------------------------------------------
 -- Lock order for every path that changes a job: its run row first, then the job row. With it, a
