@@ -72,6 +72,14 @@ export function sandboxDecision(env: NodeJS.ProcessEnv = process.env, uid: numbe
   return { sandbox: true, reason: null };
 }
 
+/**
+ * window.open answers null, as under a popup blocker: a flow acts in its own tab only, and a page
+ * that opens a hundred tabs would otherwise load a hundred documents before guardContext closes
+ * them. Init scripts run in every frame, so a fresh iframe's `open` is covered too; a tab that still
+ * appears (a target=_blank link) is closed by guardContext.
+ */
+const NO_POPUPS = `try { Object.defineProperty(window, 'open', { value: function open() { return null; }, writable: false, configurable: false }); } catch (e) { /* already defined by an earlier script of this document */ }`;
+
 /** What a hostile page tried in a context: popups opened, dialogs raised, downloads started. */
 export interface PageTraps {
   popupsClosed: number;
@@ -214,7 +222,7 @@ export class BrowserPool {
     // Functions passed to page.evaluate are sent as source text. Run through tsx (the `flowlens`
     // bin in a checkout), esbuild's keepNames wraps inner named functions in `__name(fn, "n")`,
     // which does not exist in the page: define it as the identity, without touching a page's own.
-    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
+    await context.addInitScript({ content: `globalThis.__name ??= (fn) => fn;\n${NO_POPUPS}` });
     this.open += 1;
     this.contextsThisBrowser += 1;
     this.stats.contextsCreated += 1;

@@ -124,7 +124,7 @@ const DEFAULT_STEP_TIMEOUT = 10_000;
 /** A step's actions are bounded by its timeout; this is the margin before the runner stops waiting for a page that no longer answers. */
 const STEP_DEADLINE_SLACK_MS = 5000;
 /** The page detectors of one document (axe has its own, shorter limits inside). */
-const INSPECT_DEADLINE_MS = 60_000;
+const INSPECT_DEADLINE_MS = 30_000;
 
 /**
  * Settles with `work`, or throws `message` after `ms`. A page stuck in a script loop never answers
