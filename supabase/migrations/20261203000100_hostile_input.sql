@@ -268,8 +268,11 @@ begin
         problems := problems || format('bugs[%s].stepIndex must be a whole number from 0 to 100000', i);
       end if;
       if not (private.json_text_upto(item -> 'pageUrl', 2048) and private.json_text_upto(item -> 'urlTemplate', 1024)
-              and private.json_text_upto(item -> 'selector', 1000) and private.json_text_upto(item -> 'fingerprintVersion', 40)) then
-        problems := problems || format('bugs[%s]: pageUrl, urlTemplate, selector or fingerprintVersion is not a string of sane length', i);
+              and private.json_text_upto(item -> 'selector', 1000)) then
+        problems := problems || format('bugs[%s]: pageUrl, urlTemplate or selector is not a string of sane length', i);
+      end if;
+      if not (private.json_text_upto(item -> 'fingerprintVersion', 40) or private.json_number_in(item -> 'fingerprintVersion', 0, 1000000, true)) then
+        problems := problems || format('bugs[%s].fingerprintVersion must be a whole number or a short string', i);
       end if;
       if item ? 'evidence' and (jsonb_typeof(item -> 'evidence') <> 'object' or octet_length((item -> 'evidence')::text) > 65536) then
         problems := problems || format('bugs[%s].evidence must be an object of at most 64 KB', i);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseReport, REPORT_LIMITS, secretVariants, type FlowInput, type Report } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_PAGES, startForeignSite, startHostileSite, type ForeignSite, type HostilePage, type HostileSite } from '../fixtures/index.ts';
+import { HOSTILE_PAGES, hostileFlows, startForeignSite, startHostileSite, type ForeignSite, type HostilePage, type HostileSite } from '../fixtures/index.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
@@ -56,22 +56,6 @@ function flowFile(name: string, flow: FlowInput): string {
   return file;
 }
 
-const cont: FlowInput['steps'][number] = { action: 'click', selectors: [{ kind: 'css', value: '#continue' }], label: 'Continue' };
-const STEPS: Record<HostilePage, FlowInput['steps']> = {
-  // The attack the issue found: a flow that asks whether the file's text is on the page.
-  'file-nav': [{ action: 'assert', assertion: 'textVisible', value: 'root:x:0', optional: true, label: 'passwd shows' }, { action: 'assert', assertion: 'urlContains', value: 'file:', label: 'on the file' }],
-  'perf-forge': [cont],
-  'redirect-loop': [cont],
-  'never-loads': [cont],
-  popups: [cont],
-  download: [cont],
-  dialogs: [cont],
-  'console-flood': [cont],
-  huge: [cont],
-  'big-dom': [{ action: 'click', selectors: [{ kind: 'css', value: '#end' }], label: 'The end' }, cont],
-  metadata: [{ action: 'waitFor', selectors: [{ kind: 'css', value: '#never-there' }], state: 'absent', label: 'settle' }, cont],
-};
-
 function leaks(text: string): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(CANARIES)) if (text.includes(value)) found.push(name);
@@ -110,7 +94,7 @@ describe('the hostile site through flowlens check', () => {
   });
 
   it('survives every attack page: bounded time, a valid bounded report, nothing of the machine in it', async () => {
-    const files = HOSTILE_PAGES.map((p) => flowFile(`hostile-${p}`, { name: `Attack ${p}`, startUrl: `${site.url}/${p}`, steps: STEPS[p] }));
+    const files = hostileFlows(site.url).map(({ page, flow }) => flowFile(`hostile-${page}`, flow));
     const out = join(dir, 'hostile.json');
     const shots = join(dir, 'shots');
     const r = await check(['--base-url', site.url, ...files.flatMap((f) => ['--flow', f]), '--viewports', 'desktop', '--step-timeout', '8000', '--concurrency', '2', '--discover', '3', '--json', out, '--screenshots', shots]);

@@ -149,7 +149,9 @@ describe('reports a page wrote', () => {
     }
     const job = await withDb(async (db) => (await db.query('select status, lease_owner from public.crawl_jobs where id = $1', [c!.job.id])).rows[0]);
     expect(job).toEqual({ status: 'running', lease_owner: 'w-hostile' });
-    const ok = await svc.rpc('complete_job', { job_id: c!.job.id, worker: 'w-hostile', report: cleanReport('desktop') });
+    // What the crawler sends (core's schema: a numeric fingerprint version) is taken.
+    const real = cleanReport('desktop', { bugs: [{ fingerprint: 'v1:0123456789abcdef0123456789abcdef', fingerprintVersion: 1, type: 'js_error', severity: 'P1', title: 'TypeError', pageUrl: 'https://h.example.com/', urlTemplate: '/', viewport: 'desktop', stepIndex: 0, evidence: { console: ['x'] } }] });
+    const ok = await svc.rpc('complete_job', { job_id: c!.job.id, worker: 'w-hostile', report: real });
     expect(ok.error).toBeNull();
     expect(ok.data).toMatchObject({ status: 'done', finalised: true });
   });

@@ -20,6 +20,11 @@ export interface JobPayload {
   pages: { urlTemplate: string; fingerprint: PageFingerprint }[];
 }
 
+/** The database refused the call's input (SQLSTATE 22023): sending it again cannot succeed. */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
 export class Queue {
   readonly client: SupabaseClient;
 
@@ -30,7 +35,10 @@ export class Queue {
 
   private async rpc<T>(fn: string, args: Record<string, unknown>): Promise<T> {
     const { data, error } = await this.client.rpc(fn, args);
-    if (error) throw new Error(`${fn} failed: ${error.message}`);
+    if (error) {
+      const message = `${fn} failed: ${error.message}`;
+      throw error.code === '22023' ? new RefusedError(message) : new Error(message);
+    }
     return data as T;
   }
 

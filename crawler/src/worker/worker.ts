@@ -18,7 +18,7 @@ import { runFlow } from '../replay/runner.ts';
 import { detectorSettings } from '../replay/settings.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { credentialLookup } from './credentials.ts';
-import { Queue, type JobPayload } from './queue.ts';
+import { Queue, RefusedError, type JobPayload } from './queue.ts';
 
 class JobTimeout extends Error {}
 
@@ -140,7 +140,9 @@ export class Worker {
           this.log(`↩ job ${label}: released on shutdown`);
           return;
         }
-        const retryable = !(e instanceof Error && e.name === 'ValidationError');
+        // A report that does not meet the contract, or that the database refused, fails the same
+        // way every time: the job fails for good instead of being retried with backoff.
+        const retryable = !(e instanceof Error && (e.name === 'ValidationError' || e instanceof RefusedError));
         const status = await this.queue.fail(p.job.id, this.config.workerId, message, retryable).catch(() => 'unknown');
         this.log(`✖ job ${label}: ${message} (${status})`);
       } finally {
