@@ -42,6 +42,10 @@ export function friendlyMessage(e: unknown, doing = 'do that'): string {
   if (/flow_steps_password_is_placeholder/.test(message)) {
     return 'A password field still holds a typed value. Mark that step as secret, then save again.';
   }
+  if (/step that types a secret|flow that types a secret/.test(message)) {
+    return 'Only owners and admins can save a step that types a secret (a password or token), or change a flow that types one. Ask an owner or admin of the organisation to save it.';
+  }
+  if (/flow_steps_navigate_web_only/.test(message)) return 'A step opens an address that is not a web page (http or https). Fix or delete that step, then save again.';
   if (code === '42501' || /row-level security|permission denied/i.test(message) || status === '403') {
     return `You do not have permission to ${doing} here. Ask an owner or admin of the organisation.`;
   }

@@ -10,6 +10,9 @@ describe('friendlyMessage', () => {
     expect(friendlyMessage({ code: '23514', message: 'new row violates check constraint "flow_steps_password_is_placeholder"' })).toMatch(/Mark that step as secret/);
     expect(friendlyMessage({ code: '42501', message: 'new row violates row-level security policy for table "sites"' }, 'add this site')).toMatch(/permission to add this site/);
     expect(friendlyMessage(new FriendlyError('Give the flow a name.'))).toBe('Give the flow a name.');
+    // Issue 12: members cannot add or change steps that type a secret; steps only open web pages.
+    expect(friendlyMessage({ code: '42501', message: 'Only owners and admins can add a step that types a secret, or change the steps of a flow that types one.' }, 'save the flow')).toMatch(/^Only owners and admins can save a step that types a secret/);
+    expect(friendlyMessage({ code: '23514', message: 'new row for relation "flow_steps" violates check constraint "flow_steps_navigate_web_only"' })).toMatch(/not a web page/);
   });
 
   it('never passes an unknown error’s text through', () => {
