@@ -56,7 +56,8 @@ export interface Finding {
 
 /**
  * A page can raise errors and console messages without end (10,000 in the hostile-site suite): a
- * listening detector keeps the first this many findings of a page session and counts the rest.
+ * listening detector keeps the first this many findings of a page session, and a report keeps at
+ * most this many bugs of one kind per page and viewport.
  */
 export const MAX_LISTENER_FINDINGS = 50;
 

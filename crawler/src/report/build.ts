@@ -16,7 +16,7 @@ import {
   type RunResult,
 } from '@flowlens/core';
 import type { ViewportName } from '../browser/viewports.ts';
-import type { Finding } from '../detectors/types.ts';
+import { MAX_LISTENER_FINDINGS, type Finding } from '../detectors/types.ts';
 import type { DiscoverResult } from '../replay/discover.ts';
 import type { PageVisit } from '../replay/page-session.ts';
 import type { FlowRunResult } from '../replay/runner.ts';
@@ -160,10 +160,16 @@ function pageResults(visits: PageVisit[]) {
 export function buildReport(input: BuildInput): Report {
   const bugs: Bug[] = [];
   const seen = new Set<string>();
+  // A page that floods (10,000 console errors) yields at most this many bugs of one kind per viewport.
+  const perPage = new Map<string, number>();
   const add = (b: Bug | null) => {
     if (!b) return;
     const key = `${b.fingerprint} ${b.viewport}`;
     if (seen.has(key)) return;
+    const page = `${b.type} ${b.viewport} ${b.urlTemplate}`;
+    const onPage = perPage.get(page) ?? 0;
+    if (onPage >= MAX_LISTENER_FINDINGS) return;
+    perPage.set(page, onPage + 1);
     seen.add(key);
     bugs.push(b);
   };
