@@ -16,6 +16,8 @@ describe('web URLs', () => {
     expect(isAllowedDocumentUrl('about:srcdoc')).toBe(true);
     expect(isAllowedDocumentUrl('https://a.example/')).toBe(true);
     expect(isAllowedDocumentUrl('chrome-error://chromewebdata/')).toBe(true);
+    expect(isAllowedDocumentUrl('blob:https://a.example/0b5c-11')).toBe(true);
+    expect(isAllowedDocumentUrl('blob:null/0b5c-11')).toBe(false);
     for (const bad of ['file:///etc/passwd', 'data:text/html,x', 'chrome://settings', 'view-source:https://a/', 'javascript:void(0)', 'filesystem:https://a/x']) {
       expect(isAllowedDocumentUrl(bad), bad).toBe(false);
     }

@@ -36,13 +36,15 @@ export function isWebUrl(value: string): boolean {
 
 /**
  * Documents a browser frame may show while FlowLens drives it: web pages, the blank documents
- * browsers create themselves (a new tab, an empty iframe, an `srcdoc` iframe), and Chromium's own
- * error page for a navigation that failed (it holds the error, nothing of the machine's).
+ * browsers create themselves (a new tab, an empty iframe, an `srcdoc` iframe), `blob:` documents a
+ * web page made of its own content (their origin is the page's), and Chromium's own error page for
+ * a navigation that failed (it holds the error, nothing of the machine's).
  */
 export function isAllowedDocumentUrl(value: string): boolean {
   if (value === 'about:blank' || value === 'about:srcdoc' || value === '' || value === 'chrome-error://chromewebdata/') return true;
+  const inner = value.startsWith('blob:') ? value.slice(5) : value;
   try {
-    return (WEB_URL_SCHEMES as readonly string[]).includes(new URL(value).protocol);
+    return (WEB_URL_SCHEMES as readonly string[]).includes(new URL(inner).protocol);
   } catch {
     return false;
   }

@@ -27,6 +27,7 @@ beforeAll(async () => {
       return { body: html(flakyLoads === 1 ? '<h1>Loading</h1>' : '<h1>Ready</h1><button id="go" onclick="document.title=\'done\'">Go</button>') };
     },
     '/broken': { body: html('<h1>Checkout</h1><button id="pay" disabled>Pay now</button>') },
+    '/data-frame': { body: html('<h1>Embed</h1><iframe title="embedded" src="data:text/html,<p>not the web</p>"></iframe><button id="go">Go</button>') },
     '/login': {
       body: html(`<form onsubmit="event.preventDefault(); document.querySelector('#out').textContent = document.querySelector('#pw').value.length + ' chars'">
         <label for="pw">Password</label><input id="pw" type="password" name="password"><button>Sign in</button></form><p id="out"></p>`),
@@ -99,6 +100,25 @@ describe('runFlow', () => {
     const missing = await runFlow(flow('/login', steps), opts({ retry: false }));
     expect(missing.status).toBe('failed');
     expect(missing.failure!.message).toMatch(/PASSWORD/);
+  });
+
+  it('follows only web documents: a non-web navigate step and a frame that lands on data: stop the flow', async () => {
+    const nav = await runFlow({ ...flow('/login', []), steps: [{ action: 'navigate', url: 'file:///etc/passwd', label: 'Read', labelSource: 'template' }] }, opts({ retry: false }));
+    expect(nav.status).toBe('failed');
+    expect(nav.failure!.message).toBe('refused to open file:///etc/passwd: it uses the file: scheme; FlowLens only opens http: and https: pages');
+    const framed = await runFlow(flow('/data-frame', [{ action: 'click', label: 'Go', labelSource: 'template', selectors: [{ kind: 'id', value: 'go' }] }]), opts({ retry: false }));
+    expect(framed.status).toBe('failed');
+    expect(framed.failure!.message).toMatch(/^a frame of the page went to data: \(data:text\/html.*\); FlowLens only follows http: and https: documents$/);
+    expect(framed.failure!.screenshot).toBeNull();
+  });
+
+  it('types a secret only on the site\'s origins, naming the origin that asked', async () => {
+    const steps = [{ action: 'input', label: 'Enter password', labelSource: 'template', value: '{{secret:PASSWORD}}', selectors: [{ kind: 'id', value: 'pw' }] }];
+    const elsewhere = await runFlow(flow('/login', steps), opts({ retry: false, secretOrigins: ['https://shop.example.com'], secrets: () => 'correct-horse-battery' }));
+    expect(elsewhere.status).toBe('failed');
+    expect(elsewhere.failure!.message).toContain(`refused to type the secret PASSWORD into ${server.url}: FlowLens types this site's secrets only on https://shop.example.com.`);
+    const listed = await runFlow(flow('/login', steps), opts({ retry: false, secretOrigins: ['https://shop.example.com', server.url], secrets: () => 'correct-horse-battery' }));
+    expect(listed.status).toBe('passed');
   });
 
   it('goes on past a failing optional step', async () => {
