@@ -201,7 +201,7 @@ describe('generatePlaywrightTest', () => {
   it('starts at the start URL, relative to BASE_URL; --base-url sets the default', () => {
     const f = flow([{ action: 'navigate', url: 'https://sso.example.net/login' }, { action: 'navigate', url: 'https://shop.example.com/cart?x=1#top' }]);
     const { code } = generatePlaywrightTest(f, { baseUrl: 'http://127.0.0.1:4173/ignored/path' });
-    expect(code).toContain("test.use({ baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:4173' });");
+    expect(code).toContain("test.use({ baseURL: process.env.BASE_URL || 'http://127.0.0.1:4173' });");
     expect(code).toContain("await page.goto('https://sso.example.net/login');");
     expect(code).toContain("await page.goto('/cart?x=1#top');");
     expect(generatePlaywrightTest(flow([{ action: 'click', label: 'Go', selectors: [{ kind: 'testid', value: 'go' }] }])).code).toContain(

@@ -537,7 +537,7 @@ export function generatePlaywrightTest(flow: Flow, options: PlaywrightExportOpti
     ...header,
     "import { expect, test } from '@playwright/test';",
     '',
-    `test.use({ baseURL: process.env.BASE_URL ?? ${jsString(baseUrl)}${flow.timeoutMs !== undefined ? `, actionTimeout: ${jsNumber(flow.timeoutMs)}, navigationTimeout: ${jsNumber(flow.timeoutMs)}` : ''} });`,
+    `test.use({ baseURL: process.env.BASE_URL || ${jsString(baseUrl)}${flow.timeoutMs !== undefined ? `, actionTimeout: ${jsNumber(flow.timeoutMs)}, navigationTimeout: ${jsNumber(flow.timeoutMs)}` : ''} });`,
     '',
     `test(${jsString(flow.name)}, async ({ page }) => {`,
     ...body.map((l) => (l === '' ? '' : `  ${l}`)),
