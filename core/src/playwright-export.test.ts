@@ -2,8 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importChromeRecording } from './chrome-recorder.ts';
 import { parseFlow, type Flow, type FlowInput } from './flow.ts';
+import { stepToRow } from './flow-rows.ts';
 import {
   exportSelectorOrder,
+  generatePlaywrightTestFromRows,
   generatePlaywrightConfig,
   generatePlaywrightTest,
   jsRegExp,
@@ -207,5 +209,23 @@ describe('generatePlaywrightTest', () => {
     expect(generatePlaywrightTest(flow([{ action: 'click', label: 'Go', selectors: [{ kind: 'testid', value: 'go' }] }])).code).toContain(
       "await test.step('Open the start page', async () => {\n    await page.goto('/');",
     );
+  });
+});
+
+describe('generatePlaywrightTestFromRows', () => {
+  it('is the same generator over stored rows: version in the header, pending healed selectors used', () => {
+    const rows = everyStep.steps.map((s, position) => ({ ...stepToRow(s), id: `step-${position}`, position }));
+    const input = {
+      flow: { id: 'f1', site_id: 's1', name: everyStep.name, start_url: everyStep.startUrl, critical: true, schema_version: 1, version: 7 },
+      steps: [...rows].reverse(),
+      proposals: [
+        { step_id: 'step-11', from_selector: { kind: 'testid', value: 'tab-orders-old' }, to_selector: { kind: 'role', value: 'tab "Orders"' }, confidence: 0.91, status: 'pending' },
+        { step_id: 'step-2', from_selector: null, to_selector: { kind: 'css', value: '#x' }, confidence: 0.7, status: 'rejected' },
+        { step_id: 'step-3', from_selector: null, to_selector: { kind: 'nonsense', value: 1 }, confidence: 0.99, status: 'pending' },
+      ],
+    };
+    const fromRows = generatePlaywrightTestFromRows(input, { generator: 'FlowLens 0.1.0' });
+    expect(fromRows.code).toBe(generatePlaywrightTest({ ...everyStep, id: 'f1', siteId: 's1' }, { version: 7, healed, generator: 'FlowLens 0.1.0' }).code);
+    expect(fromRows.code).toBe(read('playwright/every-step.spec.golden'));
   });
 });

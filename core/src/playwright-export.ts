@@ -18,7 +18,8 @@
  * no comment terminator), so a hostile flow cannot break out of a literal or a comment.
  */
 import type { ElementMeta, Flow, Selector, Step } from './flow.ts';
-import { FLOW_SCHEMA_VERSION } from './flow.ts';
+import { FLOW_SCHEMA_VERSION, SelectorSchema } from './flow.ts';
+import { flowFromRows, type StepRow } from './flow-rows.ts';
 import { describeSelector, formatSelector, normaliseSpace, parseRoleValue, parseTestIdValue, selectorSyntaxProblem, splitShadowCss } from './locator/syntax.ts';
 import { findMalformedSecretPlaceholders, findSecretNames } from './secrets.ts';
 import { VIEWPORT_NAMES, VIEWPORT_PRESETS, VIEWPORT_USER_AGENTS } from './viewport.ts';
@@ -545,6 +546,37 @@ export function generatePlaywrightTest(flow: Flow, options: PlaywrightExportOpti
     '',
   ].join('\n');
   return { filename, code };
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the database: the dashboard's and the side panel's download
+
+/** A stored flow as the dashboard and the side panel read it (flows, flow_steps, selector_proposals rows). */
+export interface StoredFlowExportInput {
+  flow: { id: string; site_id: string; name: string; start_url: string; critical: boolean; schema_version: number; version: number };
+  steps: readonly (StepRow & { id: string; position: number })[];
+  /** Healed selectors proposed for this flow; the pending ones become healed-step notes. */
+  proposals?: readonly { step_id: string; from_selector: unknown; to_selector: unknown; confidence: number; status: string }[];
+}
+
+/**
+ * The stored flow as a spec, with its database version in the header and each pending healed
+ * selector used (with a comment). Rows are validated through the flow schema, never cast.
+ */
+export function generatePlaywrightTestFromRows(input: StoredFlowExportInput, options: Omit<PlaywrightExportOptions, 'version' | 'healed'> = {}): PlaywrightExport {
+  const flow = flowFromRows(input.flow, input.steps);
+  const ordered = [...input.steps].sort((a, b) => a.position - b.position);
+  const healed = new Map<number, HealedStepInfo>();
+  for (const p of input.proposals ?? []) {
+    if (p.status !== 'pending') continue;
+    const index = ordered.findIndex((s) => s.id === p.step_id);
+    const to = SelectorSchema.safeParse(p.to_selector);
+    const from = SelectorSchema.safeParse(p.from_selector);
+    if (index < 0 || !to.success || !Number.isFinite(p.confidence)) continue;
+    const prev = healed.get(index);
+    if (!prev || p.confidence > prev.confidence) healed.set(index, { from: from.success ? from.data : null, to: to.data, confidence: Math.min(1, Math.max(0, p.confidence)) });
+  }
+  return generatePlaywrightTest(flow, { ...options, version: input.flow.version, healed });
 }
 
 // ---------------------------------------------------------------------------------------------
