@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importChromeRecording } from './chrome-recorder.ts';
 import { parseFlow, type Flow, type FlowInput } from './flow.ts';
@@ -17,16 +16,15 @@ import {
 } from './playwright-export.ts';
 import { VIEWPORT_PRESETS } from './viewport.ts';
 
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const read = (name: string) => readFileSync(fixture(name), 'utf8');
+import chromeRecording from './fixtures/chrome-checkout.recording.json';
+import everyStepJson from './fixtures/playwright/every-step.flow.json';
 
-/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it (review the diff before committing). */
-function golden(name: string, actual: string): void {
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(fixture(name), actual);
-  expect(actual).toBe(read(name));
+/** Compares with a golden file; `vitest run -u` rewrites it (review the diff before committing). */
+async function golden(name: string, actual: string): Promise<void> {
+  await expect(actual).toMatchFileSnapshot(`./fixtures/${name}`);
 }
 
-const everyStep = parseFlow(JSON.parse(read('playwright/every-step.flow.json')));
+const everyStep = parseFlow(everyStepJson);
 const healed = new Map<number, HealedStepInfo>([[11, { from: { kind: 'testid', value: 'tab-orders-old' }, to: { kind: 'role', value: 'tab "Orders"' }, confidence: 0.91 }]]);
 
 function flow(steps: FlowInput['steps'], extra: Partial<FlowInput> = {}): Flow {
@@ -83,20 +81,20 @@ function runSpec(code: string, env: Record<string, string> = {}): SpecRun {
 }
 
 describe('generatePlaywrightTest', () => {
-  it('golden: every step kind, a healed step, an optional step, secrets, a frame, shadow DOM', () => {
+  it('golden: every step kind, a healed step, an optional step, secrets, a frame, shadow DOM', async () => {
     const out = generatePlaywrightTest(everyStep, { version: 7, healed, generator: 'FlowLens 0.1.0' });
     expect(out.filename).toBe('every-step-kind.spec.ts');
-    golden('playwright/every-step.spec.golden', out.code);
+    await golden('playwright/every-step.spec.golden', out.code);
   });
 
-  it('golden: a Chrome DevTools Recorder file exports through the importer', () => {
-    const { flow: imported } = importChromeRecording(JSON.parse(read('chrome-checkout.recording.json')));
-    golden('playwright/chrome-checkout.spec.golden', generatePlaywrightTest(imported, { generator: 'FlowLens 0.1.0' }).code);
+  it('golden: a Chrome DevTools Recorder file exports through the importer', async () => {
+    const { flow: imported } = importChromeRecording(chromeRecording);
+    await golden('playwright/chrome-checkout.spec.golden', generatePlaywrightTest(imported, { generator: 'FlowLens 0.1.0' }).code);
   });
 
-  it('golden: playwright.config.ts has the crawler viewports as projects', () => {
+  it('golden: playwright.config.ts has the crawler viewports as projects', async () => {
     const config = generatePlaywrightConfig({ generator: 'FlowLens 0.1.0' });
-    golden('playwright/playwright.config.golden', config);
+    await golden('playwright/playwright.config.golden', config);
     for (const [name, p] of Object.entries(VIEWPORT_PRESETS)) {
       expect(config).toContain(`name: '${name}'`);
       expect(config).toContain(`viewport: { width: ${p.width}, height: ${p.height} }`);
@@ -213,7 +211,7 @@ describe('generatePlaywrightTest', () => {
 });
 
 describe('generatePlaywrightTestFromRows', () => {
-  it('is the same generator over stored rows: version in the header, pending healed selectors used', () => {
+  it('is the same generator over stored rows: version in the header, pending healed selectors used', async () => {
     const rows = everyStep.steps.map((s, position) => ({ ...stepToRow(s), id: `step-${position}`, position }));
     const input = {
       flow: { id: 'f1', site_id: 's1', name: everyStep.name, start_url: everyStep.startUrl, critical: true, schema_version: 1, version: 7 },
@@ -226,6 +224,6 @@ describe('generatePlaywrightTestFromRows', () => {
     };
     const fromRows = generatePlaywrightTestFromRows(input, { generator: 'FlowLens 0.1.0' });
     expect(fromRows.code).toBe(generatePlaywrightTest({ ...everyStep, id: 'f1', siteId: 's1' }, { version: 7, healed, generator: 'FlowLens 0.1.0' }).code);
-    expect(fromRows.code).toBe(read('playwright/every-step.spec.golden'));
+    await golden('playwright/every-step.spec.golden', fromRows.code);
   });
 });

@@ -18,10 +18,12 @@
  * no comment terminator), so a hostile flow cannot break out of a literal or a comment.
  */
 import type { ElementMeta, Flow, Selector, Step } from './flow.ts';
-import { FLOW_SCHEMA_VERSION, SelectorSchema } from './flow.ts';
-import { flowFromRows, type StepRow } from './flow-rows.ts';
+import { z } from 'zod';
+import { FLOW_SCHEMA_VERSION, LABEL_SOURCES, SelectorSchema, STEP_ACTIONS } from './flow.ts';
+import { flowFromRows } from './flow-rows.ts';
 import { describeSelector, formatSelector, normaliseSpace, parseRoleValue, parseTestIdValue, selectorSyntaxProblem, splitShadowCss } from './locator/syntax.ts';
 import { findMalformedSecretPlaceholders, findSecretNames } from './secrets.ts';
+import { parseWith } from './validation.ts';
 import { VIEWPORT_NAMES, VIEWPORT_PRESETS, VIEWPORT_USER_AGENTS } from './viewport.ts';
 
 /** FlowLens's default per-step wait (crawler DEFAULT_STEP_TIMEOUT); the generated config uses it too. */
@@ -551,23 +553,52 @@ export function generatePlaywrightTest(flow: Flow, options: PlaywrightExportOpti
 // ---------------------------------------------------------------------------------------------
 // From the database: the dashboard's and the side panel's download
 
-/** A stored flow as the dashboard and the side panel read it (flows, flow_steps, selector_proposals rows). */
-export interface StoredFlowExportInput {
-  flow: { id: string; site_id: string; name: string; start_url: string; critical: boolean; schema_version: number; version: number };
-  steps: readonly (StepRow & { id: string; position: number })[];
-  /** Healed selectors proposed for this flow; the pending ones become healed-step notes. */
-  proposals?: readonly { step_id: string; from_selector: unknown; to_selector: unknown; confidence: number; status: string }[];
-}
+/**
+ * A stored flow as the dashboard and the side panel read it (flows, flow_steps and pending
+ * selector_proposals rows); parsed here so callers pass PostgREST data as it came, without casts.
+ */
+export const StoredFlowExportInputSchema = z.object({
+  flow: z.object({
+    id: z.string(),
+    site_id: z.string(),
+    name: z.string(),
+    start_url: z.string(),
+    critical: z.boolean(),
+    schema_version: z.number(),
+    version: z.number().int().min(1),
+  }),
+  steps: z
+    .array(
+      z.object({
+        id: z.string(),
+        position: z.number().int().min(0),
+        action: z.enum(STEP_ACTIONS),
+        data: z.record(z.string(), z.unknown()),
+        label: z.string(),
+        label_source: z.enum(LABEL_SOURCES),
+        label_confidence: z.number().nullable(),
+        instruction: z.string().nullable(),
+        screenshot_path: z.string().nullable(),
+      }),
+    )
+    .max(500),
+  proposals: z
+    .array(z.object({ step_id: z.string(), from_selector: z.unknown(), to_selector: z.unknown(), confidence: z.number(), status: z.string() }))
+    .max(500)
+    .default([]),
+});
+export type StoredFlowExportInput = z.input<typeof StoredFlowExportInputSchema>;
 
 /**
  * The stored flow as a spec, with its database version in the header and each pending healed
  * selector used (with a comment). Rows are validated through the flow schema, never cast.
  */
-export function generatePlaywrightTestFromRows(input: StoredFlowExportInput, options: Omit<PlaywrightExportOptions, 'version' | 'healed'> = {}): PlaywrightExport {
+export function generatePlaywrightTestFromRows(rows: unknown, options: Omit<PlaywrightExportOptions, 'version' | 'healed'> = {}): PlaywrightExport {
+  const input = parseWith(StoredFlowExportInputSchema, rows, 'Stored flow');
   const flow = flowFromRows(input.flow, input.steps);
   const ordered = [...input.steps].sort((a, b) => a.position - b.position);
   const healed = new Map<number, HealedStepInfo>();
-  for (const p of input.proposals ?? []) {
+  for (const p of input.proposals) {
     if (p.status !== 'pending') continue;
     const index = ordered.findIndex((s) => s.id === p.step_id);
     const to = SelectorSchema.safeParse(p.to_selector);

@@ -3,7 +3,6 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
-import type { StepRow } from '@flowlens/core/flow-rows';
 import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
@@ -490,28 +489,20 @@ export async function fetchFlow(db: Db, siteId: string, flowId: string): Promise
   };
 }
 
-/** What "Download as Playwright test" needs: the full stored rows and the pending healed selectors. */
-export interface FlowExportRows {
-  flow: { id: string; site_id: string; name: string; start_url: string; critical: boolean; schema_version: number; version: number };
-  steps: (StepRow & { id: string; position: number })[];
-  proposals: { step_id: string; from_selector: unknown; to_selector: unknown; confidence: number; status: string }[];
-}
-
-/** Rows for the Playwright export; core's generator validates them through the flow schema. */
-export async function fetchFlowExport(db: Db, siteId: string, flowId: string): Promise<FlowExportRows | null> {
+/**
+ * What "Download as Playwright test" needs: the stored flow, its steps and pending healed
+ * selectors, as PostgREST returns them; core's generator parses them (StoredFlowExportInputSchema).
+ */
+export async function fetchFlowExport(db: Db, siteId: string, flowId: string): Promise<{ flow: unknown; steps: unknown; proposals: unknown } | null> {
   if (!/^[0-9a-f-]{36}$/i.test(flowId)) return null;
   const [flow, steps, proposals] = await Promise.all([
     db.from('flows').select('id,site_id,name,start_url,critical,schema_version,version').eq('id', flowId).eq('site_id', siteId).maybeSingle(),
     db.from('flow_steps').select('id,position,action,data,label,label_source,label_confidence,instruction,screenshot_path').eq('flow_id', flowId).order('position').limit(500),
     db.from('selector_proposals').select('step_id,from_selector,to_selector,confidence,status').eq('flow_id', flowId).eq('status', 'pending').limit(200),
   ]);
-  const row = unwrap(flow, 'load the flow') as FlowExportRows['flow'] | null;
+  const row: unknown = unwrap(flow, 'load the flow');
   if (!row) return null;
-  return {
-    flow: row,
-    steps: unwrap(steps, 'load the steps') as FlowExportRows['steps'],
-    proposals: unwrap(proposals, 'load the healed selectors') as FlowExportRows['proposals'],
-  };
+  return { flow: row, steps: unwrap(steps, 'load the steps'), proposals: unwrap(proposals, 'load the healed selectors') };
 }
 
 // History -------------------------------------------------------------------------------------------
