@@ -192,6 +192,7 @@ describe('generatePlaywrightTest', () => {
     expect(jsString("it's")).toBe(`"it's"`);
     expect(jsString(`"it's"`)).toBe(`'"it\\'s"'`);
     expect(jsString('a\u2028b\u0000')).toBe("'a\\u2028b\\u0000'");
+    expect(jsString('\ud800 \u{1f600}')).toBe("'\\ud800 \u{1f600}'");
     expect(new RegExp(eval(jsRegExp('/a.b?c=(1)/')).source).test('x/a.b?c=(1)/y')).toBe(true);
     expect(eval(jsRegExp('/a.b')).test('/aXb')).toBe(false);
     expect(playwrightSpecSlug('Sign up & pay!')).toBe('sign-up-pay');

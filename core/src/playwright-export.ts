@@ -72,6 +72,11 @@ export class PlaywrightExportError extends Error {
 
 const LINE_TERMINATORS = /[\n\r\u2028\u2029\u0085]/g;
 
+/** Control characters, line and paragraph separators, the BOM and lone surrogates are written as \\u escapes. */
+function mustEscape(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || (code >= 0xd800 && code <= 0xdfff);
+}
+
 /**
  * A JavaScript string literal: single-quoted, or double-quoted when that needs fewer escapes (as
  * Prettier does); every control and line-terminator character escaped.
@@ -86,7 +91,7 @@ export function jsString(value: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (mustEscape(code)) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return `${out}${q}`;
@@ -98,7 +103,7 @@ export function jsRegExp(value: string): string {
   for (const ch of value) {
     const code = ch.codePointAt(0) ?? 0;
     if (/[\\^$.*+?()[\]{}|/]/.test(ch)) out += `\\${ch}`;
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (mustEscape(code)) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return `/${out === '' ? '(?:)' : out}/`;
