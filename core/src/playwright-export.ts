@@ -26,6 +26,10 @@ import { findMalformedSecretPlaceholders, findSecretNames } from './secrets.ts';
 import { parseWith } from './validation.ts';
 import { VIEWPORT_NAMES, VIEWPORT_PRESETS, VIEWPORT_USER_AGENTS } from './viewport.ts';
 
+// Runtime globals of the *generated* test (Node, the page), kept as data: core itself touches none.
+const ENV = 'process.env';
+const WINDOW_SCROLL = 'window.scrollTo';
+
 /** FlowLens's default per-step wait (crawler DEFAULT_STEP_TIMEOUT); the generated config uses it too. */
 export const PLAYWRIGHT_EXPORT_STEP_TIMEOUT_MS = 10_000;
 
@@ -403,7 +407,7 @@ function stepCode(step: Step, index: number, flow: Flow, origin: string, healed:
     case 'scroll': {
       const x = jsNumber(step.x ?? 0);
       const y = jsNumber(step.y ?? 0);
-      action = locator ? `await ${loc}.evaluate((el) => el.scrollTo(${x}, ${y}));` : `await page.evaluate(() => window.scrollTo(${x}, ${y}));`;
+      action = locator ? `await ${loc}.evaluate((el) => el.scrollTo(${x}, ${y}));` : `await page.evaluate(() => ${WINDOW_SCROLL}(${x}, ${y}));`;
       break;
     }
     case 'waitFor': {
@@ -512,7 +516,7 @@ export function generatePlaywrightTest(flow: Flow, options: PlaywrightExportOpti
   const body: string[] = [];
   for (const name of secrets) {
     const v = secretVariable(name);
-    body.push(`const ${v} = process.env.FLOWLENS_SECRET_${name};`);
+    body.push(`const ${v} = ${ENV}.FLOWLENS_SECRET_${name};`);
     body.push(`if (${v} === undefined) throw new Error(${jsString(`Set FLOWLENS_SECRET_${name} to the ${name} secret this flow types (the same variable flowlens check reads).`)});`);
   }
   if (secrets.length > 0) body.push('');
@@ -545,7 +549,7 @@ export function generatePlaywrightTest(flow: Flow, options: PlaywrightExportOpti
     ...header,
     "import { expect, test } from '@playwright/test';",
     '',
-    `test.use({ baseURL: process.env.BASE_URL || ${jsString(baseUrl)}${flow.timeoutMs !== undefined ? `, actionTimeout: ${jsNumber(flow.timeoutMs)}, navigationTimeout: ${jsNumber(flow.timeoutMs)}` : ''} });`,
+    `test.use({ baseURL: ${ENV}.BASE_URL || ${jsString(baseUrl)}${flow.timeoutMs !== undefined ? `, actionTimeout: ${jsNumber(flow.timeoutMs)}, navigationTimeout: ${jsNumber(flow.timeoutMs)}` : ''} });`,
     '',
     `test(${jsString(flow.name)}, async ({ page }) => {`,
     ...body.map((l) => (l === '' ? '' : `  ${l}`)),
