@@ -77,6 +77,7 @@ interface Outcome {
   project: string;
   status: string;
   failedStep: string | null;
+  error: string;
 }
 
 interface JsonStep {
@@ -86,7 +87,7 @@ interface JsonStep {
 }
 interface JsonSuite {
   file?: string;
-  specs?: { file: string; tests: { projectName: string; results: { status: string; steps?: JsonStep[] }[] }[] }[];
+  specs?: { file: string; tests: { projectName: string; results: { status: string; steps?: JsonStep[]; error?: { message?: string } }[] }[] }[];
   suites?: JsonSuite[];
 }
 
@@ -97,7 +98,7 @@ function outcomes(report: { suites: JsonSuite[] }): Outcome[] {
       for (const t of spec.tests) {
         const last = t.results.at(-1);
         const failed = last?.steps?.find((st) => st.error !== undefined);
-        out.push({ file: spec.file, project: t.projectName, status: last?.status ?? 'none', failedStep: failed?.title ?? null });
+        out.push({ file: spec.file, project: t.projectName, status: last?.status ?? 'none', failedStep: failed?.title ?? null, error: last?.error?.message ?? '' });
       }
     }
     for (const c of s.suites ?? []) walk(c);
@@ -147,13 +148,16 @@ describe('flowlens export --format playwright, run by @playwright/test', () => {
         ],
       }),
     );
+    // The sign-up typing a secret this run does not set: the test must stop before any step, naming the variable.
+    const unsetSecret = join(flows, 'signup-unset-secret.json');
+    writeFileSync(unsetSecret, readFileSync(SIGNUP, 'utf8').replace(/\{\{secret:PASSWORD\}\}/g, '{{secret:NOT_SET_HERE}}').replace('"name": "Sign up"', '"name": "Sign up without its secret"'));
     // Chrome Recorder round trip: FlowLens → Chrome Recorder JSON → (export imports it) → Playwright.
     const checkoutFlow = loadFlowJson(JSON.parse(readFileSync(CHECKOUT, 'utf8'))).flow;
     const recording = join(flows, 'checkout.recording.json');
     writeFileSync(recording, JSON.stringify({ ...exportChromeRecording(checkoutFlow), title: 'Checkout (Chrome Recorder)' }));
 
     const exported = await Promise.all([
-      run(process.execPath, [bin, 'export', '--format', 'playwright', CHECKOUT, SIGNUP, BY_HAND, recording, iframeFile, ...labFiles, '--base-url', clean.url, '--out', join(dir, 'clean'), '--config']),
+      run(process.execPath, [bin, 'export', '--format', 'playwright', CHECKOUT, SIGNUP, BY_HAND, recording, iframeFile, unsetSecret, ...labFiles, '--base-url', clean.url, '--out', join(dir, 'clean'), '--config']),
       run(process.execPath, [bin, 'export', '--format', 'playwright', CHECKOUT, SIGNUP, '--base-url', broken.url, '--out', join(dir, 'defects')]),
     ]);
     for (const e of exported) expect(e.code, e.out).toBe(0);
@@ -172,6 +176,7 @@ describe('flowlens export --format playwright, run by @playwright/test', () => {
       join(dir, 'run.config.ts'),
       `import base from './clean/playwright.config.ts';
 
+const desktopOnly = /newsletter|hand-written|chrome-recorder|iframe|without-its-secret/;
 const launchOptions = { ${CHROMIUM ? `executablePath: ${JSON.stringify(CHROMIUM)}, ` : ''}args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] };
 
 export default {
@@ -180,24 +185,27 @@ export default {
   reporter: [['json', { outputFile: 'report.json' }], ['line']],
   outputDir: 'results',
   use: { ...base.use, trace: 'off', launchOptions },
-  projects: (base.projects ?? []).map((p) => ({ ...p, testIgnore: p.name === 'desktop' ? [] : p.name === 'tablet' ? /defects|newsletter|hand-written|chrome-recorder|iframe/ : /newsletter|hand-written|chrome-recorder|iframe/ })),
+  projects: (base.projects ?? []).map((p) => ({ ...p, testIgnore: p.name === 'desktop' ? [] : p.name === 'tablet' ? [desktopOnly, /defects/] : desktopOnly })),
 };
 `,
     );
     const r = await run(process.execPath, [join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '--config', 'run.config.ts'], { FLOWLENS_SECRET_PASSWORD: DEMO_CUSTOMER.password, BASE_URL: '' }, dir);
     const reportFile = join(dir, 'report.json');
     expect(existsSync(reportFile), r.out).toBe(true);
-    const got = outcomes(JSON.parse(readFileSync(reportFile, 'utf8')) as { suites: JsonSuite[] }).map((o) => `${o.file} · ${o.project} → ${o.status}${o.failedStep ? ` at "${o.failedStep}"` : ''}`);
+    const results = outcomes(JSON.parse(readFileSync(reportFile, 'utf8')) as { suites: JsonSuite[] });
+    const got = results.map((o) => `${o.file} · ${o.project} → ${o.status}${o.failedStep ? ` at "${o.failedStep}"` : ''}`);
     const all = ['desktop', 'tablet', 'mobile'];
     const expected = [
       ...['checkout', 'sign-up'].flatMap((f) => all.map((p) => `clean/${f}.spec.ts · ${p} → passed`)),
       ...['checkout-hand-written', 'checkout-chrome-recorder', 'contact-form-in-an-iframe', 'newsletter-healing-lab', 'newsletter-healing-lab-reordered-siblings', 'newsletter-healing-lab-decoy'].map((f) => `clean/${f}.spec.ts · desktop → passed`),
       `clean/newsletter-healing-lab-removed.spec.ts · desktop → failed at "Click 'Subscribe'"`,
+      'clean/sign-up-without-its-secret.spec.ts · desktop → failed',
       ...['desktop', 'mobile'].map((p) => `defects/checkout.spec.ts · ${p} → failed at "Click 'Place order'"`),
       'defects/sign-up.spec.ts · desktop → passed',
       `defects/sign-up.spec.ts · mobile → failed at "Click 'Create account'"`,
     ].sort();
     expect(got.sort(), r.out.slice(-4000)).toEqual(expected);
+    expect(results.find((o) => o.file.includes('without-its-secret'))?.error).toContain('Set FLOWLENS_SECRET_NOT_SET_HERE to the NOT_SET_HERE secret');
     // The runner exits non-zero because of the defect specs, and its output names the failing steps.
     expect(r.code).toBe(1);
     expect(r.out).toContain("Click 'Place order'");
