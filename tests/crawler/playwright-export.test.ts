@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exportChromeRecording, loadFlowJson, type Flow, type Step } from '@flowlens/core';
+import { exportChromeRecording, generatePlaywrightTest, loadFlowJson, type Flow, type Step } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CUSTOMER, startShop, type Shop } from '../fixtures/index.ts';
 import { BrowserPool } from '../../crawler/src/browser/pool.ts';
@@ -167,8 +167,13 @@ describe('flowlens export --format playwright, run by @playwright/test', () => {
     expect(signupSpec).not.toContain(DEMO_CUSTOMER.password);
     expect(readFileSync(join(cleanDir, 'checkout-chrome-recorder.spec.ts'), 'utf8')).toContain("await page.getByTestId('place-order').click();");
 
-    // The generated specs type-check against @playwright/test's own types, as a person's would.
-    const specs = ['checkout.spec.ts', 'sign-up.spec.ts', 'checkout-hand-written.spec.ts', 'checkout-chrome-recorder.spec.ts', 'newsletter-healing-lab.spec.ts', 'playwright.config.ts'].map((f) => join(cleanDir, f));
+    // The generated specs type-check against @playwright/test's own types, as a person's would; so
+    // does core's every-step-kind fixture (frames, shadow DOM, waits, optional and healed steps),
+    // under a name the runner does not pick up.
+    const everyStep = loadFlowJson(JSON.parse(readFileSync(join(root, 'core', 'src', 'fixtures', 'playwright', 'every-step.flow.json'), 'utf8'))).flow;
+    const healed = new Map([[11, { from: null, to: { kind: 'role' as const, value: 'tab "Orders"' }, confidence: 0.9 }]]);
+    writeFileSync(join(cleanDir, 'every-step-kind.typecheck.ts'), generatePlaywrightTest(everyStep, { healed }).code);
+    const specs = ['checkout.spec.ts', 'sign-up.spec.ts', 'checkout-hand-written.spec.ts', 'checkout-chrome-recorder.spec.ts', 'contact-form-in-an-iframe.spec.ts', 'newsletter-healing-lab.spec.ts', 'every-step-kind.typecheck.ts', 'playwright.config.ts'].map((f) => join(cleanDir, f));
     const tsc = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--ignoreConfig', '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', ...specs]);
     expect(tsc.code, tsc.out).toBe(0);
 
