@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '.output/**', '.wxt/**', '**/dist/**', '.stack*/**', 'supabase/functions/**', 'stack/deno/**', 'tests/fixtures/**/public/**', 'artifacts/**', 'test-results/**'],
+    ignores: ['**/node_modules/**', '.output/**', '.wxt/**', '**/dist/**', '.stack*/**', 'supabase/functions/**', 'stack/deno/**', 'tests/fixtures/**/public/**', 'artifacts/**', 'test-results/**', '.cache/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

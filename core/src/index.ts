@@ -20,4 +20,5 @@ export * from './web-url.ts';
 export * from './viewport.ts';
 export * from './validation.ts';
 export * from './chrome-recorder.ts';
+export * from './playwright-export.ts';
 export * from './locator/index.ts';

@@ -24,6 +24,15 @@ export const VIEWPORT_PRESETS: Readonly<Record<ViewportName, ViewportPreset>> = 
   mobile: { width: 375, height: 812, deviceScaleFactor: 3, isMobile: true, hasTouch: true },
 };
 
+/**
+ * User agents for the touch viewports, so sites that sniff for mobile serve their mobile UI (desktop
+ * keeps the browser's own). Shared by the crawler and the Playwright export's projects.
+ */
+export const VIEWPORT_USER_AGENTS: Readonly<Partial<Record<ViewportName, string>>> = {
+  tablet: 'Mozilla/5.0 (Linux; Android 14; Pixel Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 FlowLens',
+  mobile: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36 FlowLens',
+};
+
 export function isViewportName(value: unknown): value is ViewportName {
   return typeof value === 'string' && (VIEWPORT_NAMES as readonly string[]).includes(value);
 }

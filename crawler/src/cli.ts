@@ -3,6 +3,7 @@
  *
  *   flowlens check --base-url URL --flow FILE [--flow FILE…] [--viewports desktop,tablet,mobile]
  *                  [--discover N] [--json OUT] [--screenshots DIR]
+ *   flowlens export --format playwright FLOW.json [--base-url URL] [--out FILE] [--config]
  *   flowlens worker
  *
  * check exits 0 when no P0/P1 bug was found, 1 when one was, 2 on bad input (DESIGN.md §4).
@@ -15,6 +16,10 @@ async function main(): Promise<number> {
   switch (command) {
     case 'check':
       return runCheck(rest);
+    case 'export': {
+      const { runExport } = await import('./export.ts');
+      return runExport(rest);
+    }
     case 'worker': {
       const { runWorker } = await import('./worker/worker.ts');
       return runWorker();
@@ -22,7 +27,7 @@ async function main(): Promise<number> {
     case undefined:
     case '-h':
     case '--help':
-      console.log(`FlowLens crawler\n\n${CHECK_USAGE}\n  flowlens worker         claim and run crawl jobs from the queue (env: see README)`);
+      console.log(`FlowLens crawler\n\n${CHECK_USAGE}\n  flowlens export --format playwright FLOW.json   a flow as a Playwright test (flowlens export --help)\n  flowlens worker         claim and run crawl jobs from the queue (env: see README)`);
       return command === undefined ? 2 : 0;
     default:
       console.error(`Unknown command "${command}".\n\n${CHECK_USAGE}\n  flowlens worker`);

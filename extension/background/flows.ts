@@ -1,5 +1,16 @@
 /** Saving, listing, opening, exporting and importing flows (issue 4). */
-import { exportChromeRecording, flowFromRows, flowToSavePayload, loadFlowJson, originOf, parseFlow, type Flow, type StepRow } from '@flowlens/core';
+import {
+  exportChromeRecording,
+  flowFromRows,
+  flowToSavePayload,
+  generatePlaywrightTestFromRows,
+  loadFlowJson,
+  originOf,
+  parseFlow,
+  PlaywrightExportError,
+  type Flow,
+  type StepRow,
+} from '@flowlens/core';
 import { FriendlyError } from '../lib/errors.ts';
 import type { FlowSummary } from '../lib/messages.ts';
 import { readRecorderState, updateRecorderState, type Draft } from '../lib/state.ts';
@@ -98,6 +109,32 @@ export async function exportFlow(format: 'flowlens' | 'chrome'): Promise<{ filen
   const flow = validFlow(state.draft, state.siteId);
   if (format === 'chrome') return { filename: `${slug(flow.name)}.recording.json`, json: JSON.stringify(exportChromeRecording(flow), null, 2) };
   return { filename: `${slug(flow.name)}.flowlens.json`, json: JSON.stringify(flow, null, 2) };
+}
+
+/**
+ * A saved flow as a `@playwright/test` spec (issue 17): the stored rows and pending healed
+ * selectors through core's generator, the same code as the dashboard's download and the CLI.
+ */
+export async function exportSavedFlowAsPlaywright(flowId: string): Promise<{ filename: string; code: string }> {
+  const { db } = await signedIn();
+  const [flowRes, stepsRes, proposalsRes] = await Promise.all([
+    db.from('flows').select('id, site_id, name, start_url, critical, schema_version, version').eq('id', flowId).maybeSingle(),
+    db.from('flow_steps').select('id, position, action, data, label, label_source, label_confidence, instruction, screenshot_path').eq('flow_id', flowId).order('position'),
+    db.from('selector_proposals').select('step_id, from_selector, to_selector, confidence, status').eq('flow_id', flowId).eq('status', 'pending').limit(200),
+  ]);
+  if (flowRes.error) throw flowRes.error;
+  if (stepsRes.error) throw stepsRes.error;
+  if (proposalsRes.error) throw proposalsRes.error;
+  if (!flowRes.data) throw new FriendlyError('That flow is gone: it may have been deleted. The list is up to date now.');
+  try {
+    // The generator parses the rows (core's schema), so they are passed as PostgREST returned them.
+    const rows = { flow: flowRes.data, steps: stepsRes.data ?? [], proposals: proposalsRes.data ?? [] };
+    const { filename, code } = generatePlaywrightTestFromRows(rows, { generator: 'the FlowLens extension' });
+    return { filename, code };
+  } catch (e) {
+    if (e instanceof PlaywrightExportError) throw new FriendlyError(`This flow cannot be a Playwright test yet: ${e.problems[0] ?? 'a step has no usable selector'}.`);
+    throw new FriendlyError('This flow was saved by a newer or different FlowLens and cannot be exported here. Update the extension.');
+  }
 }
 
 export async function importFlow(text: string, siteId: string, origin: string): Promise<{ warnings: string[] }> {

@@ -10,7 +10,7 @@ import { onMessage, type Result } from '../lib/messages.ts';
 import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { addSite, currentSession, getBackendUrl, setBackend, signIn, signOut, sitesForUrl } from './auth-sites.ts';
 import { listCredentialNames, storeCredential } from './credentials.ts';
-import { exportFlow, importFlow, listFlows, openFlow, saveFlow } from './flows.ts';
+import { exportFlow, exportSavedFlowAsPlaywright, importFlow, listFlows, openFlow, saveFlow } from './flows.ts';
 import { captureStatus, discardDraft, onCapturedStep, onPageChange, onTabRemoved, startRecording, stopRecording } from './recording.ts';
 
 /** Runs a panel request; any failure becomes a sentence (lib/errors.ts), logged without values. */
@@ -39,6 +39,7 @@ export function registerRecorderHandlers(): void {
   onMessage('flows.list', ({ data }) => result('load the saved flows', () => listFlows(data.siteId)));
   onMessage('flows.open', ({ data }) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
   onMessage('flows.export', ({ data }) => result('export the flow', () => exportFlow(data.format)));
+  onMessage('flows.exportPlaywright', ({ data }) => result('export the flow as a Playwright test', () => exportSavedFlowAsPlaywright(data.flowId)));
   onMessage('flows.import', ({ data }) => result('import the recording', () => importFlow(data.text, data.siteId, data.origin)));
   onMessage('credentials.list', ({ data }) => result('list the stored credentials', async () => ({ names: await listCredentialNames(data.siteId) })));
   // `doing` names the credential, never its value.

@@ -64,6 +64,8 @@ export interface ProtocolMap {
   'flows.list'(data: { siteId: string }): Result<FlowSummary[]>;
   'flows.open'(data: { flowId: string; siteId: string }): Result;
   'flows.export'(data: { format: 'flowlens' | 'chrome' }): Result<{ filename: string; json: string }>;
+  /** A saved flow as a Playwright test (issue 17), through core's generator. */
+  'flows.exportPlaywright'(data: { flowId: string }): Result<{ filename: string; code: string }>;
   'flows.import'(data: { text: string; siteId: string; origin: string }): Result<{ warnings: string[] }>;
   /** Names only; the value of a stored credential never comes back. */
   'credentials.list'(data: { siteId: string }): Result<{ names: string[] }>;

@@ -263,6 +263,20 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('main li img')].some((i) => (i as HTMLImageElement).naturalWidth > 0));
     const proposal = page.getByTestId('proposal');
     expect(await proposal.textContent()).toContain('role: button "Go to checkout"');
+    // Issue 17: the stored flow as a Playwright test, through the user's session (RLS) and core's generator.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as Playwright test' }).click()]);
+    expect(download.suggestedFilename()).toBe('checkout.spec.ts');
+    const spec = await new Promise<string>((resolve, reject) => {
+      download.createReadStream().then((stream) => {
+        let text = '';
+        stream.on('data', (d: Buffer) => (text += d.toString('utf8')));
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+      }, reject);
+    });
+    expect(spec).toContain("test('Checkout', async ({ page }) => {");
+    expect(spec).toContain('Checkout — FlowLens flow, version 3');
+    expect(spec).toContain('// Healed on the last FlowLens run: css=#checkout-btn no longer matched');
     await proposal.getByRole('button', { name: 'Accept' }).click();
     await proposal.waitFor({ state: 'detached' });
     const decided = await withDb(async (db) => (await db.query<{ status: string; decided_by: string; first: { kind: string } }>(`select p.status, p.decided_by, s.data -> 'selectors' -> 0 as first from public.selector_proposals p join public.flow_steps s on s.id = p.step_id where p.id = $1`, [site.proposalId])).rows[0]!);

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flowFromRows, parseReport, type StepRow } from '@flowlens/core';
+import { flowFromRows, generatePlaywrightTestFromRows, parseReport, type StepRow } from '@flowlens/core';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
@@ -324,6 +324,28 @@ describe('recording a flow in the side panel', () => {
     const row = panel.getByTestId('saved-flow').filter({ hasText: FLOW_NAME });
     await expect.poll(() => row.getByTestId('flow-status').allTextContents()).toEqual(['mobile: failed']);
     expect(await row.textContent()).toContain('critical');
+  });
+
+  it('downloads a saved flow as a Playwright test: exactly what core\'s generator writes (issue 17)', async () => {
+    const row = panel.getByTestId('saved-flow').filter({ hasText: FLOW_NAME });
+    const [download] = await Promise.all([panel.waitForEvent('download'), row.getByTestId('export-playwright').click()]);
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-playwright-'));
+    const file = join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    const text = readFileSync(file, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    // The same stored rows, read as the owner through PostgREST, through the one generator in core.
+    const [flow, steps, proposals] = await Promise.all([
+      owner.client.from('flows').select('id, site_id, name, start_url, critical, schema_version, version').eq('id', flowId).single(),
+      owner.client.from('flow_steps').select('id, position, action, data, label, label_source, label_confidence, instruction, screenshot_path').eq('flow_id', flowId).order('position'),
+      owner.client.from('selector_proposals').select('step_id, from_selector, to_selector, confidence, status').eq('flow_id', flowId).eq('status', 'pending'),
+    ]);
+    const expected = generatePlaywrightTestFromRows({ flow: flow.data, steps: steps.data, proposals: proposals.data }, { generator: 'the FlowLens extension' });
+    expect(download.suggestedFilename()).toBe(expected.filename);
+    expect(text).toBe(expected.code);
+    expect(text).toContain('process.env.FLOWLENS_SECRET_PASSWORD');
+    expect(text).not.toContain(SHOP_PASSWORD);
+    expect(await panel.getByTestId('panel-error').count()).toBe(0);
   });
 
   it('keeps the recording when the service worker is stopped and a new one wakes up', async () => {

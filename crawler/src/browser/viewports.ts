@@ -1,22 +1,17 @@
 /**
  * Browser-context options for the three viewports (sizes from core's VIEWPORT_PRESETS, the one
- * definition shared with the dashboard and overlay), plus mobile and tablet user agents so sites
- * that sniff for mobile serve their mobile UI.
+ * definition shared with the dashboard and overlay), plus core's mobile and tablet user agents so
+ * sites that sniff for mobile serve their mobile UI.
  */
-import { VIEWPORT_NAMES, VIEWPORT_PRESETS, type ViewportName } from '@flowlens/core';
+import { VIEWPORT_NAMES, VIEWPORT_PRESETS, VIEWPORT_USER_AGENTS, type ViewportName } from '@flowlens/core';
 import type { BrowserContextOptions } from 'playwright';
 
 export { VIEWPORT_NAMES, type ViewportName };
 
-const USER_AGENTS: Partial<Record<ViewportName, string>> = {
-  tablet: 'Mozilla/5.0 (Linux; Android 14; Pixel Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 FlowLens',
-  mobile: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36 FlowLens',
-};
-
 export const VIEWPORTS = Object.fromEntries(
   VIEWPORT_NAMES.map((name) => {
     const p = VIEWPORT_PRESETS[name];
-    const ua = USER_AGENTS[name];
+    const ua = VIEWPORT_USER_AGENTS[name];
     return [name, { viewport: { width: p.width, height: p.height }, deviceScaleFactor: p.deviceScaleFactor, isMobile: p.isMobile, hasTouch: p.hasTouch, ...(ua ? { userAgent: ua } : {}) }];
   }),
 ) as Record<ViewportName, BrowserContextOptions>;

@@ -489,6 +489,22 @@ export async function fetchFlow(db: Db, siteId: string, flowId: string): Promise
   };
 }
 
+/**
+ * What "Download as Playwright test" needs: the stored flow, its steps and pending healed
+ * selectors, as PostgREST returns them; core's generator parses them (StoredFlowExportInputSchema).
+ */
+export async function fetchFlowExport(db: Db, siteId: string, flowId: string): Promise<{ flow: unknown; steps: unknown; proposals: unknown } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(flowId)) return null;
+  const [flow, steps, proposals] = await Promise.all([
+    db.from('flows').select('id,site_id,name,start_url,critical,schema_version,version').eq('id', flowId).eq('site_id', siteId).maybeSingle(),
+    db.from('flow_steps').select('id,position,action,data,label,label_source,label_confidence,instruction,screenshot_path').eq('flow_id', flowId).order('position').limit(500),
+    db.from('selector_proposals').select('step_id,from_selector,to_selector,confidence,status').eq('flow_id', flowId).eq('status', 'pending').limit(200),
+  ]);
+  const row: unknown = unwrap(flow, 'load the flow');
+  if (!row) return null;
+  return { flow: row, steps: unwrap(steps, 'load the steps'), proposals: unwrap(proposals, 'load the healed selectors') };
+}
+
 // History -------------------------------------------------------------------------------------------
 
 export async function fetchRuns(db: Db, siteId: string, page: number): Promise<Page<RunRow>> {

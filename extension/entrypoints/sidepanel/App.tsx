@@ -430,7 +430,7 @@ function AddAssertion() {
 const STATUS_STYLE: Record<string, string> = { passed: 'bg-emerald-100 text-emerald-800', failed: 'bg-red-100 text-red-800', errored: 'bg-amber-100 text-amber-800' };
 
 function SavedFlows() {
-  const { flows, siteId, openFlow, busy, recorder } = usePanel();
+  const { flows, siteId, openFlow, exportPlaywright, busy, recorder } = usePanel();
   if (!siteId) return null;
   return (
     <section className="flex flex-col gap-1 border-t border-slate-200 pt-2" aria-label="Saved flows">
@@ -459,6 +459,9 @@ function SavedFlows() {
               Open
             </button>
             <WalkThroughButton flowId={f.id} disabled={busy || recorder.recording} />
+            <button className={iconButton} disabled={busy} onClick={() => void exportPlaywright(f.id)} title="Download as Playwright test" aria-label={`Download ${f.name} as a Playwright test`} data-testid="export-playwright">
+              Playwright
+            </button>
           </li>
         ))}
       </ul>

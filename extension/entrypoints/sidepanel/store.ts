@@ -49,6 +49,8 @@ interface PanelActions {
   loadFlows(): Promise<void>;
   openFlow(id: string): Promise<void>;
   exportFlow(format: 'flowlens' | 'chrome'): Promise<void>;
+  /** Downloads a saved flow as a Playwright test (core's generator, in the background). */
+  exportPlaywright(flowId: string): Promise<void>;
   importFile(file: File): Promise<void>;
   setError(error: string | null): void;
   loadStoredSecrets(): Promise<void>;
@@ -75,6 +77,16 @@ export function originOfUrl(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Saves `text` as a file through the browser's download of a temporary object URL. */
+function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 const GENERIC = 'Something went wrong. Try again; if it keeps happening, reload the extension.';
@@ -222,13 +234,12 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
 
   async exportFlow(format) {
     const r = await call(set, () => sendMessage('flows.export', { format }));
-    if (!r) return;
-    const url = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = r.filename;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    if (r) download(r.filename, r.json, 'application/json');
+  },
+
+  async exportPlaywright(flowId) {
+    const r = await call(set, () => sendMessage('flows.exportPlaywright', { flowId }));
+    if (r) download(r.filename, r.code, 'text/plain');
   },
 
   async importFile(file) {

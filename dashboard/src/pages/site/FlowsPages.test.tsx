@@ -1,3 +1,4 @@
+import { generatePlaywrightTestFromRows, parseFlow, stepToRow } from '@flowlens/core';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as mutations from '../../data/mutations.ts';
@@ -10,6 +11,7 @@ vi.mock('../../data/queries.ts', async (importOriginal) => ({
   fetchSite: vi.fn(),
   fetchFlows: vi.fn(),
   fetchFlow: vi.fn(),
+  fetchFlowExport: vi.fn(),
   signedScreenshotUrls: vi.fn(),
 }));
 vi.mock('../../data/mutations.ts', () => ({ requestCrawl: vi.fn(), decideProposal: vi.fn() }));
@@ -91,5 +93,47 @@ describe('flows', () => {
     fireEvent.click(within(proposal).getByRole('button', { name: 'Accept' }));
     await waitFor(() => expect(mutations.decideProposal).toHaveBeenCalledWith(expect.anything(), 'prop1', true));
     await waitFor(() => expect(queries.fetchFlow).toHaveBeenCalledTimes(2));
+  });
+
+  it('"Download as Playwright test" saves exactly what core\'s generator writes for the stored flow', async () => {
+    const flow = parseFlow({
+      name: 'Checkout */ "quoted"',
+      startUrl: 'https://shop.lumen.example/',
+      steps: [
+        { action: 'click', label: 'Press Pay', selectors: [{ kind: 'css', value: '#pay' }, { kind: 'role', value: 'button "Pay"' }] },
+        { action: 'input', label: 'Enter password', selectors: [{ kind: 'label', value: 'Password' }], value: '{{secret:PASSWORD}}' },
+        { action: 'assert', label: 'Thanks', assertion: 'textVisible', value: 'Thank you' },
+      ],
+    });
+    const rows = {
+      flow: { id: FLOW_ID, site_id: SITE_ID, name: flow.name, start_url: flow.startUrl, critical: true, schema_version: 1, version: 3 },
+      steps: flow.steps.map((st, position) => ({ ...stepToRow(st), id: `s${position}`, position })),
+      proposals: [{ step_id: 's0', from_selector: { kind: 'css', value: '#pay' }, to_selector: { kind: 'testid', value: 'pay-now' }, confidence: 0.86, status: 'pending' }],
+    };
+    vi.mocked(queries.fetchFlowExport).mockResolvedValue(rows);
+    const blobs: Blob[] = [];
+    const saved: string[] = [];
+    const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    URL.createObjectURL = vi.fn((b: Blob) => (blobs.push(b), 'blob:flowlens/1'));
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    try {
+      renderApp(`/sites/${SITE_ID}/flows/${FLOW_ID}`);
+      fireEvent.click(await screen.findByRole('button', { name: 'Download as Playwright test' }));
+      await waitFor(() => expect(saved).toHaveLength(1));
+      const expected = generatePlaywrightTestFromRows(rows, { generator: 'the FlowLens dashboard' });
+      expect(saved[0]).toBe(expected.filename);
+      const text = await blobs[0]!.text();
+      expect(text).toBe(expected.code);
+      expect(text).toContain("await page.getByTestId('pay-now').click();");
+      expect(text).toContain(', version 3 ');
+      expect(vi.mocked(queries.fetchFlowExport)).toHaveBeenCalledWith(expect.anything(), SITE_ID, FLOW_ID);
+    } finally {
+      click.mockRestore();
+      URL.createObjectURL = original.create;
+      URL.revokeObjectURL = original.revoke;
+    }
   });
 });

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { decideProposal } from '../../data/mutations.ts';
-import { fetchFlow, fetchFlows, latestPerViewport, signedScreenshotUrls, type FlowDetail } from '../../data/queries.ts';
+import { fetchFlow, fetchFlowExport, fetchFlows, latestPerViewport, signedScreenshotUrls, type FlowDetail } from '../../data/queries.ts';
 import { VIEWPORTS, type FlowResult, type SelectorProposal } from '../../data/types.ts';
 import { PAGE_SIZE } from '../../lib/bugFilters.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -162,7 +162,12 @@ export function FlowDetailPage() {
             {f.start_url} · version {f.version}
           </span>
         }
-        actions={<RunNow siteId={site.id} />}
+        actions={
+          <>
+            <DownloadPlaywright siteId={site.id} flowId={f.id} />
+            <RunNow siteId={site.id} />
+          </>
+        }
       />
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
@@ -234,6 +239,45 @@ export function FlowDetailPage() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** Saves `text` as a file through a temporary object URL (the browser's download, no server round trip). */
+function saveText(filename: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * "Download as Playwright test" (issue 17): the stored flow through core's one generator, the same
+ * code as `flowlens export --format playwright` and the side panel. Loaded on demand, so the
+ * generator is not part of the dashboard's first load.
+ */
+function DownloadPlaywright({ siteId, flowId }: { siteId: string; flowId: string }) {
+  const db = useDb();
+  const [busy, setBusy] = useState(false);
+  async function download() {
+    setBusy(true);
+    try {
+      const [rows, { generatePlaywrightTestFromRows }] = await Promise.all([fetchFlowExport(db, siteId, flowId), import('@flowlens/core/playwright-export')]);
+      if (!rows) throw new Error('This flow is gone: it may have been deleted. Reload the page.');
+      const spec = generatePlaywrightTestFromRows(rows, { generator: 'the FlowLens dashboard' });
+      saveText(spec.filename, spec.code);
+      toast.success(`Downloaded ${spec.filename}. Run it with npx playwright test ${spec.filename}.`);
+    } catch (err) {
+      toast.error(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Button busy={busy} onClick={() => void download()} data-testid="download-playwright">
+      Download as Playwright test
+    </Button>
   );
 }
 
