@@ -24,11 +24,16 @@ export function App() {
     const onUpdated = (_id: number, info: { url?: string; status?: string }) => {
       if (info.url || info.status === 'complete') void usePanel.getState().refreshTab();
     };
+    const onPermissions = () => void usePanel.getState().checkHostAccess();
     browser.tabs.onActivated.addListener(onActivated);
     browser.tabs.onUpdated.addListener(onUpdated);
+    browser.permissions.onAdded.addListener(onPermissions);
+    browser.permissions.onRemoved.addListener(onPermissions);
     return () => {
       browser.tabs.onActivated.removeListener(onActivated);
       browser.tabs.onUpdated.removeListener(onUpdated);
+      browser.permissions.onAdded.removeListener(onPermissions);
+      browser.permissions.onRemoved.removeListener(onPermissions);
     };
   }, [init, refreshTab]);
 
@@ -41,6 +46,7 @@ export function App() {
       {phase === 'ready' && (
         <>
           <SitePicker />
+          <ShowBugs />
           {(recorder.draft || recorder.recording) && <Recorder />}
           {!recorder.draft && !recorder.recording && <StartHint />}
           <SavedFlows />
@@ -200,6 +206,46 @@ function SitePicker() {
         ))}
       </select>
     </label>
+  );
+}
+
+/**
+ * "Show bugs on this site" (issue 19): the overlay only runs on origins the user granted, and the
+ * grant used to be asked for only by Record and Walk through, so a new user signing in saw no badge
+ * and no word why. Asked in the click itself (a user gesture), for this origin only; the background
+ * then shows the overlay in this tab at once.
+ */
+function ShowBugs() {
+  const { tab, siteId, sites, hostAccess, setError, setInfo } = usePanel();
+  const origin = originOfUrl(tab?.url ?? '');
+  const site = sites.find((s) => s.id === siteId);
+  if (!origin || !site || hostAccess !== false) return null;
+  const onShow = () => {
+    const tabId = tab?.id;
+    browser.permissions
+      .request({ origins: [`${origin}/*`] })
+      .then(async (granted) => {
+        if (!granted) {
+          setError(`FlowLens was not given access to ${origin}, so it cannot show bugs there. Press "Show bugs on this site" again and choose "Allow".`);
+          return;
+        }
+        await usePanel.getState().checkHostAccess();
+        const r = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:enable', tabId }).catch(() => null)) as { ok: boolean; value?: boolean } | null;
+        if (!r?.ok) setError('FlowLens could not turn on the bug overlay. Reload the page; if it stays off, reload the extension.');
+        else setInfo(`Bugs on ${site.name} now show on its pages: a badge with the count where a page has open bugs, and pins on the elements.`);
+      })
+      .catch(() => setError(`FlowLens could not ask for access to ${origin}. Reload the page and try again.`));
+  };
+  return (
+    <section className="flex flex-col gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-2 text-indigo-950" aria-label="Bugs on this site" data-testid="show-bugs-offer">
+      <p>
+        FlowLens can show the bugs it found on <strong>{site.name}</strong> right on its pages: a badge with the count, and pins on the
+        affected elements. For that it needs access to <strong>{origin}</strong> (this site only).
+      </p>
+      <button className={primary} onClick={onShow} data-testid="show-bugs">
+        Show bugs on this site
+      </button>
+    </section>
   );
 }
 

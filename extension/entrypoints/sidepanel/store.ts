@@ -28,6 +28,8 @@ interface PanelState {
   error: string | null;
   info: string | null;
   busy: boolean;
+  /** Whether the extension may run on the tab's origin (optional host permission); null when unknown or not a web page. */
+  hostAccess: boolean | null;
   /** Names of the credentials stored for a site (never values); null until loaded for it. */
   storedSecrets: { siteId: string; names: string[] } | null;
 }
@@ -51,6 +53,9 @@ interface PanelActions {
   exportFlow(format: 'flowlens' | 'chrome'): Promise<void>;
   importFile(file: File): Promise<void>;
   setError(error: string | null): void;
+  setInfo(info: string | null): void;
+  /** Re-reads whether the tab's origin is granted (after a grant, a removal, a tab change). */
+  checkHostAccess(): Promise<void>;
   loadStoredSecrets(): Promise<void>;
   /** Sends the value to the background once; it is kept nowhere here. */
   storeSecret(name: string, value: string): Promise<boolean>;
@@ -79,9 +84,15 @@ export function originOfUrl(url: string): string | null {
 
 const GENERIC = 'Something went wrong. Try again; if it keeps happening, reload the extension.';
 
-/** Unwraps a Result; a failure (or a dead background) becomes the panel's error line. */
-async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Promise<Result<T>>): Promise<T | undefined> {
-  set({ busy: true, error: null });
+/**
+ * Unwraps a Result; a failure (or a dead background) becomes the panel's error line. `quiet` calls
+ * (edits of the draft) do not mark the panel busy: an edit sent when a field loses focus must not
+ * disable the button whose press took the focus away, or that press is lost (issue 19: "Save drops
+ * the first click").
+ */
+async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Promise<Result<T>>, quiet = false): Promise<T | undefined> {
+  if (!quiet) set({ busy: true, error: null });
+  else set({ error: null });
   try {
     const r = await request();
     if (r.ok) return r.data;
@@ -92,9 +103,12 @@ async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Pro
     set({ error: GENERIC });
     return undefined;
   } finally {
-    set({ busy: false });
+    if (!quiet) set({ busy: false });
   }
 }
+
+/** Edits still on their way to the background; Save and Export wait for them (the name typed just before the click). */
+let pendingEdits: Promise<unknown> = Promise.resolve();
 
 export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   phase: 'loading',
@@ -109,6 +123,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   error: null,
   info: null,
   busy: false,
+  hostAccess: null,
   storedSecrets: null,
 
   async init() {
@@ -153,6 +168,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
     const tab = await findTargetTab();
     const previous = get().tab;
     set({ tab });
+    await get().checkHostAccess();
     if (get().phase === 'ready' && originOfUrl(previous?.url ?? '') !== originOfUrl(tab?.url ?? '')) await get().loadSites();
   },
 
@@ -198,11 +214,13 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   },
 
   async edit(edit) {
-    const r = await call(set, () => sendMessage('recorder.edit', edit));
-    return r !== undefined;
+    const sent = call(set, () => sendMessage('recorder.edit', edit), true);
+    pendingEdits = pendingEdits.then(() => sent);
+    return (await sent) !== undefined;
   },
 
   async save() {
+    await pendingEdits;
     const r = await call(set, () => sendMessage('flows.save'));
     if (r) await get().loadFlows();
   },
@@ -221,6 +239,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   },
 
   async exportFlow(format) {
+    await pendingEdits;
     const r = await call(set, () => sendMessage('flows.export', { format }));
     if (!r) return;
     const url = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }));
@@ -249,6 +268,16 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
 
   setError(error) {
     set({ error, info: null });
+  },
+
+  setInfo(info) {
+    set({ info, error: null });
+  },
+
+  async checkHostAccess() {
+    const origin = originOfUrl(get().tab?.url ?? '');
+    const hostAccess = origin ? await browser.permissions.contains({ origins: [`${origin}/*`] }).catch(() => false) : null;
+    if (originOfUrl(get().tab?.url ?? '') === origin) set({ hostAccess });
   },
 
   async loadStoredSecrets() {
