@@ -59,6 +59,20 @@ beforeAll(async () => {
       selector: 'testid=hero-cta',
       first_seen_at: new Date(Date.now() - 86_400_000).toISOString(),
     });
+    // A page-level bug (no element): its row shows the "page" chip instead of a pin number.
+    await insertRow(db, 'bugs', {
+      site_id: siteId,
+      fingerprint: `v1:new-user-${Math.random().toString(36).slice(2)}`,
+      fingerprint_version: '1',
+      status: 'active',
+      viewports: ['desktop', 'mobile'],
+      type: 'js_error',
+      severity: 'P2',
+      title: 'Uncaught TypeError on the home page',
+      message: "TypeError: Cannot read properties of null (reading 'dataset')",
+      url_template: '/',
+      first_seen_at: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+    });
   });
   const flow = parseFlow({
     name: FLOW_NAME,
@@ -101,6 +115,24 @@ async function signInThroughPanel(panel: Page): Promise<void> {
   await panel.getByTestId('signed-in-as').waitFor();
 }
 
+interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+/** Evaluates `fn(shadowRoot)` inside the overlay's closed shadow root (the extension's isolated world). */
+async function inOverlay<T>(page: Page, fn: string): Promise<T> {
+  const r = await inIsolatedWorld<T>(page, `() => { const host = document.querySelector('flowlens-overlay'); if (!host) throw new Error('no overlay'); return (${fn})(chrome.dom.openOrClosedShadowRoot(host)); }`);
+  if (!r.present) throw new Error('no overlay script in the page');
+  return r.value;
+}
+
 async function badgeOn(page: Page, timeoutMs = 20_000): Promise<{ count: string; worst: string }> {
   return waitFor('the overlay badge', async () => (await overlaySnapshot(page))?.badge ?? null, timeoutMs);
 }
@@ -112,7 +144,7 @@ describe('a new user in the side panel', () => {
     await signInThroughPanel(panel);
     // No reload of the shop tab: the overlay comes to the page that is already open.
     const badge = await badgeOn(site);
-    expect(badge).toMatchObject({ count: '1', worst: 'P1' });
+    expect(badge).toMatchObject({ count: '2', worst: 'P1' });
     // With access, the panel does not offer what is already on.
     expect(await panel.getByTestId('show-bugs-offer').count()).toBe(0);
     signedIn = { b, panel };
@@ -175,6 +207,74 @@ describe('a new user in the side panel', () => {
     await b.close();
   }, 180_000);
 
+  it('a pin opens its bug next to its element, from the keyboard too; the page chip holds its text', async () => {
+    const b = await launch(grantedDir);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    const page = await b.context.newPage();
+    await page.goto(`${shop.url}/`);
+    await badgeOn(page);
+    // Keyboard only: focus the badge, Enter opens the panel; focus a pin, Enter opens its card.
+    await inOverlay(page, `(root) => root.querySelector('.badge').focus()`);
+    await page.keyboard.press('Enter');
+    await waitFor('the pin', async () => (await inOverlay<number>(page, `(root) => root.querySelectorAll('.pin').length`)) === 1);
+    const chip = await inOverlay<{ text: string; scroll: number; client: number }>(page, `(root) => { const c = root.querySelector('.num.page'); return { text: c.textContent, scroll: c.scrollWidth, client: c.clientWidth }; }`);
+    expect(chip.text).toBe('page');
+    expect(chip.scroll, 'the page chip text fits its box').toBeLessThanOrEqual(chip.client);
+    await inOverlay(page, `(root) => root.querySelector('.pin').focus()`);
+    await page.keyboard.press('Enter');
+    const card = await waitFor('the bug card', async () =>
+      inOverlay<{ text: string; focusIn: boolean; rect: Box; buttons: string[] } | null>(page, `(root) => {
+        const c = root.querySelector('.card');
+        if (!c || c.hidden) return null;
+        const r = c.getBoundingClientRect();
+        return { text: c.textContent, focusIn: c.contains(root.activeElement), rect: { left: r.left, top: r.top, right: r.right, bottom: r.bottom },
+          buttons: [...c.querySelectorAll('button, a')].map((x) => x.textContent) };
+      }`),
+    );
+    expect(card.text).toContain('Hero button leads nowhere');
+    expect(card.text).toContain('P1');
+    expect(card.text).toContain('seen on desktop');
+    expect(card.buttons).toEqual(expect.arrayContaining(['Open in dashboard', 'Snooze 7 days', 'False positive']));
+    expect(card.focusIn, 'focus moved into the card').toBe(true);
+    // Next to the element, never on it, and inside the viewport.
+    const el = await page.getByTestId('hero-cta').evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    });
+    expect(overlaps(card.rect, el), `card ${JSON.stringify(card.rect)} covers the element ${JSON.stringify(el)}`).toBe(false);
+    const vp = page.viewportSize()!;
+    expect(card.rect.left >= 0 && card.rect.top >= 0 && card.rect.right <= vp.width && card.rect.bottom <= vp.height).toBe(true);
+    const distance = Math.min(Math.abs(card.rect.top - el.bottom), Math.abs(el.top - card.rect.bottom), Math.abs(card.rect.left - el.right), Math.abs(el.left - card.rect.right));
+    expect(distance, 'the card sits next to the element').toBeLessThan(40);
+    // Esc closes it and gives the focus back to the pin.
+    await page.keyboard.press('Escape');
+    await waitFor('the card closed, focus on the pin', async () =>
+      inOverlay<boolean>(page, `(root) => root.querySelector('.card').hidden && root.activeElement === root.querySelector('.pin')`),
+    );
+
+    // A walkthrough on this page: the overlay steps aside; it never covers the walkthrough card.
+    const tabId = await tabIdFor(b.sw, `${shop.url}/`);
+    const panel = await b.context.newPage();
+    await panel.goto(`chrome-extension://${new URL(b.sw.url()).host}/sidepanel.html?tabId=${tabId}`);
+    await panel.getByTestId('saved-flow').first().getByTestId('walk-through').click();
+    await page.bringToFront();
+    const both = await waitFor('the walkthrough card', async () => {
+      const r = await inIsolatedWorld<{ walk: Box | null; overlayShown: boolean; badge: Box | null }>(page, `() => {
+        const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect(); return r.width ? { left: r.left, top: r.top, right: r.right, bottom: r.bottom } : null; };
+        const wh = document.querySelector('flowlens-walkthrough');
+        const oh = document.querySelector('flowlens-overlay');
+        const wr = wh && chrome.dom.openOrClosedShadowRoot(wh);
+        const or = oh && chrome.dom.openOrClosedShadowRoot(oh);
+        return { walk: wr ? box(wr.querySelector('.card')) : null, overlayShown: !!or && !or.querySelector('.root').hidden, badge: or ? box(or.querySelector('.badge')) : null };
+      }`);
+      return r.present && r.value.walk ? r.value : null;
+    });
+    expect(both.overlayShown && both.badge !== null && overlaps(both.badge, both.walk!), JSON.stringify(both)).toBe(false);
+    await page.keyboard.press('Escape');
+    await waitFor('the badge back after the walkthrough', async () => (await inOverlay<boolean>(page, `(root) => !root.querySelector('.root').hidden`)) === true);
+    await b.close();
+  }, 180_000);
+
   it('shows the badge on the first page load of every browser start (same profile, five starts)', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'flowlens-new-user-profile-'));
     try {
@@ -189,7 +289,7 @@ describe('a new user in the side panel', () => {
         const page = await b.context.newPage();
         await page.goto(`${shop.url}/`);
         const badge = await badgeOn(page).catch(() => null);
-        if (badge?.count !== '1') {
+        if (badge?.count !== '2') {
           // What the loader would hear now, to tell a missing loader from a wrong answer.
           const asked = await inIsolatedWorld(page, `async () => chrome.runtime.sendMessage({ type: 'flowlens:overlay:page', url: location.href })`).catch((e: unknown) => String(e));
           missed.push(`start ${start}: ${JSON.stringify({ overlay: await overlaySnapshot(page), asked }).slice(0, 400)}`);
