@@ -13,10 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
-import { buildExtension } from './overlay-build.ts';
+import { buildExtension, REPO_ROOT } from './overlay-build.ts';
 import { inIsolatedWorld, launchWithExtension, overlaySnapshot, registeredMatches, signInBackground, tabIdFor, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
 
 const FLOW_NAME = 'Browse the shop';
+let signupFlowId: string;
+let mobileBugId: string;
 
 let shop: Shop;
 let outDir: string;
@@ -84,6 +86,36 @@ beforeAll(async () => {
   });
   const { error } = await owner.client.rpc('save_flow', { payload: flowToSavePayload(flow, siteId, 'extension') });
   if (error) throw new Error(error.message);
+  // Sign-up as recorded before the form's refactor (signup-renamed-ids renames the button "Create my account").
+  const signup = parseFlow({
+    name: 'Sign up',
+    startUrl: `${shop.url}/signup`,
+    steps: [
+      { action: 'input', selectors: [{ kind: 'label', value: 'Email' }], value: 'ada@example.com', label: 'Enter email' },
+      { action: 'check', selectors: [{ kind: 'label', value: 'I agree to the terms of sale and the privacy notice' }], checked: true, label: "Check 'I agree to the terms'" },
+      { ...recordedCreateAccount(), page: undefined },
+    ],
+  });
+  const saved = await owner.client.rpc('save_flow', { payload: flowToSavePayload(signup, siteId, 'extension') });
+  if (saved.error) throw new Error(saved.error.message);
+  signupFlowId = (saved.data as { id: string }).id;
+  await withDb(async (db) => {
+    mobileBugId = (await insertRow(db, 'bugs', {
+      site_id: siteId,
+      fingerprint: `v1:new-user-${Math.random().toString(36).slice(2)}`,
+      fingerprint_version: '1',
+      status: 'active',
+      viewports: ['mobile'],
+      type: 'flow_broken',
+      severity: 'P1',
+      title: 'Sign up is broken on mobile: the Create account button does nothing',
+      message: "locator.click: Timeout 5000ms exceeded. waiting for getByTestId('signup-submit') — element is not visible",
+      url_template: '/signup',
+      flow_id: signupFlowId,
+      step_index: 2,
+      first_seen_at: new Date(Date.now() - 86_400_000).toISOString(),
+    })).id as string;
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -115,6 +147,14 @@ async function signInThroughPanel(panel: Page): Promise<void> {
   await panel.getByTestId('signed-in-as').waitFor();
 }
 
+/** The "Create account" click as the extension recorded it for the demo (tests/fixtures/shop/flows/signup.json). */
+function recordedCreateAccount(): Record<string, unknown> {
+  const flow = JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'fixtures', 'shop', 'flows', 'signup.json'), 'utf8')) as { steps: Record<string, unknown>[] };
+  const step = flow.steps.find((x) => x.label === "Click 'Create account'");
+  if (!step) throw new Error('signup.json has no "Create account" step');
+  return step;
+}
+
 interface Box {
   left: number;
   top: number;
@@ -131,6 +171,49 @@ async function inOverlay<T>(page: Page, fn: string): Promise<T> {
   const r = await inIsolatedWorld<T>(page, `() => { const host = document.querySelector('flowlens-overlay'); if (!host) throw new Error('no overlay'); return (${fn})(chrome.dom.openOrClosedShadowRoot(host)); }`);
   if (!r.present) throw new Error('no overlay script in the page');
   return r.value;
+}
+
+interface WalkView {
+  index: number;
+  kind: string;
+  text: string;
+  visibleText: string;
+  card: Box;
+  ring: Box | null;
+  tip: Box | null;
+  buttons: string[];
+}
+
+/** The walkthrough card at step `index` (0-based) of kind `kind`, with the rects of card, ring and tip. */
+async function walkAt(page: Page, index: number, kind = 'step'): Promise<WalkView> {
+  let last: unknown = null;
+  try {
+    return await waitFor(`walkthrough step ${index + 1} (${kind})`, async () => {
+      const r = await inIsolatedWorld<WalkView | null>(page, `() => {
+        const host = document.querySelector('flowlens-walkthrough');
+        if (!host) return null;
+        const root = chrome.dom.openOrClosedShadowRoot(host);
+        const card = root.querySelector('.card');
+        const box = (el) => { if (!el || el.hidden) return null; const r = el.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
+        const ring = box(root.querySelector('.ring'));
+        return { index: Number(card.dataset.index), kind: card.dataset.kind, text: card.textContent, visibleText: card.innerText, card: box(card),
+          ring: ring && { left: ring.left + 4, top: ring.top + 4, right: ring.right - 4, bottom: ring.bottom - 4 }, tip: box(root.querySelector('.tip')),
+          buttons: [...card.querySelectorAll('button')].map((b) => b.textContent) };
+      }`);
+      last = r.present ? r.value : null;
+      const v = r.present ? r.value : null;
+      // Settled: the ring and tip are placed (a frame after the card) for a step on an element.
+      return v && v.index === index && v.kind === kind && (kind !== 'step' || (v.ring && v.tip)) ? v : null;
+    }, 20_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last: ${JSON.stringify(last)}`, { cause: e });
+  }
+}
+
+/** Presses a walkthrough card button by class (as a click inside its closed shadow root). */
+async function walkPress(page: Page, cls: string): Promise<void> {
+  const r = await inIsolatedWorld<boolean>(page, `(cls) => { const b = chrome.dom.openOrClosedShadowRoot(document.querySelector('flowlens-walkthrough')).querySelector('.' + cls); if (!b || b.disabled) return false; b.click(); return true; }`, cls);
+  if (!r.present || !r.value) throw new Error(`no ${cls} button to press`);
 }
 
 async function badgeOn(page: Page, timeoutMs = 20_000): Promise<{ count: string; worst: string }> {
@@ -274,6 +357,81 @@ describe('a new user in the side panel', () => {
     await waitFor('the badge back after the walkthrough', async () => (await inOverlay<boolean>(page, `(root) => !root.querySelector('.root').hidden`)) === true);
     await b.close();
   }, 180_000);
+
+  it('walkthrough: the step label covers no page content; an element found under a new name says so', async () => {
+    const b = await launch(grantedDir);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    shop.updateDefects({ enable: ['signup-renamed-ids'] });
+    try {
+      const page = await b.context.newPage();
+      await page.goto(`${shop.url}/signup#flowlens-walkthrough=flow:${signupFlowId}`);
+      for (const [index, covered] of [[0, ['Email']], [1, ['I agree to the terms of sale and the privacy notice']]] as const) {
+        const w = await walkAt(page, index);
+        for (const text of covered) {
+          const label = await page.getByText(text, { exact: true }).first().evaluate((e) => {
+            const r = e.getBoundingClientRect();
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+          });
+          expect(overlaps(w.tip!, label), `step ${index + 1}: the tip ${JSON.stringify(w.tip)} covers "${text}" ${JSON.stringify(label)}`).toBe(false);
+        }
+        await walkPress(page, 'do-it');
+      }
+      const w = await walkAt(page, 2);
+      expect(w.text).toContain("Click 'Create account'");
+      expect(w.text).toContain('Found as ‘Create my account’');
+      await page.keyboard.press('Escape');
+    } finally {
+      shop.updateDefects({ disable: ['signup-renamed-ids'] });
+    }
+    await b.close();
+  }, 120_000);
+
+  it('walkthrough of a mobile-only bug at desktop width: says where it was seen, offers that width, no selector jargon in view', async () => {
+    const b = await launch(grantedDir);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    const page = await b.context.newPage();
+    await page.goto(`${shop.url}/signup#flowlens-walkthrough=bug:${mobileBugId}`);
+    await walkAt(page, 0);
+    await walkPress(page, 'do-it');
+    await walkAt(page, 1);
+    await walkPress(page, 'do-it');
+    const w = await walkAt(page, 2, 'bug');
+    expect(w.text).toContain('The flow broke here on mobile only');
+    expect(w.text).toContain('375 px wide');
+    expect(w.text).not.toContain('This is where the flow broke');
+    expect(w.text).toContain('device toolbar');
+    expect(w.visibleText).not.toContain("getByTestId('signup-submit')");
+    expect(w.text).toContain("getByTestId('signup-submit')"); // still there, folded under "Technical details"
+    expect(w.buttons).toContain('Continue at mobile width');
+    // The button resizes the walkthrough's window (headless Chromium keeps the emulated page width, so
+    // the window's own size is what changes).
+    const windowWidth = () => b.sw.evaluate(async () => {
+      const c = (globalThis as unknown as { chrome: { windows: { getAll: () => Promise<{ width?: number }[]> } } }).chrome;
+      return (await c.windows.getAll()).map((x) => x.width ?? 0);
+    });
+    const before = await windowWidth();
+    await walkPress(page, 'resize');
+    await waitFor('the window resized', async () => JSON.stringify(await windowWidth()) !== JSON.stringify(before));
+    await page.keyboard.press('Escape');
+    await b.close();
+  }, 120_000);
+
+  it('walkthrough at 375 px: a short card away from the element', async () => {
+    const b = await launchWithExtension(grantedDir, { width: 375, height: 812 });
+    browsers.push(b);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    const page = await b.context.newPage();
+    await page.goto(`${shop.url}/signup#flowlens-walkthrough=flow:${signupFlowId}`);
+    for (const index of [0, 1]) {
+      const w = await walkAt(page, index);
+      expect(w.card.bottom - w.card.top, `card height at step ${index + 1}`).toBeLessThanOrEqual(812 * 0.4 + 1);
+      expect(overlaps(w.card, w.ring!), `step ${index + 1}: card ${JSON.stringify(w.card)} covers the element ${JSON.stringify(w.ring)}`).toBe(false);
+      expect(overlaps(w.tip!, w.card)).toBe(false);
+      await walkPress(page, 'do-it');
+    }
+    await page.keyboard.press('Escape');
+    await b.close();
+  }, 120_000);
 
   it('shows the badge on the first page load of every browser start (same profile, five starts)', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'flowlens-new-user-profile-'));
