@@ -88,6 +88,12 @@ export function templateLabel(step: Step): string {
         case 'titleContains':
           return `Check the title contains ${quoted(step.value ?? '')}`;
         case 'textVisible':
+          // Element-scoped: the picked element shows the text (issue 19).
+          if (step.selectors && step.selectors.length > 0) {
+            // Named after its own text (a paragraph, a heading): "the element", not the text twice.
+            const same = name !== '' && (step.value ?? '').replace(/\s+/g, ' ').trim().startsWith(name.slice(0, 20));
+            return `Check ${name && !same ? quoted(name) : 'the element'} shows ${quoted(step.value ?? '')}`;
+          }
           return `Check ${quoted(step.value ?? '')} is visible`;
         case 'elementVisible':
           return name ? `Check ${quoted(name)} is visible` : 'Check the element is visible';

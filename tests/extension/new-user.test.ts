@@ -14,7 +14,7 @@ import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stac
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
 import { buildExtension, REPO_ROOT } from './overlay-build.ts';
-import { inIsolatedWorld, launchWithExtension, overlaySnapshot, registeredMatches, signInBackground, tabIdFor, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
+import { inIsolatedWorld, launchWithExtension, overlaySnapshot, recorderState, registeredMatches, signInBackground, tabIdFor, waitFor, type ExtensionBrowser } from './overlay-harness.ts';
 
 const FLOW_NAME = 'Browse the shop';
 let signupFlowId: string;
@@ -432,6 +432,73 @@ describe('a new user in the side panel', () => {
     await page.keyboard.press('Escape');
     await b.close();
   }, 120_000);
+
+  it('records a sign-in password as PASSWORD, shown and renamable in its step; checks after any step and on a picked element', async () => {
+    const b = await launch(grantedDir);
+    await signInBackground(b.sw, stackInfo(), owner.email, owner.password);
+    const site = await b.context.newPage();
+    await site.goto(`${shop.url}/login`);
+    const tabId = await tabIdFor(b.sw, `${shop.url}/login`);
+    const panel = await b.context.newPage();
+    await panel.goto(`chrome-extension://${new URL(b.sw.url()).host}/sidepanel.html?tabId=${tabId}`);
+    await panel.getByTestId('record').click();
+    await panel.getByTestId('stop').waitFor();
+    await site.bringToFront();
+    await waitFor('the recorder in the page', async () => (await recorderState(b.sw)).recording);
+    await site.waitForTimeout(500);
+    await site.getByLabel('Email').fill('shopper@lumen.test');
+    await site.getByLabel('Password').fill('lumen-shopper-1');
+    await site.getByLabel('Password').press('Tab');
+    const steps = async () => ((await recorderState(b.sw)).draft?.steps ?? []).map((x) => x.step as { action: string; value?: string; assertion?: string; selectors?: unknown[] });
+    await waitFor('two input steps', async () => (await steps()).length >= 2);
+    expect((await steps()).map((x) => x.value)).toEqual(['shopper@lumen.test', '{{secret:PASSWORD}}']);
+
+    // A check on an element, picked on the page while recording: that click is the check's, not a step.
+    for (const [button, target] of [['pick-visible', site.getByRole('heading', { name: 'Log in' })], ['pick-text', site.getByText('New to Lumen?')]] as const) {
+      await panel.bringToFront();
+      await panel.getByTestId(button).click();
+      await panel.getByTestId('picking').waitFor();
+      await site.bringToFront();
+      const n = (await steps()).length;
+      await target.click({ position: { x: 4, y: 4 } });
+      await waitFor('the picked check', async () => (await steps()).length === n + 1);
+    }
+    const recorded = await steps();
+    expect(recorded.map((x) => [x.action, x.assertion ?? null])).toEqual([
+      ['input', null],
+      ['input', null],
+      ['assert', 'elementVisible'],
+      ['assert', 'textVisible'],
+    ]);
+    expect(recorded[2]!.selectors!.length).toBeGreaterThan(0);
+    expect(recorded[3]).toMatchObject({ value: 'New to Lumen? Create an account.' });
+    expect(site.url()).toContain('/login'); // the picking clicks did nothing on the page
+
+    await panel.bringToFront();
+    await panel.getByTestId('stop').click();
+    await panel.getByTestId('record').waitFor();
+    const labels = () => panel.locator('[data-testid=step] [data-testid=step-label]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect((await labels()).slice(2)).toEqual(["Check 'Log in' is visible", "Check the element shows 'New to Lumen? Create an account.'"]);
+
+    // The secret's name is in its step, and renamable there.
+    const row = panel.getByTestId('step').nth(1);
+    expect(await row.getByTestId('secret-name').textContent()).toBe('{{secret:PASSWORD}}');
+    await row.getByTestId('rename-secret').click();
+    await row.getByTestId('secret-rename-input').fill('SHOP_PASSWORD');
+    await row.getByTestId('secret-rename-ok').click();
+    await expect.poll(() => row.getByTestId('secret-name').textContent()).toBe('{{secret:SHOP_PASSWORD}}');
+    expect((await steps())[1]!.value).toBe('{{secret:SHOP_PASSWORD}}');
+    expect(await panel.getByTestId('secrets-note').textContent()).toContain('FLOWLENS_SECRET_SHOP_PASSWORD');
+
+    // A page-wide check right after step 1.
+    await panel.getByTestId('step').first().getByTestId('add-check-after').click();
+    await panel.getByTestId('step').first().getByTestId('assert-text').fill('Log in');
+    await panel.getByTestId('step').first().getByTestId('assert-add').click();
+    await expect.poll(async () => (await labels())[1]).toBe("Check 'Log in' is visible");
+    expect((await steps()).map((x) => x.action)).toEqual(['input', 'assert', 'input', 'assert', 'assert']);
+    expect(await panel.getByTestId('panel-error').count()).toBe(0);
+    await b.close();
+  }, 180_000);
 
   it('shows the badge on the first page load of every browser start (same profile, five starts)', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'flowlens-new-user-profile-'));

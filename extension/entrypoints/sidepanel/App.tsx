@@ -339,11 +339,11 @@ function Recorder() {
         ))}
       </ol>
       {draft.steps.length === 0 && <p className="text-slate-500">No steps yet: click, type and navigate on your site.</p>}
-      <AddAssertion />
+      {recorder.recording ? <PickCheck /> : <AddAssertion />}
       {secrets.length > 0 && (
         <div className="rounded-md border border-amber-200 bg-amber-50 p-2 text-amber-900" data-testid="secrets-note">
           Secret values are not recorded: {secrets.map((n) => `{{secret:${n}}}`).join(', ')}. {draft.id ? 'Store each value once below so scheduled replays can sign in' : 'Save the flow, then store each value once so scheduled replays can sign in'} (locally,
-          flowlens check reads FLOWLENS_SECRET_{secrets[0]}).
+          flowlens check reads {secrets.map((n) => `FLOWLENS_SECRET_${n}`).join(', ')}).
           {draft.id && <StoreSecrets names={secrets} />}
         </div>
       )}
@@ -391,8 +391,11 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
   const { edit, busy } = usePanel();
   const [label, setLabel] = useState(step.label);
   const [secretName, setSecretName] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [addingCheck, setAddingCheck] = useState(false);
   useEffect(() => setLabel(step.label), [step.label]);
-  const isSecret = step.action === 'input' && /^\{\{secret:[A-Z0-9_]+\}\}$/.test(step.value);
+  const secret = step.action === 'input' ? (/^\{\{secret:([A-Z0-9_]+)\}\}$/.exec(step.value)?.[1] ?? null) : null;
+  const isSecret = secret !== null;
   return (
     <li className="flex flex-col gap-1 rounded-md border border-slate-200 bg-white p-2" data-testid="step" data-action={step.action}>
       <div className="flex items-center gap-2">
@@ -409,7 +412,11 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
         />
         {step.labelSource === 'ai' && <span title="Label written by AI" className="text-[10px] text-violet-600">AI</span>}
         {step.screenshot && <span title="Screenshot stored" className="text-[10px] text-slate-400">📷</span>}
-        {isSecret && <span className="rounded bg-amber-100 px-1 text-[10px] text-amber-800">secret</span>}
+        {secret && (
+          <span className="rounded bg-amber-100 px-1 font-mono text-[11px] text-amber-900" data-testid="secret-name" title={`Replays type the stored value of ${secret} here`}>
+            {`{{secret:${secret}}}`}
+          </span>
+        )}
       </div>
       <div className="flex items-center gap-1 pl-7">
         <button className={iconButton} aria-label="Move up" disabled={busy || index === 0} onClick={() => void edit({ op: 'move', uid, to: index - 1 })}>
@@ -417,6 +424,31 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
         </button>
         <button className={iconButton} aria-label="Move down" disabled={busy || index === count - 1} onClick={() => void edit({ op: 'move', uid, to: index + 1 })}>
           ↓
+        </button>
+        {secret && renaming === null && (
+          <button className={iconButton} data-testid="rename-secret" onClick={() => setRenaming(secret)}>
+            Rename secret
+          </button>
+        )}
+        {secret && renaming !== null && (
+          <form
+            className="flex items-center gap-1"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void edit({ op: 'renameSecret', from: secret, to: renaming }).then((ok) => ok && setRenaming(null));
+            }}
+          >
+            <input className="w-32 rounded border border-slate-300 px-1 font-mono text-xs" value={renaming} aria-label="Secret name" data-testid="secret-rename-input" onChange={(e) => setRenaming(e.target.value.toUpperCase())} />
+            <button className={iconButton} type="submit" data-testid="secret-rename-ok">
+              OK
+            </button>
+            <button className={iconButton} type="button" onClick={() => setRenaming(null)}>
+              Cancel
+            </button>
+          </form>
+        )}
+        <button className={iconButton} data-testid="add-check-after" aria-expanded={addingCheck} onClick={() => setAddingCheck(!addingCheck)}>
+          + Check
         </button>
         {step.action === 'input' && !isSecret && secretName === null && (
           <button className={iconButton} data-testid="mark-secret" onClick={() => setSecretName(secretNameFromText(step.element?.labelText || step.element?.name || 'SECRET'))}>
@@ -444,21 +476,31 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
           Delete
         </button>
       </div>
+      {addingCheck && (
+        <div className="pl-7">
+          <AddAssertion after={uid} onDone={() => setAddingCheck(false)} label={`Add a check after step ${index + 1}`} />
+        </div>
+      )}
     </li>
   );
 }
 
-function AddAssertion() {
+/** A page-wide check: at the end of the flow, or right after one step (`after`). */
+function AddAssertion({ after, onDone, label = 'Add a check' }: { after?: string; onDone?: () => void; label?: string }) {
   const { edit, busy } = usePanel();
   const [kind, setKind] = useState<'textVisible' | 'urlContains'>('textVisible');
   const [text, setText] = useState('');
   return (
     <form
       className="flex items-center gap-1"
-      aria-label="Add a check"
+      aria-label={label}
       onSubmit={(e) => {
         e.preventDefault();
-        void edit({ op: 'assert', assertion: { kind, text } }).then((ok) => ok && setText(''));
+        void edit({ op: 'assert', assertion: { kind, text }, ...(after ? { after } : {}) }).then((ok) => {
+          if (!ok) return;
+          setText('');
+          onDone?.();
+        });
       }}
     >
       <select className="rounded-md border border-slate-300 bg-white px-1 py-1.5 text-xs" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="assert-kind">
@@ -470,6 +512,35 @@ function AddAssertion() {
         Add check
       </button>
     </form>
+  );
+}
+
+/**
+ * While recording: a check on an element, picked on the page (issue 19). The next click in the page
+ * picks the element instead of doing anything there; the check lands right after the last step.
+ */
+function PickCheck() {
+  const { recorder, pick } = usePanel();
+  if (recorder.pick) {
+    return (
+      <div className="flex items-center gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-2 text-indigo-950" data-testid="picking" role="status">
+        <span className="flex-1">Click the element to check on the page ({recorder.pick === 'elementVisible' ? 'it must be visible' : 'it must show its text'}). Esc cancels.</span>
+        <button className={secondary} onClick={() => void pick(null)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="flex flex-wrap items-center gap-1" aria-label="Check an element on the page" role="group">
+      <span className="text-xs text-slate-600">Check an element:</span>
+      <button className={secondary} onClick={() => void pick('elementVisible')} data-testid="pick-visible">
+        Is visible…
+      </button>
+      <button className={secondary} onClick={() => void pick('elementText')} data-testid="pick-text">
+        Shows its text…
+      </button>
+    </div>
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { browser } from 'wxt/browser';
-import type { EditRequest, FlowSummary, OrgSummary, Result, SiteSummary } from '../../lib/messages.ts';
+import type { EditRequest, FlowSummary, OrgSummary, PickKind, Result, SiteSummary } from '../../lib/messages.ts';
 import { sendMessage } from '../../lib/messages.ts';
 import { emptyState, parseRecorderState, STATE_KEY, type RecorderState } from '../../lib/state.ts';
 
@@ -47,6 +47,8 @@ interface PanelActions {
   stop(): Promise<void>;
   discard(): Promise<void>;
   edit(edit: EditRequest): Promise<boolean>;
+  /** Starts (kind) or cancels (null) picking an element on the page for a check. */
+  pick(kind: PickKind | null): Promise<void>;
   save(): Promise<void>;
   loadFlows(): Promise<void>;
   openFlow(id: string): Promise<void>;
@@ -217,6 +219,10 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
     const sent = call(set, () => sendMessage('recorder.edit', edit), true);
     pendingEdits = pendingEdits.then(() => sent);
     return (await sent) !== undefined;
+  },
+
+  async pick(kind) {
+    await call(set, () => sendMessage('recorder.pick', { kind }), true);
   },
 
   async save() {

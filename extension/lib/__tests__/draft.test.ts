@@ -105,6 +105,21 @@ describe('recording rules', () => {
     expect(JSON.stringify(s)).not.toContain('4242424242424242');
     expect(() => applyEdit(s, { op: 'rename', name: ' ' })).toThrow(/name/);
     expect(() => applyEdit(s, { op: 'secret', uid: uids[0]!, name: 'bad name' })).toThrow(/capital letters/);
+    // A secret renamed in every step that uses it; a check right after a given step; a check on an element.
+    s = applyEdit(s, { op: 'renameSecret', from: 'CARD_NUMBER', to: 'card_pan' });
+    expect(stepsOf(s)[1]).toMatchObject({ value: '{{secret:CARD_PAN}}' });
+    expect(() => applyEdit(s, { op: 'renameSecret', from: 'CARD_PAN', to: 'no spaces allowed' })).toThrow(/capital letters/);
+    s = applyEdit(s, { op: 'assert', assertion: { kind: 'urlContains', text: '/checkout' }, after: s.draft!.steps[0]!.uid });
+    const target = { selectors: [{ kind: 'testid' as const, value: 'total' }], element: stepsOf(s)[0]!.action === 'input' ? (stepsOf(s)[0] as { element: never }).element : (undefined as never) };
+    s = applyEdit(s, { op: 'assert', assertion: { kind: 'elementText', text: '  Total   $12  ', target } });
+    expect(stepsOf(s).map((x) => [x.action, x.label])).toEqual([
+      ['input', 'Type the customer email'],
+      ['assert', 'Check the URL contains /checkout'],
+      ['input', 'Enter card'],
+      ['assert', "Check 'Thank you' is visible"],
+      ['assert', "Check 'Email' shows 'Total $12'"],
+    ]);
+    expect(stepsOf(s).at(-1)).toMatchObject({ assertion: 'textVisible', value: 'Total $12', selectors: [{ kind: 'testid', value: 'total' }] });
     // What the editor holds is a valid flow.
     expect(() => parseFlow({ name: s.draft!.name, startUrl: s.draft!.startUrl, steps: stepsOf(s) })).not.toThrow();
   });
