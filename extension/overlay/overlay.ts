@@ -250,7 +250,8 @@ export class Overlay {
     const badgeDot = h(doc, 'span', 'dot');
     const logo = h(doc, 'span', 'logo', 'FlowLens');
     const badgeText = h(doc, 'span', 'count');
-    badge.append(badgeDot, logo, badgeText);
+    // The space makes the visible text read "FlowLens 2 · P1", as the accessible name starts.
+    badge.append(badgeDot, logo, doc.createTextNode(' '), badgeText);
     badge.addEventListener('click', () => this.toggle());
     wrap.append(pins, card, panel, badge);
     root.appendChild(wrap);
@@ -306,7 +307,8 @@ export class Overlay {
     const worst = worstSeverity(bugs) ?? 'P3';
     ui.badgeDot.style.background = SEVERITY_COLORS[worst]!;
     ui.badgeText.textContent = `${bugs.length} · ${worst}`;
-    ui.badge.setAttribute('aria-label', `FlowLens: ${bugs.length} active bug${bugs.length === 1 ? '' : 's'} on this page, worst ${worst}`);
+    // The accessible name starts with what the badge shows (WCAG 2.5.3, label in name).
+    ui.badge.setAttribute('aria-label', `FlowLens ${bugs.length} · ${worst}: ${bugs.length} active bug${bugs.length === 1 ? '' : 's'} on this page, worst ${worst}`);
     ui.badge.setAttribute('aria-expanded', String(this.open));
     ui.badge.dataset.count = String(bugs.length);
     ui.badge.dataset.worst = worst;
@@ -494,7 +496,7 @@ export class Overlay {
       }
       pin.textContent = String(i + 1);
       pin.style.background = SEVERITY_COLORS[t.bug.severity] ?? '#555';
-      pin.setAttribute('aria-label', `${t.bug.severity}: ${t.bug.title}`);
+      pin.setAttribute('aria-label', `${i + 1}: ${t.bug.severity} ${t.bug.title}`);
       pin.title = `${t.bug.severity} · ${t.bug.title}`;
     });
   }

@@ -3,7 +3,8 @@
  * an explicit font stack, and `:host` rules marked !important: inside a shadow tree, important
  * declarations beat the page's, so a global `* { all: unset }` cannot reach the host either.
  */
-export const SEVERITY_COLORS: Record<string, string> = { P0: '#b42318', P1: '#d9480f', P2: '#b08800', P3: '#1c64d1' };
+// Each at least 4.5:1 against white (white text on a pin or chip, coloured text on the panel): axe, issue 19.
+export const SEVERITY_COLORS: Record<string, string> = { P0: '#b42318', P1: '#b93a0b', P2: '#8a6a00', P3: '#1c64d1' };
 
 export const OVERLAY_CSS = `
 :host { all: initial !important; position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important;

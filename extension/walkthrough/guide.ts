@@ -411,6 +411,9 @@ export class Guide {
       this.graceTimer = setTimeout(() => {
         this.resolveDue = true;
         this.scheduleResolve();
+        // The card turns to "expected" now, even when the next resolution is spaced out (a slow
+        // page, a loaded machine: resolutions wait 20 × their cost).
+        if (!this.disposed) this.render();
       }, NOT_FOUND_GRACE_MS);
     }
     const key = this.cardKey();

@@ -4,7 +4,7 @@
  * without host access granted earlier), the badge on the first page load of repeated browser
  * starts, and Save taking the first click after typing a name.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flowToSavePayload, parseFlow } from '@flowlens/core';
@@ -155,6 +155,52 @@ function recordedCreateAccount(): Record<string, unknown> {
   return step;
 }
 
+/** Serious and critical WCAG 2.x A/AA violations axe-core finds in `page` (an extension page too: evaluate bypasses its CSP). */
+async function axeViolations(page: Page): Promise<string[]> {
+  const axe = (await import('axe-core')) as unknown as { source: string; default?: { source: string } };
+  const source = axe.source ?? axe.default?.source;
+  if (!source) throw new Error('axe-core has no `source` export');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`(() => { ${source}\n })()`);
+  const found = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
+}
+
+/**
+ * axe over a closed shadow root's UI (overlay, walkthrough): axe cannot enter a closed root, so its
+ * markup and its own stylesheet are copied, as they are now, into a page of their own at the same
+ * viewport size, and axe runs there (names, roles, contrast of what the user sees).
+ */
+async function axeOnShadowUi(b: ExtensionBrowser, page: Page, hostTag: string): Promise<string[]> {
+  const r = await inIsolatedWorld<{ css: string; html: string }>(
+    page,
+    `(tag) => { const root = chrome.dom.openOrClosedShadowRoot(document.querySelector(tag));
+      const css = [...root.adoptedStyleSheets].flatMap((s) => [...s.cssRules].map((x) => x.cssText)).join('\\n') + [...root.querySelectorAll('style')].map((x) => x.textContent).join('\\n');
+      return { css, html: root.innerHTML }; }`,
+    hostTag,
+  );
+  if (!r.present) throw new Error(`no ${hostTag} in the page`);
+  const copy = await b.context.newPage();
+  try {
+    await copy.setViewportSize(page.viewportSize() ?? { width: 1280, height: 800 });
+    await copy.setContent(`<!doctype html><html lang="en"><head><title>${hostTag}</title><style>${r.value.css.replace(/:host/g, 'body')}</style></head><body><main>${r.value.html}</main></body></html>`);
+    return await axeViolations(copy);
+  } finally {
+    await copy.close();
+  }
+}
+
+/** With FLOWLENS_DOC_SCREENSHOTS=1, keeps a screenshot for docs/extension.md (docs/images/extension-<name>.png). */
+async function docShot(page: Page, name: string): Promise<void> {
+  if (process.env.FLOWLENS_DOC_SCREENSHOTS !== '1') return;
+  const dir = join(REPO_ROOT, 'docs', 'images');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `extension-${name}.png`) });
+}
+
 interface Box {
   left: number;
   top: number;
@@ -230,6 +276,8 @@ describe('a new user in the side panel', () => {
     expect(badge).toMatchObject({ count: '2', worst: 'P1' });
     // With access, the panel does not offer what is already on.
     expect(await panel.getByTestId('show-bugs-offer').count()).toBe(0);
+    // The site picker names the site once (no "Lumen Supply — Lumen team").
+    expect(await panel.getByTestId('site-select').locator('option').allTextContents()).toEqual(['Lumen Supply']);
     signedIn = { b, panel };
   }, 180_000);
 
@@ -244,7 +292,7 @@ describe('a new user in the side panel', () => {
     await panel.getByTestId('flow-name').fill(renamed);
     await panel.getByTestId('save').click(); // once
     await expect.poll(() => panel.getByTestId('panel-notice').textContent().catch(() => ''), { timeout: 15_000 }).toContain(`Saved "${renamed}" (version 2)`);
-    const names = await withDb(async (db) => (await db.query<{ name: string; version: number }>('select name, version from public.flows where site_id = $1', [siteId])).rows);
+    const names = await withDb(async (db) => (await db.query<{ name: string; version: number }>(`select name, version from public.flows where site_id = $1 and name like 'Browse the shop%'`, [siteId])).rows);
     expect(names).toEqual([{ name: renamed, version: 2 }]);
     expect(await panel.getByText('Unsaved changes.').count()).toBe(0);
     expect(await panel.getByTestId('panel-error').count()).toBe(0);
@@ -254,9 +302,15 @@ describe('a new user in the side panel', () => {
   it('offers "Show bugs on this site" when the site has no access yet, asking for that origin only, in the click', async () => {
     const b = await launch(plainDir);
     const { site, panel } = await shopAndPanel(b);
+    await panel.setViewportSize({ width: 400, height: 640 }); // a side panel's width
+    await panel.getByTestId('signin-email').waitFor();
+    expect(await axeViolations(panel), 'side panel: sign-in').toEqual([]);
+    await docShot(panel, 'panel-sign-in');
     await signInThroughPanel(panel);
     const offer = panel.getByTestId('show-bugs-offer');
     await offer.waitFor();
+    expect(await axeViolations(panel), 'side panel: show bugs offer').toEqual([]);
+    await docShot(panel, 'panel-show-bugs');
     const origin = new URL(shop.url).origin;
     expect(await offer.textContent()).toContain(`needs access to ${origin} (this site only)`);
     expect(await registeredMatches(b.sw)).toEqual([]);
@@ -319,6 +373,8 @@ describe('a new user in the side panel', () => {
     expect(card.text).toContain('seen on desktop');
     expect(card.buttons).toEqual(expect.arrayContaining(['Open in dashboard', 'Snooze 7 days', 'False positive']));
     expect(card.focusIn, 'focus moved into the card').toBe(true);
+    expect(await axeOnShadowUi(b, page, 'flowlens-overlay'), 'overlay: panel and bug card').toEqual([]);
+    await docShot(page, 'overlay-pin-card');
     // Next to the element, never on it, and inside the viewport.
     const el = await page.getByTestId('hero-cta').evaluate((e) => {
       const r = e.getBoundingClientRect();
@@ -379,6 +435,8 @@ describe('a new user in the side panel', () => {
       const w = await walkAt(page, 2);
       expect(w.text).toContain("Click 'Create account'");
       expect(w.text).toContain('Found as ‘Create my account’');
+      expect(await axeOnShadowUi(b, page, 'flowlens-walkthrough'), 'walkthrough card').toEqual([]);
+      await docShot(page, 'walkthrough-found-as');
       await page.keyboard.press('Escape');
     } finally {
       shop.updateDefects({ disable: ['signup-renamed-ids'] });
@@ -403,6 +461,8 @@ describe('a new user in the side panel', () => {
     expect(w.visibleText).not.toContain("getByTestId('signup-submit')");
     expect(w.text).toContain("getByTestId('signup-submit')"); // still there, folded under "Technical details"
     expect(w.buttons).toContain('Continue at mobile width');
+    expect(await axeOnShadowUi(b, page, 'flowlens-walkthrough'), 'walkthrough bug card').toEqual([]);
+    await docShot(page, 'walkthrough-mobile-only-bug');
     // The button resizes the walkthrough's window (headless Chromium keeps the emulated page width, so
     // the window's own size is what changes).
     const windowWidth = () => b.sw.evaluate(async () => {
@@ -427,6 +487,7 @@ describe('a new user in the side panel', () => {
       expect(w.card.bottom - w.card.top, `card height at step ${index + 1}`).toBeLessThanOrEqual(812 * 0.4 + 1);
       expect(overlaps(w.card, w.ring!), `step ${index + 1}: card ${JSON.stringify(w.card)} covers the element ${JSON.stringify(w.ring)}`).toBe(false);
       expect(overlaps(w.tip!, w.card)).toBe(false);
+      if (index === 0) await docShot(page, 'walkthrough-375');
       await walkPress(page, 'do-it');
     }
     await page.keyboard.press('Escape');
@@ -489,12 +550,15 @@ describe('a new user in the side panel', () => {
     await expect.poll(() => row.getByTestId('secret-name').textContent()).toBe('{{secret:SHOP_PASSWORD}}');
     expect((await steps())[1]!.value).toBe('{{secret:SHOP_PASSWORD}}');
     expect(await panel.getByTestId('secrets-note').textContent()).toContain('FLOWLENS_SECRET_SHOP_PASSWORD');
+    expect(await axeViolations(panel), 'side panel: a recorded flow').toEqual([]);
 
     // A page-wide check right after step 1.
     await panel.getByTestId('step').first().getByTestId('add-check-after').click();
     await panel.getByTestId('step').first().getByTestId('assert-text').fill('Log in');
     await panel.getByTestId('step').first().getByTestId('assert-add').click();
     await expect.poll(async () => (await labels())[1]).toBe("Check 'Log in' is visible");
+    await panel.setViewportSize({ width: 400, height: 900 });
+    await docShot(panel, 'panel-recorded-flow');
     expect((await steps()).map((x) => x.action)).toEqual(['input', 'assert', 'input', 'assert', 'assert']);
     expect(await panel.getByTestId('panel-error').count()).toBe(0);
     await b.close();

@@ -195,13 +195,16 @@ function SitePicker() {
       </section>
     );
   }
+  // The site's own name; the organisation only tells apart two sites of the same name (issue 19:
+  // "Lumen Supply (demo shop) — Lumen Supply" read as a stutter).
+  const optionText = (site: (typeof sites)[number]) => (sites.some((o) => o.id !== site.id && o.name === site.name) ? `${site.name} (${site.organizationName})` : site.name);
   return (
     <label className="flex flex-col gap-1">
       Site
       <select className={input} value={siteId ?? ''} disabled={recorder.recording} onChange={(e) => selectSite(e.target.value)} data-testid="site-select">
         {sites.map((s) => (
           <option key={s.id} value={s.id}>
-            {s.name} — {s.organizationName}
+            {optionText(s)}
           </option>
         ))}
       </select>
@@ -503,11 +506,11 @@ function AddAssertion({ after, onDone, label = 'Add a check' }: { after?: string
         });
       }}
     >
-      <select className="rounded-md border border-slate-300 bg-white px-1 py-1.5 text-xs" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="assert-kind">
+      <select className="rounded-md border border-slate-300 bg-white px-1 py-1.5 text-xs" value={kind} aria-label="Kind of check" onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="assert-kind">
         <option value="textVisible">Text is visible</option>
         <option value="urlContains">URL contains</option>
       </select>
-      <input className={input} value={text} placeholder={kind === 'urlContains' ? '/thanks' : 'Thank you for your order'} onChange={(e) => setText(e.target.value)} data-testid="assert-text" />
+      <input className={input} value={text} aria-label={kind === 'urlContains' ? 'Part of the URL' : 'Text that should be visible'} placeholder={kind === 'urlContains' ? '/thanks' : 'Thank you for your order'} onChange={(e) => setText(e.target.value)} data-testid="assert-text" />
       <button className={secondary} type="submit" disabled={busy} data-testid="assert-add">
         Add check
       </button>
