@@ -372,7 +372,9 @@ export class Guide {
         let ok: boolean | null = step.action === 'assert' ? pageCondition(root, step) : null;
         if (ok === null) {
           const r = resolveStep(root, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined });
-          const present = r.status === 'found' || r.status === 'healed';
+          const el = r.status === 'found' || r.status === 'healed' ? r.element : null;
+          // An element-scoped text check: that element shows the text (as the crawler checks it).
+          const present = !!el && (step.assertion !== 'textVisible' || ((el as HTMLElement).innerText ?? el.textContent ?? '').includes(step.value ?? ''));
           ok = step.action === 'waitFor' && step.state === 'absent' ? !present : present;
         }
         if (ok) this.complete('passed', 'auto');
