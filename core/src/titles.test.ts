@@ -4,7 +4,7 @@ import { bugTitle, formatMetric, plainText } from './titles.ts';
 describe('bugTitle', () => {
   it('writes titles like a person reporting the bug', () => {
     expect(bugTitle({ type: 'flow_broken', flowName: 'Checkout', stepIndex: 3, stepLabel: "Click 'Place order'", viewport: 'mobile' })).toBe(
-      `Step 4 "Click 'Place order'" of Checkout failed on mobile`,
+      "Step 4 of Checkout failed on mobile: Click 'Place order'",
     );
     expect(bugTitle({ type: 'flow_broken', flowName: 'Checkout', stepIndex: 0, viewport: 'desktop' })).toBe('Step 1 of Checkout failed on desktop');
     expect(bugTitle({ type: 'flow_broken', flowName: 'Checkout', stepIndex: 0, viewport: 'tablet', startPageFailed: true })).toBe('Checkout: the start page did not load on tablet');
@@ -27,6 +27,12 @@ describe('bugTitle', () => {
     );
     expect(bugTitle({ type: 'layout_overflow', page: '/pricing', viewport: 'mobile' })).toBe('/pricing is wider than the screen on mobile (horizontal scroll)');
     expect(bugTitle({ type: 'page_changed', page: '/pricing' })).toBe('/pricing changed its structure');
+  });
+
+  it('cuts a long title at a word, never mid-word (issue 19)', () => {
+    const t = plainText('Step 5 of Sign up failed on mobile: Click the button that creates the account and subscribes', 60);
+    expect(t).toBe('Step 5 of Sign up failed on mobile: Click the button that…');
+    expect(t.length).toBeLessThanOrEqual(60);
   });
 
   it('keeps titles plain, one line and bounded', () => {

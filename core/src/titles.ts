@@ -1,6 +1,7 @@
 /**
- * Human bug titles, written the way a person would report the bug ("Step 4 "Click 'Place order'"
- * of Checkout failed on mobile", "Image /img/hero.png fails to load (404)"). Titles are plain text:
+ * Human bug titles, written the way a person would report the bug ("Step 4 of Checkout failed on
+ * mobile: Click 'Place order'", "Image /img/hero.png fails to load (404)"). One quoting style: the
+ * step label keeps its own single quotes and is never wrapped in more (issue 19). Titles are plain text:
  * control characters are removed and whitespace collapsed here, and every renderer shows them as
  * text, never HTML (DESIGN.md §8), because messages and labels come from crawled pages.
  */
@@ -22,7 +23,11 @@ export type TitleInput =
 /** Plain one-line text: no control characters, whitespace collapsed, at most `max` characters. */
 export function plainText(text: string, max = TITLE_MAX): string {
   const clean = text.replace(/\p{Cc}|\p{Cf}/gu, ' ').replace(/\s+/g, ' ').trim();
-  return clean.length > max ? `${clean.slice(0, max - 1).trimEnd()}…` : clean;
+  if (clean.length <= max) return clean;
+  // Cut at a word boundary when one is near, never mid-word otherwise (issue 19).
+  const cut = clean.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 const METRIC_LABELS: Readonly<Record<PerfMetric, string>> = {
@@ -61,8 +66,8 @@ export function bugTitle(input: TitleInput): string {
   switch (input.type) {
     case 'flow_broken': {
       if (input.startPageFailed) return plainText(`${input.flowName}: the start page did not load on ${input.viewport}`);
-      const label = input.stepLabel ? ` "${plainText(input.stepLabel, 70)}"` : '';
-      return plainText(`Step ${input.stepIndex + 1}${label} of ${input.flowName} failed on ${input.viewport}`);
+      const label = input.stepLabel ? `: ${plainText(input.stepLabel, 70)}` : '';
+      return plainText(`Step ${input.stepIndex + 1} of ${input.flowName} failed on ${input.viewport}${label}`);
     }
     case 'js_error':
       return plainText(`JavaScript error on ${input.page}: ${input.message}`);

@@ -40,7 +40,9 @@ function ok<T>(value: T): OverlayResponse<T> {
 async function signedIn(): Promise<{ db: SupabaseClient; userId: string } | null> {
   const db = await getBackend();
   if (!db) return null;
-  const { data } = await db.auth.getSession();
+  const { data, error } = await db.auth.getSession();
+  // An error is not "signed out" (e.g. a token refresh that failed for the network): callers keep what they have.
+  if (error) throw error;
   const userId = data.session?.user.id;
   return userId ? { db, userId } : null;
 }
@@ -128,12 +130,33 @@ async function signedScreenshotUrl(siteId: string, path: string): Promise<string
   return data.signedUrl;
 }
 
-/** Makes the registered overlay content script cover exactly the monitored, granted origins. */
+/**
+ * Makes the registered overlay content script cover exactly the monitored, granted origins.
+ *
+ * Only a definite answer changes it: signed out (or no backend) unregisters, a site list read
+ * without error sets it. A failed read (the network is not up yet when the browser starts, a token
+ * refresh in flight) keeps the registration as it was: dropping it there left the first page loads
+ * of a browser start without a badge until the next sync (issue 19).
+ */
 export async function syncOverlayRegistration(): Promise<string[]> {
+  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [OVERLAY_SCRIPT_ID] }).catch(() => []);
+  const before = [...(existing[0]?.matches ?? [])].sort();
   let matches: string[] = [];
-  const session = await signedIn().catch(() => null);
+  let session: Awaited<ReturnType<typeof signedIn>>;
+  try {
+    session = await signedIn();
+  } catch (e) {
+    console.warn('FlowLens overlay: could not read the session; keeping the registration', e instanceof Error ? e.message : e);
+    return before;
+  }
   if (session) {
-    const sites = await loadSites(session.db, session.userId, true).catch(() => [] as SiteRow[]);
+    let sites: SiteRow[];
+    try {
+      sites = await loadSites(session.db, session.userId, true);
+    } catch (e) {
+      console.warn('FlowLens overlay: could not load the sites; keeping the registration', e instanceof Error ? e.message : e);
+      return before;
+    }
     const origins = [...new Set(sites.flatMap(siteOrigins))];
     for (const o of origins) {
       const pattern = matchPatternFor(o);
@@ -141,19 +164,56 @@ export async function syncOverlayRegistration(): Promise<string[]> {
     }
     matches = matches.sort();
   }
-  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [OVERLAY_SCRIPT_ID] }).catch(() => []);
   if (matches.length === 0) {
     if (existing.length > 0) await browser.scripting.unregisterContentScripts({ ids: [OVERLAY_SCRIPT_ID] });
     return matches;
   }
   const script = { id: OVERLAY_SCRIPT_ID, js: [OVERLAY_SCRIPT_FILE], matches, runAt: 'document_idle' as const, allFrames: false, persistAcrossSessions: true };
   if (existing.length > 0) {
-    const same = JSON.stringify([...(existing[0]!.matches ?? [])].sort()) === JSON.stringify(matches);
-    if (!same) await browser.scripting.updateContentScripts([script]);
+    if (JSON.stringify(before) !== JSON.stringify(matches)) await browser.scripting.updateContentScripts([script]);
   } else {
     await browser.scripting.registerContentScripts([script]);
   }
   return matches;
+}
+
+/** Whether `url` is covered by one of the registered match patterns (`<origin>/*`). */
+function coveredBy(matches: readonly string[], url: string | undefined): boolean {
+  if (!url) return false;
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    return false;
+  }
+  return matches.includes(matchPatternFor(origin));
+}
+
+/**
+ * Runs the loader in a page now, without waiting for its next load. A registered content script
+ * only reaches documents loaded after the registration: the tab open while the user signs in or
+ * grants access, and a page loaded at browser start before Chrome restored the persisted
+ * registration (about 1 start in 7, issue 19), would show nothing. A page whose loader already
+ * runs is left alone (a second instance would replace it: WXT invalidates the older one).
+ */
+async function runLoaderIn(tabId: number): Promise<void> {
+  try {
+    const [probe] = await browser.scripting.executeScript({
+      target: { tabId, frameIds: [0] },
+      func: () => (globalThis as { __flowlensOverlay?: boolean }).__flowlensOverlay === true,
+    });
+    if (probe?.result === true) return;
+    await browser.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [OVERLAY_SCRIPT_FILE as never] });
+  } catch {
+    // A tab that closed, navigated away or is not ours to script: its next load asks again.
+  }
+}
+
+/** After a sync: the loader in every open tab of a covered origin (new grant, sign-in, browser start). */
+async function runLoaderInOpenTabs(matches: readonly string[]): Promise<void> {
+  if (matches.length === 0) return;
+  const tabs = await browser.tabs.query({}).catch(() => []);
+  for (const t of tabs) if (t.id !== undefined && coveredBy(matches, t.url)) await runLoaderIn(t.id);
 }
 
 let syncing: Promise<unknown> = Promise.resolve();
@@ -161,7 +221,9 @@ let syncTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleSync(): void {
   clearTimeout(syncTimer);
   syncTimer = setTimeout(() => {
-    syncing = syncing.then(() => syncOverlayRegistration()).catch((e: unknown) => console.warn('FlowLens overlay: registration failed', e));
+    syncing = syncing
+      .then(async () => runLoaderInOpenTabs(await syncOverlayRegistration()))
+      .catch((e: unknown) => console.warn('FlowLens overlay: registration failed', e));
   }, 100);
 }
 
@@ -203,6 +265,15 @@ async function handle(msg: OverlayRequest, tabId: number | undefined, frameId: n
       return ok(await signedScreenshotUrl(String(msg.siteId), String(msg.path)));
     case 'flowlens:overlay:sync':
       return ok(await syncOverlayRegistration());
+    case 'flowlens:overlay:enable': {
+      // The side panel's "Show bugs on this site", right after the user granted the origin: register,
+      // then show the overlay in the panel's tab without waiting for a reload.
+      const matches = await syncOverlayRegistration();
+      const tab = typeof msg.tabId === 'number' ? await browser.tabs.get(msg.tabId).catch(() => null) : null;
+      const shown = !!tab?.id && coveredBy(matches, tab.url);
+      if (shown) await runLoaderIn(tab.id!);
+      return ok(shown);
+    }
   }
 }
 
@@ -214,6 +285,15 @@ export function registerOverlayHandlers(): void {
     if (sender.id !== browser.runtime.id) return undefined;
     handle(msg, sender.tab?.id, sender.frameId).then(sendResponse, (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
     return true;
+  });
+  // Every finished page load of a covered origin also gets the loader (a no-op where the registered
+  // script already ran): Chrome restores persisted registrations asynchronously at browser start.
+  browser.tabs.onUpdated.addListener((tabId, info, tab) => {
+    if (info.status !== 'complete' || !tab.url || !/^https?:/.test(tab.url)) return;
+    void browser.scripting
+      .getRegisteredContentScripts({ ids: [OVERLAY_SCRIPT_ID] })
+      .then((s) => (coveredBy(s[0]?.matches ?? [], tab.url) ? runLoaderIn(tabId) : undefined))
+      .catch(() => undefined);
   });
   browser.runtime.onInstalled.addListener(scheduleSync);
   browser.runtime.onStartup.addListener(scheduleSync);

@@ -11,7 +11,7 @@ import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { addSite, currentSession, getBackendUrl, setBackend, signIn, signOut, sitesForUrl } from './auth-sites.ts';
 import { listCredentialNames, storeCredential } from './credentials.ts';
 import { exportFlow, exportSavedFlowAsPlaywright, importFlow, listFlows, openFlow, saveFlow } from './flows.ts';
-import { captureStatus, discardDraft, onCapturedStep, onPageChange, onTabRemoved, startRecording, stopRecording } from './recording.ts';
+import { captureStatus, discardDraft, onCapturedStep, onPageChange, onPicked, onTabRemoved, setPick, startRecording, stopRecording } from './recording.ts';
 
 /** Runs a panel request; any failure becomes a sentence (lib/errors.ts), logged without values. */
 async function result<T>(doing: string, fn: () => Promise<T>): Promise<Result<T>> {
@@ -35,6 +35,7 @@ export function registerRecorderHandlers(): void {
   onMessage('recorder.stop', () => result('stop recording', async () => (await stopRecording(), null)));
   onMessage('recorder.discard', () => result('start a new flow', async () => (await discardDraft(), null)));
   onMessage('recorder.edit', ({ data }) => result('change the flow', async () => (await updateRecorderState((s) => applyEdit(s, data)), null)));
+  onMessage('recorder.pick', ({ data }) => result('pick an element to check', async () => (await setPick(data.kind), null)));
   onMessage('flows.save', () => result('save the flow', saveFlow));
   onMessage('flows.list', ({ data }) => result('load the saved flows', () => listFlows(data.siteId)));
   onMessage('flows.open', ({ data }) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
@@ -48,6 +49,7 @@ export function registerRecorderHandlers(): void {
   onMessage('capture.status', ({ sender }) => captureStatus(sender));
   onMessage('capture.step', ({ data, sender }) => onCapturedStep(data, sender));
   onMessage('capture.page', ({ data, sender }) => onPageChange(data, sender));
+  onMessage('capture.picked', ({ data, sender }) => onPicked(data, sender));
 
   browser.tabs.onRemoved.addListener((tabId) => void onTabRemoved(tabId));
   // The toolbar button opens the side panel. Not every Chromium exposes sidePanel (e.g. in tests

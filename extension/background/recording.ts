@@ -6,9 +6,9 @@
 import { originOf } from '@flowlens/core';
 import { browser, type Browser } from 'wxt/browser';
 import type { CapturedAction } from '../lib/capture.ts';
-import { addCapturedStep, addPageChange, ensureDraft, stepFromCapture } from '../lib/draft.ts';
+import { addCapturedStep, addPageChange, applyEdit, ensureDraft, stepFromCapture } from '../lib/draft.ts';
 import { FriendlyError } from '../lib/errors.ts';
-import { sendMessage } from '../lib/messages.ts';
+import { sendMessage, type PickedElement, type PickKind } from '../lib/messages.ts';
 import { emptyState, readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { improveLabels } from './ai-labels.ts';
 import { signedIn } from './backend-access.ts';
@@ -66,8 +66,11 @@ export async function startRecording(tabId: number, siteId: string, url: string)
 export async function stopRecording(): Promise<void> {
   const state = await readRecorderState();
   await browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }).catch(() => undefined);
-  await updateRecorderState((s) => ({ ...s, recording: false }));
-  if (state.tabId !== null) await sendMessage('capture.active', { active: false }, state.tabId).catch(() => undefined);
+  await updateRecorderState((s) => ({ ...s, recording: false, pick: null }));
+  if (state.tabId !== null) {
+    await sendMessage('capture.pick', { kind: null }, state.tabId).catch(() => undefined);
+    await sendMessage('capture.active', { active: false }, state.tabId).catch(() => undefined);
+  }
   // Better labels, best effort, never blocking the panel.
   if (state.recording) void improveLabels().catch((e: unknown) => console.info('FlowLens: AI labels skipped:', e instanceof Error ? e.message : e));
 }
@@ -85,8 +88,46 @@ function fromRecordedTab(state: Awaited<ReturnType<typeof readRecorderState>>, s
   return origin === state.origin;
 }
 
-export async function captureStatus(sender: Browser.runtime.MessageSender): Promise<{ recording: boolean }> {
-  return { recording: fromRecordedTab(await readRecorderState(), sender) };
+export async function captureStatus(sender: Browser.runtime.MessageSender): Promise<{ recording: boolean; pick: PickKind | null }> {
+  const state = await readRecorderState();
+  const recording = fromRecordedTab(state, sender);
+  return { recording, pick: recording ? (state.pick ?? null) : null };
+}
+
+/** Starts or cancels picking an element for a check in the recorded tab (issue 19). */
+export async function setPick(kind: PickKind | null): Promise<void> {
+  const state = await updateRecorderState((s) => {
+    if (kind && !s.recording) throw new FriendlyError('Press Record first: checks on an element are picked on the page while recording.');
+    return { ...s, pick: kind };
+  });
+  if (state.tabId !== null) await sendMessage('capture.pick', { kind }, state.tabId).catch(() => undefined);
+}
+
+/** The element the user picked: the check goes right after the last recorded step, and picking ends. */
+export async function onPicked(data: { target: PickedElement; text: string }, sender: Browser.runtime.MessageSender): Promise<null> {
+  const state = await readRecorderState();
+  if (!fromRecordedTab(state, sender) || !state.pick) return null;
+  const kind = state.pick;
+  try {
+    await updateRecorderState((s) => {
+      const next = applyEdit(s, { op: 'assert', assertion: kind === 'elementVisible' ? { kind, target: data.target } : { kind, target: data.target, text: stableCheckText(data.text) } });
+      return { ...next, pick: null };
+    });
+  } catch (e) {
+    const message = e instanceof FriendlyError ? e.message : 'That element cannot be checked (FlowLens found no way to find it again). Pick another one.';
+    await updateRecorderState((s) => ({ ...s, pick: null, notice: message }));
+  }
+  if (state.tabId !== null) await sendMessage('capture.pick', { kind: null }, state.tabId).catch(() => undefined);
+  return null;
+}
+
+/** The text an element check expects: its first words (a whole cart's text would break on any change). */
+function stableCheckText(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length <= 80) return t;
+  const cut = t.slice(0, 80);
+  const sp = cut.lastIndexOf(' ');
+  return sp > 40 ? cut.slice(0, sp) : cut;
 }
 
 export async function onCapturedStep(captured: CapturedAction, sender: Browser.runtime.MessageSender): Promise<{ highlightMs: number }> {

@@ -99,11 +99,11 @@ async function loadSite(db: SupabaseClient, siteId: string): Promise<SiteRow | n
 /** Builds the state for a flow (and optionally a flow_broken bug), readable by this user or refused. */
 async function buildState(db: SupabaseClient, ids: { flowId?: string; bugId?: string }, tabId: number): Promise<{ state: WalkState; site: SiteRow | null }> {
   let flowId = ids.flowId;
-  type BugRow = { id: string; title: string; type: string; message: string | null; flow_id: string | null; step_index: number | null; page_url: string | null };
+  type BugRow = { id: string; title: string; type: string; message: string | null; flow_id: string | null; step_index: number | null; page_url: string | null; viewports: unknown };
   let bugRow: BugRow | null = null;
   let evidence: Record<string, unknown> | null = null;
   if (ids.bugId) {
-    const { data, error } = await db.from('bugs').select('id, title, type, message, flow_id, step_index, page_url').eq('id', ids.bugId).maybeSingle();
+    const { data, error } = await db.from('bugs').select('id, title, type, message, flow_id, step_index, page_url, viewports').eq('id', ids.bugId).maybeSingle();
     if (error) throw new Error(error.message);
     if (!data) throw new Error('That bug is not one of yours (or it no longer exists).');
     bugRow = data as BugRow;
@@ -252,6 +252,18 @@ async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: str
       case 'flowlens:walkthrough:continue': {
         if (s.status !== 'at-bug' || msg.index !== s.index) return s;
         const next: WalkState = { ...s, status: 'active', pastBug: true };
+        await writeWalk(next);
+        return next;
+      }
+      case 'flowlens:walkthrough:resize': {
+        // "Continue at mobile width": the walkthrough's own window, in normal state, within sane bounds.
+        const width = Math.round(Math.min(4000, Math.max(200, Number(msg.width) || 0)));
+        const height = Math.round(Math.min(4000, Math.max(200, Number(msg.height) || 0)));
+        const tab = await browser.tabs.get(tabId);
+        await browser.windows.update(tab.windowId!, { state: 'normal', width, height });
+        // The run is recorded at the width it continues at (asked again on the next state request).
+        const next: WalkState = { ...s };
+        delete next.viewport;
         await writeWalk(next);
         return next;
       }

@@ -12,9 +12,9 @@ export default defineContentScript({
   matches: [],
   runAt: 'document_idle',
   main(ctx) {
-    // One overlay per document, even if the UI is injected twice.
+    // One overlay per document: injected twice, WXT invalidates the older instance (it disposes,
+    // below) as this one's context is created, and this one takes over.
     const g = globalThis as { __flowlensOverlayUi?: boolean };
-    if (g.__flowlensOverlayUi) return;
     g.__flowlensOverlayUi = true;
     const overlay = new Overlay({
       send: runtimeSender((m) => browser.runtime.sendMessage(m)),
@@ -24,7 +24,10 @@ export default defineContentScript({
       if ((msg as { type?: unknown } | null)?.type === REFRESH_MESSAGE) void overlay.refresh(true);
     };
     browser.runtime.onMessage.addListener(onMessage);
-    ctx.onInvalidated(() => browser.runtime.onMessage.removeListener(onMessage));
+    ctx.onInvalidated(() => {
+      browser.runtime.onMessage.removeListener(onMessage);
+      g.__flowlensOverlayUi = false;
+    });
     void overlay.start();
   },
 });

@@ -15,16 +15,29 @@ export default defineContentScript({
   matches: [],
   runAt: 'document_idle',
   main(ctx) {
+    // Injected again into the same document (the background runs the loader in open tabs and after
+    // page loads, on top of the registration): WXT has already invalidated the older instance,
+    // synchronously, when this one's context was created, so this one takes over. Returning early
+    // here left the page with no loader at all (issue 19: no badge on the first page load).
     const g = globalThis as { __flowlensOverlay?: boolean; __flowlensOverlayUi?: boolean };
-    if (g.__flowlensOverlay) return;
     g.__flowlensOverlay = true;
     let done = false;
     let lastUrl = location.href;
     let asking = false;
+    let retries = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    // A worker still waking up at browser start, or a backend not reachable yet, is asked again a
+    // few times (1 s, 3 s, 9 s) instead of leaving the first page of a session without its badge.
+    const retryLater = () => {
+      if (done || retries >= 3) return;
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => void check(true), 1000 * 3 ** retries++);
+    };
 
     const stop = () => {
       done = true;
       clearInterval(poll);
+      clearTimeout(retryTimer);
       window.removeEventListener('popstate', onRoute);
       window.removeEventListener('hashchange', onRoute);
       browser.runtime.onMessage.removeListener(onMessage);
@@ -34,7 +47,8 @@ export default defineContentScript({
       asking = true;
       try {
         const res = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:page', url: location.href, force })) as OverlayResponse<PageState> | undefined;
-        if (!res?.ok || done) return;
+        if (done) return;
+        if (!res?.ok || res.value.status === 'error') return retryLater();
         const st = res.value;
         // Something to show, or hidden by the user (the UI owns the shortcut that brings it back).
         if ((st.status === 'ok' && st.bugs.length > 0) || st.status === 'hidden') {
@@ -42,7 +56,8 @@ export default defineContentScript({
           if (!g.__flowlensOverlayUi) await browser.runtime.sendMessage({ type: LOAD_UI_MESSAGE });
         }
       } catch {
-        /* the extension was reloaded or the worker is waking up: the next route change asks again */
+        // The worker is waking up (or the extension was reloaded: then the context is invalid and stop() ran).
+        retryLater();
       } finally {
         asking = false;
       }
@@ -60,7 +75,10 @@ export default defineContentScript({
     window.addEventListener('popstate', onRoute);
     window.addEventListener('hashchange', onRoute);
     browser.runtime.onMessage.addListener(onMessage);
-    ctx.onInvalidated(stop);
+    ctx.onInvalidated(() => {
+      stop();
+      g.__flowlensOverlay = false;
+    });
     void check();
   },
 });

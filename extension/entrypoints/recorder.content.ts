@@ -7,7 +7,8 @@
  * Typed values of secret fields are replaced by placeholders in lib/capture.ts before anything is
  * sent. The page cannot talk to the background: it never sees these messages.
  */
-import { startCapture, OWN_UI_ATTRIBUTE, type CapturedAction } from '../lib/capture.ts';
+import { describeTarget, framePath, startCapture, OWN_UI_ATTRIBUTE, type CapturedAction } from '../lib/capture.ts';
+import { meaningfulTarget } from '@flowlens/core';
 import { onMessage, sendMessage } from '../lib/messages.ts';
 
 const ROUTE_POLL_MS = 250;
@@ -116,18 +117,81 @@ export default defineContentScript({
       stopRoutes = null;
     };
 
+    // Picking an element for a check (issue 19): hovering outlines what a click would pick; the
+    // click is the page's no more (prevented) and becomes the check; Esc cancels.
+    let stopPicking: (() => void) | null = null;
+    const pick = (): void => {
+      if (stopPicking) return;
+      let unhighlight: () => void = () => undefined;
+      const targetOf = (e: Event): Element | null => {
+        const first = e.composedPath()[0];
+        if (!(first instanceof Element) || first.closest(`[${OWN_UI_ATTRIBUTE}]`) || first.localName.startsWith('flowlens-')) return null;
+        // A button's icon picks the button; plain text picks the element that holds it.
+        return meaningfulTarget(first) ?? first;
+      };
+      const onOver = (e: Event): void => {
+        unhighlight();
+        const el = targetOf(e);
+        const r = el?.getBoundingClientRect();
+        unhighlight = r ? highlight({ x: r.x, y: r.y, width: r.width, height: r.height }) : () => undefined;
+      };
+      const swallow = (e: Event): void => {
+        if (!e.isTrusted || !targetOf(e)) return;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      };
+      const onClick = (e: Event): void => {
+        if (!e.isTrusted) return;
+        const el = targetOf(e);
+        if (!el) return;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        const { selectors, element } = describeTarget(el);
+        const frame = framePath(window);
+        const text = ((el as HTMLElement).innerText ?? el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
+        void deliver(() => sendMessage('capture.picked', { target: { selectors, element, ...(frame.length > 0 ? { frame } : {}) }, text }));
+      };
+      const onKey = (e: KeyboardEvent): void => {
+        if (e.isTrusted && e.key === 'Escape') void deliver(() => sendMessage('recorder.pick', { kind: null }));
+      };
+      // On the window, capture phase: ahead of the recorder's own document listeners, so the pick
+      // click never becomes a click step.
+      window.addEventListener('mouseover', onOver, true);
+      for (const t of ['pointerdown', 'mousedown', 'pointerup', 'mouseup']) window.addEventListener(t, swallow, true);
+      window.addEventListener('click', onClick, true);
+      window.addEventListener('keydown', onKey, true);
+      document.documentElement.style.setProperty('cursor', 'crosshair');
+      stopPicking = () => {
+        unhighlight();
+        window.removeEventListener('mouseover', onOver, true);
+        for (const t of ['pointerdown', 'mousedown', 'pointerup', 'mouseup']) window.removeEventListener(t, swallow, true);
+        window.removeEventListener('click', onClick, true);
+        window.removeEventListener('keydown', onKey, true);
+        document.documentElement.style.removeProperty('cursor');
+        stopPicking = null;
+      };
+    };
+
     const removeListener = onMessage('capture.active', ({ data }) => {
       if (data.active) activate();
       else deactivate();
       return null;
     });
+    const removePickListener = onMessage('capture.pick', ({ data }) => {
+      if (data.kind && stopCapture) pick();
+      else stopPicking?.();
+      return null;
+    });
     ctx.onInvalidated(() => {
       deactivate();
+      stopPicking?.();
+      removePickListener();
       removeListener();
       marker.__flowlensRecorder = false;
     });
     void deliver(() => sendMessage('capture.status')).then((s) => {
       if (s?.recording) activate();
+      if (s?.recording && s.pick) pick();
     });
   },
 });

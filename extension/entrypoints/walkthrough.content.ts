@@ -11,7 +11,9 @@ export default defineContentScript({
   registration: 'runtime',
   matches: [],
   main(ctx) {
-    // One guide per document, even when injected again (another load event of the same document).
+    // One guide per document. Injected again (another load event of the same document), WXT has
+    // already invalidated the older instance (its guide disposed, the global cleared below) as this
+    // one's context was created; this one takes over. A live guide is only refreshed.
     const g = globalThis as { __flowlensWalkthrough?: Guide };
     if (g.__flowlensWalkthrough) {
       void g.__flowlensWalkthrough.refresh();
@@ -23,7 +25,10 @@ export default defineContentScript({
       if ((msg as { type?: unknown } | null)?.type === WALK_CHANGED) void guide.refresh();
     };
     browser.runtime.onMessage.addListener(onMessage);
-    ctx.onInvalidated(() => browser.runtime.onMessage.removeListener(onMessage));
+    ctx.onInvalidated(() => {
+      browser.runtime.onMessage.removeListener(onMessage);
+      if (g.__flowlensWalkthrough === guide) delete g.__flowlensWalkthrough;
+    });
     void guide.start();
   },
 });

@@ -74,16 +74,19 @@ export function isSecretField(el: Element): boolean {
 export function secretNameFor(el: Element): string {
   const hint = [el.getAttribute('autocomplete'), el.getAttribute('name'), el.getAttribute('id'), labelText(el)].filter(Boolean).join(' ').toLowerCase();
   if (el.localName === 'input' && inputType(el) === 'password') {
-    if (/current|old/.test(hint) && !/new/.test(hint)) return 'CURRENT_PASSWORD';
-    // "New password" only means something next to a current one (a change-password form); on a
-    // sign-up form the new password is simply the account's PASSWORD. A confirmation field gets
-    // the same name as the password it confirms.
+    // A sign-in or sign-up form has one password: the account's PASSWORD — the name the README,
+    // `flowlens check` (FLOWLENS_SECRET_PASSWORD) and the credentials screen use (issue 19: a
+    // sign-in field with the standard autocomplete="current-password" was CURRENT_PASSWORD, so the
+    // first replay had no value). CURRENT_/NEW_PASSWORD only on a change-password form, where
+    // both kinds sit side by side. A confirmation field shares the name of the password it confirms.
     const scope = (el as HTMLInputElement).form ?? el.ownerDocument;
-    const changeForm = Array.from(scope.querySelectorAll('input[type=password]')).some((other) => {
+    const kinds = Array.from(scope.querySelectorAll('input[type=password]')).map((other) => {
       const h = [other.getAttribute('autocomplete'), other.getAttribute('name'), other.getAttribute('id')].join(' ').toLowerCase();
-      return /current|old/.test(h) && !/new/.test(h);
+      return /current|old/.test(h) && !/new/.test(h) ? 'current' : 'new';
     });
-    return changeForm ? 'NEW_PASSWORD' : 'PASSWORD';
+    const changeForm = kinds.includes('current') && kinds.includes('new');
+    if (!changeForm) return 'PASSWORD';
+    return /current|old/.test(hint) && !/new/.test(hint) ? 'CURRENT_PASSWORD' : 'NEW_PASSWORD';
   }
   const source = el.getAttribute('data-flowlens-secret') || labelText(el) || el.getAttribute('name') || el.getAttribute('id') || 'secret';
   return secretNameFromText(source);

@@ -162,10 +162,37 @@ export function applyEdit(state: RecorderState, edit: EditRequest): RecorderStat
       const step = { ...rest, value: formatSecretPlaceholder(name) } as Step;
       return replaceStep(state, i, step.labelSource === 'user' ? step : { ...step, label: templateLabel(step) });
     }
+    case 'renameSecret': {
+      const to = edit.to.trim().toUpperCase();
+      if (!isValidSecretName(to)) throw new FriendlyError('Secret names use capital letters, digits and _ (for example PASSWORD or API_TOKEN).');
+      let changed = false;
+      const steps = draft.steps.map((d) => {
+        if (d.step.action !== 'input' || parseSecretPlaceholder(d.step.value) !== edit.from) return d;
+        changed = true;
+        const step = { ...d.step, value: formatSecretPlaceholder(to) } as Step;
+        return { ...d, step: step.labelSource === 'user' ? step : { ...step, label: templateLabel(step) } };
+      });
+      if (!changed) throw new FriendlyError(`No step uses the secret ${edit.from} any more.`);
+      return { ...state, dirty: true, draft: { ...draft, steps } };
+    }
     case 'assert': {
-      const text = edit.assertion.text.trim();
-      if (text === '') throw new FriendlyError(edit.assertion.kind === 'urlContains' ? 'Enter the part of the URL to check, for example /thanks.' : 'Enter the text that should be visible.');
-      const step = withLabel(parseStep({ action: 'assert', assertion: edit.assertion.kind, value: text }));
+      const a = edit.assertion;
+      const text = a.kind === 'elementVisible' ? '' : a.text.replace(/\s+/g, ' ').trim().slice(0, 200);
+      if (text === '' && a.kind !== 'elementVisible') throw new FriendlyError(a.kind === 'urlContains' ? 'Enter the part of the URL to check, for example /thanks.' : 'Enter the text that should be visible.');
+      const step = withLabel(
+        parseStep(
+          a.kind === 'elementVisible' || a.kind === 'elementText'
+            ? {
+                action: 'assert',
+                assertion: a.kind === 'elementVisible' ? 'elementVisible' : 'textVisible',
+                ...(a.kind === 'elementText' ? { value: text } : {}),
+                selectors: a.target.selectors,
+                element: a.target.element,
+                ...(a.target.frame && a.target.frame.length > 0 ? { frame: a.target.frame } : {}),
+              }
+            : { action: 'assert', assertion: a.kind, value: text },
+        ),
+      );
       const steps = draft.steps.slice();
       const at = edit.after ? findIndex(state, edit.after) + 1 : steps.length;
       steps.splice(at, 0, { uid: newUid(), step });

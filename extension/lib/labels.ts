@@ -7,9 +7,34 @@ import { parseSecretPlaceholder, type ElementMeta, type Step } from '@flowlens/c
 
 const MAX = 60;
 
-function clip(text: string): string {
+/** At most MAX characters, cut at a word boundary with "…" (never mid-word, unless one word is that long). */
+export function clip(text: string, max = MAX): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > MAX ? `${t.slice(0, MAX - 1).trimEnd()}…` : t;
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max - 1);
+  // Ends on a word end already (the next character is a space): keep it whole.
+  const space = t[max - 1] === ' ' ? cut.length : cut.lastIndexOf(' ');
+  return `${(space >= max * 0.5 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
+}
+
+/**
+ * What changes from one run to the next is no part of a label (issue 19: "Click 'Cart 1 items'"):
+ * counts ("3 items", "(2)", a number at either end), prices ("$12.00", "12,50 €"), e-mail addresses and
+ * long digit runs (order numbers, phone numbers). What is left is the element's stable name; if
+ * nothing is left, the caller falls back to the element's kind.
+ */
+export function stableName(text: string): string {
+  return text
+    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ')
+    .replace(/(?:[$€£¥]|\b(?:USD|EUR|GBP)\s?)\s?\d[\d.,\s]*\d?|\b\d[\d.,]*\s?(?:[$€£¥]|USD|EUR|GBP)(?![\w])/gi, ' ')
+    .replace(/\(\s*\d+\s*\)|\[\s*\d+\s*\]/g, ' ')
+    .replace(/\b\d+(?:[.,]\d+)?\s*(?:items?|articles?|products?|pcs|x|×|results?|new|unread|notifications?|messages?)\b/gi, ' ')
+    // A bare number at either end is a count or a badge ("Cart 3"); one inside is a name ("Top 10 lamps").
+    .replace(/^\s*#?\d[\d.,]*(?=\s|$)|(^|\s)#?\d[\d.,]*\s*$/g, ' ')
+    .replace(/\(\s*\)|\[\s*\]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s·•|:,;–—-]+|[\s·•|:,;–—-]+$/g, '')
+    .trim();
 }
 
 function quoted(text: string): string {
@@ -22,7 +47,7 @@ export function elementName(element: ElementMeta | undefined): string {
   const a = element.attributes;
   const candidates = [element.labelText, element.name, element.text, a['aria-label'], a['placeholder'], a['title'], a['alt'], a['name'], a['id']];
   for (const c of candidates) {
-    const t = (c ?? '').replace(/\s+/g, ' ').trim().replace(/[:*]+$/, '').trim();
+    const t = stableName((c ?? '').replace(/\s+/g, ' ').trim().replace(/[:*]+$/, '').trim());
     if (t !== '') return t;
   }
   return '';
@@ -88,6 +113,12 @@ export function templateLabel(step: Step): string {
         case 'titleContains':
           return `Check the title contains ${quoted(step.value ?? '')}`;
         case 'textVisible':
+          // Element-scoped: the picked element shows the text (issue 19).
+          if (step.selectors && step.selectors.length > 0) {
+            // Named after its own text (a paragraph, a heading): "the element", not the text twice.
+            const same = name !== '' && (step.value ?? '').replace(/\s+/g, ' ').trim().startsWith(name.slice(0, 20));
+            return `Check ${name && !same ? quoted(name) : 'the element'} shows ${quoted(step.value ?? '')}`;
+          }
           return `Check ${quoted(step.value ?? '')} is visible`;
         case 'elementVisible':
           return name ? `Check ${quoted(name)} is visible` : 'Check the element is visible';

@@ -35,7 +35,20 @@ export interface FlowSummary {
   lastResults: { viewport: string; status: 'passed' | 'failed' | 'errored'; finishedAt: string }[];
 }
 
-export type AssertionRequest = { kind: 'textVisible'; text: string } | { kind: 'urlContains'; text: string };
+export type AssertionRequest =
+  | { kind: 'textVisible'; text: string }
+  | { kind: 'urlContains'; text: string }
+  /** Element-scoped checks, from an element picked on the page (selectors and metadata as a step stores them). */
+  | { kind: 'elementVisible'; target: PickedElement }
+  | { kind: 'elementText'; text: string; target: PickedElement };
+
+export interface PickedElement {
+  selectors: CapturedAction['selectors'];
+  element: CapturedAction['element'];
+  frame?: number[];
+}
+
+export type PickKind = 'elementVisible' | 'elementText';
 
 export type EditRequest =
   | { op: 'delete'; uid: string }
@@ -44,6 +57,8 @@ export type EditRequest =
   | { op: 'critical'; critical: boolean }
   | { op: 'label'; uid: string; label: string }
   | { op: 'secret'; uid: string; name: string }
+  /** Renames a secret in every step that uses it (sign-up password and confirmation share one). */
+  | { op: 'renameSecret'; from: string; to: string }
   | { op: 'assert'; assertion: AssertionRequest; after?: string }
   | { op: 'dismissNotice' };
 
@@ -60,6 +75,8 @@ export interface ProtocolMap {
   'recorder.stop'(): Result;
   'recorder.discard'(): Result;
   'recorder.edit'(data: EditRequest): Result;
+  /** Start (kind) or cancel (null) picking an element in the recorded tab for a check. */
+  'recorder.pick'(data: { kind: PickKind | null }): Result;
   'flows.save'(): Result<{ id: string; version: number }>;
   'flows.list'(data: { siteId: string }): Result<FlowSummary[]>;
   'flows.open'(data: { flowId: string; siteId: string }): Result;
@@ -72,11 +89,14 @@ export interface ProtocolMap {
   /** The value is sent once, to the background's memory, which passes it to the `credentials` function. */
   'credentials.store'(data: { siteId: string; name: string; value: string }): Result<{ name: string }>;
   // Content script → background
-  'capture.status'(): { recording: boolean };
+  'capture.status'(): { recording: boolean; pick?: PickKind | null };
   'capture.step'(data: CapturedAction): { highlightMs: number };
   'capture.page'(data: { url: string; title: string; kind: 'load' | 'route' }): null;
+  /** The element the user picked for a check, with its text now (capped). */
+  'capture.picked'(data: { target: PickedElement; text: string }): null;
   // Background → content script
   'capture.active'(data: { active: boolean }): null;
+  'capture.pick'(data: { kind: PickKind | null }): null;
 }
 
 export const { sendMessage, onMessage } = defineExtensionMessaging<ProtocolMap>();

@@ -48,6 +48,8 @@ export const RecorderStateSchema = z.object({
   notice: z.string().nullable(),
   /** Whether the draft changed since it was last saved. */
   dirty: z.boolean(),
+  /** Picking an element on the page for a check (issue 19): the next click there becomes that check, not a step. */
+  pick: z.enum(['elementVisible', 'elementText']).nullable().optional(),
 });
 export type RecorderState = z.output<typeof RecorderStateSchema>;
 

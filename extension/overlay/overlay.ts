@@ -18,6 +18,8 @@ import { OVERLAY_CSS, SEVERITY_COLORS } from './styles.ts';
 export type Send = <T>(msg: OverlayRequest) => Promise<T>;
 
 export const HOST_TAG = 'flowlens-overlay';
+/** The walkthrough's host element (extension/walkthrough/guide.ts HOST_TAG; not imported: the guide is a large module). */
+const WALKTHROUGH_TAG = 'flowlens-walkthrough';
 const RESOLVE_INTERVAL_MS = 250;
 /** Pin resolution runs in slices of at most this much main-thread time (no long tasks on big pages). */
 const SLICE_MS = 8;
@@ -62,6 +64,11 @@ function httpUrl(u: string | null | undefined): string | null {
   }
 }
 
+/** "desktop, mobile", or "all viewports" when the crawler did not say. */
+function seenOn(b: OverlayBug): string {
+  return b.viewports.join(', ') || 'all viewports';
+}
+
 /** Sends through browser.runtime and unwraps the background's { ok, value | error }. */
 export function runtimeSender(sendMessage: (msg: unknown) => Promise<unknown>): Send {
   return async <T>(msg: OverlayRequest): Promise<T> => {
@@ -80,7 +87,10 @@ export class Overlay {
   private url = '';
   private host: El | null = null;
   private root: ShadowRoot | null = null;
-  private ui: { badge: HTMLButtonElement; badgeDot: El; badgeText: El; panel: El; list: El; head: El; pins: El; hl: El } | null = null;
+  private ui: { wrap: El; badge: HTMLButtonElement; badgeDot: El; badgeText: El; panel: El; list: El; head: El; pins: El; hl: El; card: El } | null = null;
+  private walkObserver: MutationObserver | null = null;
+  /** The bug whose card is open next to its element (a pin was pressed), if any. */
+  cardId: string | null = null;
   open = false;
   tracked: Tracked[] = [];
   private pinEls = new Map<string, HTMLButtonElement>();
@@ -226,14 +236,24 @@ export class Overlay {
     const head = h(doc, 'div', 'head');
     const list = h(doc, 'div', 'list');
     panel.append(head, list);
+    const card = h(doc, 'section', 'card');
+    card.hidden = true;
+    card.setAttribute('role', 'dialog');
+    card.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        this.closeCard(true);
+      }
+    });
     const badge = h(doc, 'button', 'badge');
     badge.type = 'button';
     const badgeDot = h(doc, 'span', 'dot');
     const logo = h(doc, 'span', 'logo', 'FlowLens');
     const badgeText = h(doc, 'span', 'count');
-    badge.append(badgeDot, logo, badgeText);
+    // The space makes the visible text read "FlowLens 2 · P1", as the accessible name starts.
+    badge.append(badgeDot, logo, doc.createTextNode(' '), badgeText);
     badge.addEventListener('click', () => this.toggle());
-    wrap.append(pins, panel, badge);
+    wrap.append(pins, card, panel, badge);
     root.appendChild(wrap);
     (doc.documentElement ?? doc.body).appendChild(host);
     try {
@@ -243,7 +263,14 @@ export class Overlay {
     }
     this.host = host;
     this.root = root;
-    this.ui = { badge, badgeDot, badgeText, panel, list, head, pins, hl };
+    this.ui = { wrap, badge, badgeDot, badgeText, panel, list, head, pins, hl, card };
+    // The walkthrough (issue 9) owns the page while it runs: the overlay steps aside (badge, panel,
+    // pins and card hidden) and comes back when it ends, so the two never overlap (issue 19: the
+    // badge covered the walkthrough card's corner). Only <html>'s own children are watched.
+    const syncWalk = () => this.setWalking(!!doc.documentElement && [...doc.documentElement.children].some((c) => c.localName === WALKTHROUGH_TAG));
+    this.walkObserver = new MutationObserver(syncWalk);
+    if (doc.documentElement) this.walkObserver.observe(doc.documentElement, { childList: true });
+    syncWalk();
     // Document scroll: the pin layer moves as one (a single transform per frame). Scrolling inside
     // an element, resizing and DOM changes: every pin is measured again.
     const onScroll = (e: Event) => this.schedule(e.target === this.doc || e.target === this.win ? 'scroll' : 'full');
@@ -251,7 +278,17 @@ export class Overlay {
     this.listen(this.win, 'resize', () => this.schedule(), { passive: true });
   }
 
+  /** Hides (or shows again) everything of the overlay while a walkthrough runs in this page. */
+  private setWalking(walking: boolean): void {
+    const ui = this.ui;
+    if (!ui || ui.wrap.hidden === walking) return;
+    if (walking) this.toggle(false);
+    ui.wrap.hidden = walking;
+  }
+
   private teardownUi(): void {
+    this.walkObserver?.disconnect();
+    this.walkObserver = null;
     this.stopObserving();
     if (this.frame) this.win.cancelAnimationFrame(this.frame);
     this.frame = 0;
@@ -261,6 +298,7 @@ export class Overlay {
     this.ui = null;
     this.pinEls.clear();
     this.open = false;
+    this.cardId = null;
   }
 
   private renderBadge(): void {
@@ -269,7 +307,8 @@ export class Overlay {
     const worst = worstSeverity(bugs) ?? 'P3';
     ui.badgeDot.style.background = SEVERITY_COLORS[worst]!;
     ui.badgeText.textContent = `${bugs.length} · ${worst}`;
-    ui.badge.setAttribute('aria-label', `FlowLens: ${bugs.length} active bug${bugs.length === 1 ? '' : 's'} on this page, worst ${worst}`);
+    // The accessible name starts with what the badge shows (WCAG 2.5.3, label in name).
+    ui.badge.setAttribute('aria-label', `FlowLens ${bugs.length} · ${worst}: ${bugs.length} active bug${bugs.length === 1 ? '' : 's'} on this page, worst ${worst}`);
     ui.badge.setAttribute('aria-expanded', String(this.open));
     ui.badge.dataset.count = String(bugs.length);
     ui.badge.dataset.worst = worst;
@@ -292,6 +331,7 @@ export class Overlay {
       this.stopObserving();
       for (const p of this.pinEls.values()) p.remove();
       this.pinEls.clear();
+      this.closeCard(false);
       this.ui.hl.hidden = true;
       this.highlight = null;
     }
@@ -345,10 +385,18 @@ export class Overlay {
     const meta = h(doc, 'div', 'meta');
     const sev = h(doc, 'span', 'sev', b.severity);
     sev.style.color = SEVERITY_COLORS[b.severity] ?? '#555';
-    meta.append(sev, doc.createTextNode(` · ${b.viewports.join(', ') || 'all viewports'} · first seen ${relativeAge(b.firstSeenAt)}`));
+    meta.append(sev, doc.createTextNode(` · ${seenOn(b)} · first seen ${relativeAge(b.firstSeenAt)}`));
     item.append(n, title, meta);
     if (b.cause) item.appendChild(h(doc, 'div', 'cause', b.cause));
     if (b.screenshot) item.appendChild(this.thumb(b));
+    item.appendChild(this.actions(t, item));
+    return item;
+  }
+
+  /** A bug's actions (row and card alike): dashboard, show me, reproduce, snooze, false positive. */
+  private actions(t: Tracked, box: El): El {
+    const doc = this.doc;
+    const b = t.bug;
     const actions = h(doc, 'div', 'actions');
     const link = httpUrl(b.dashboardUrl);
     if (link) {
@@ -358,17 +406,17 @@ export class Overlay {
       a.rel = 'noopener noreferrer';
       actions.appendChild(a);
     }
-    if (t.el) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
+    if (t.el && !box.classList.contains('card')) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
     // A broken flow: walk to its failing step in this tab (issue 9, docs/walkthrough.md).
     if (b.type === 'flow_broken') {
       const start = { type: 'flowlens:walkthrough:start', bugId: b.id } as unknown as OverlayRequest;
-      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send(start).catch((e: unknown) => item.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
+      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send(start).catch((e: unknown) => box.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
     }
-    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(item, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
-    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(item, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
-    item.appendChild(actions);
-    return item;
+    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(box, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
+    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(box, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
+    return actions;
   }
+
 
   private button(cls: string, label: string, fn: () => void): HTMLButtonElement {
     const b = h(this.doc, 'button', cls, label);
@@ -441,13 +489,14 @@ export class Overlay {
         pin.type = 'button';
         pin.dataset.bugId = t.bug.id;
         const id = t.bug.id;
-        pin.addEventListener('click', () => this.focusItem(id));
+        pin.setAttribute('aria-haspopup', 'dialog');
+        pin.addEventListener('click', () => this.openCard(id));
         ui.pins.appendChild(pin);
         this.pinEls.set(t.bug.id, pin);
       }
       pin.textContent = String(i + 1);
       pin.style.background = SEVERITY_COLORS[t.bug.severity] ?? '#555';
-      pin.setAttribute('aria-label', `${t.bug.severity}: ${t.bug.title}`);
+      pin.setAttribute('aria-label', `${i + 1}: ${t.bug.severity} ${t.bug.title}`);
       pin.title = `${t.bug.severity} · ${t.bug.title}`;
     });
   }
@@ -457,6 +506,83 @@ export class Overlay {
     this.renderPanel();
     const item = [...this.ui!.list.querySelectorAll<El>('.item')].find((i) => i.dataset.bugId === id);
     item?.scrollIntoView({ block: 'nearest' });
+  }
+
+  /**
+   * A pin opens its bug in a card next to the element (issue 19): title, severity, viewports,
+   * evidence summary and the actions, placed where it does not cover the element. Focus moves into
+   * the card; Esc or Close puts it back on the pin.
+   */
+  openCard(id: string): void {
+    const ui = this.ui;
+    const t = this.tracked.find((x) => x.bug.id === id);
+    if (!ui || !t) return;
+    this.focusItem(id);
+    const doc = this.doc;
+    const b = t.bug;
+    const num = this.pinEls.get(id)?.textContent ?? '';
+    const card = ui.card;
+    card.replaceChildren();
+    card.dataset.bugId = id;
+    card.setAttribute('aria-label', `Bug ${num}: ${b.title}`);
+    const head = h(doc, 'div', 'card-head');
+    const n = h(doc, 'span', 'num', num);
+    n.style.background = SEVERITY_COLORS[b.severity] ?? '#555';
+    const title = h(doc, 'h2', 't', b.title);
+    title.tabIndex = -1;
+    const close = this.button('close', '×', () => this.closeCard(true));
+    close.setAttribute('aria-label', 'Close');
+    head.append(n, title, close);
+    const meta = h(doc, 'div', 'meta');
+    const sev = h(doc, 'span', 'sev', b.severity);
+    sev.style.color = SEVERITY_COLORS[b.severity] ?? '#555';
+    meta.append(sev, doc.createTextNode(` · seen on ${seenOn(b)} · first seen ${relativeAge(b.firstSeenAt)}`));
+    card.append(head, meta);
+    if (b.cause) card.appendChild(h(doc, 'div', 'cause', b.cause));
+    if (b.screenshot) card.appendChild(this.thumb(b));
+    card.appendChild(this.actions(t, card));
+    card.hidden = false;
+    this.cardId = id;
+    for (const [pid, pin] of this.pinEls) pin.setAttribute('aria-expanded', String(pid === id));
+    this.layout();
+    title.focus({ preventScroll: true });
+  }
+
+  closeCard(returnFocus: boolean): void {
+    const ui = this.ui;
+    const id = this.cardId;
+    this.cardId = null;
+    if (!ui) return;
+    ui.card.hidden = true;
+    ui.card.replaceChildren();
+    for (const pin of this.pinEls.values()) pin.setAttribute('aria-expanded', 'false');
+    if (returnFocus && id) this.pinEls.get(id)?.focus({ preventScroll: true });
+  }
+
+  /**
+   * Where the card goes: below the element, else above, right, left (the first that fits in the
+   * viewport), aligned with it and kept 8 px inside the viewport. None fits (an element taller and
+   * wider than the viewport's free space): the side with the most room, clamped.
+   */
+  private placeCard(r: DOMRect): void {
+    const card = this.ui!.card;
+    const vw = this.win.innerWidth;
+    const vh = this.win.innerHeight;
+    const w = card.offsetWidth;
+    const ch = card.offsetHeight;
+    const gap = 10;
+    const m = 8;
+    const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(v, Math.max(lo, hi)));
+    const x = clamp(r.left, m, vw - w - m);
+    const y = clamp(r.top, m, vh - ch - m);
+    const options = [
+      { room: vh - r.bottom - gap - m - ch, left: x, top: r.bottom + gap },
+      { room: r.top - gap - m - ch, left: x, top: r.top - gap - ch },
+      { room: vw - r.right - gap - m - w, left: r.right + gap, top: y },
+      { room: r.left - gap - m - w, left: r.left - gap - w, top: y },
+    ];
+    const best = options.find((o) => o.room >= 0) ?? options.reduce((a, b) => (b.room > a.room ? b : a));
+    card.style.transform = `translate(${Math.round(clamp(best.left, m, vw - w - m))}px, ${Math.round(clamp(best.top, m, vh - ch - m))}px)`;
   }
 
   // --- following the page ----------------------------------------------------------------------
@@ -536,7 +662,7 @@ export class Overlay {
     if (this.frame || !this.ui) return;
     this.frame = this.win.requestAnimationFrame(() => {
       this.frame = 0;
-      if (this.fullDue || this.highlight) this.layout();
+      if (this.fullDue || this.highlight || this.cardId) this.layout();
       else this.shift();
     });
   }
@@ -570,6 +696,11 @@ export class Overlay {
       // Clamped in document coordinates, so an element at the page's very edge keeps a whole pin.
       const show = r.width + r.height > 0;
       reads.push({ pin, x: Math.max(11, Math.round(r.left + sx)) - sx, y: Math.max(11, Math.round(r.top + sy)) - sy, show });
+    }
+    if (this.cardId) {
+      const t = this.tracked.find((x) => x.bug.id === this.cardId);
+      if (t?.el?.isConnected) this.placeCard(t.el.getBoundingClientRect());
+      else this.closeCard(false);
     }
     let hlRect: DOMRect | null = null;
     if (this.highlight && Date.now() < this.highlight.until && this.highlight.el.isConnected) hlRect = this.highlight.el.getBoundingClientRect();

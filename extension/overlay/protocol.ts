@@ -50,6 +50,8 @@ export type OverlayRequest =
   | { type: 'flowlens:overlay:get-hidden'; siteId: string }
   | { type: 'flowlens:overlay:screenshot'; siteId: string; path: string }
   | { type: 'flowlens:overlay:sync' }
+  /** Side panel, after the user granted the site's origin: register and show the overlay in that tab now. */
+  | { type: 'flowlens:overlay:enable'; tabId: number }
   | { type: typeof LOAD_UI_MESSAGE };
 
 /** Loader → background: this frame has something to show; inject the overlay UI into it. */

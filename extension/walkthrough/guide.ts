@@ -16,7 +16,8 @@
  * can take a few hundred ms) stays responsive: at most ~5% of the main thread.
  */
 import type { ElementMeta, Selector } from '@flowlens/core/flow';
-import { describeSelector, meaningfulTarget, resolveStep, type ResolveResult } from '@flowlens/core/locator';
+import { accessibleName, describeSelector, meaningfulTarget, resolveStep, type ResolveResult } from '@flowlens/core/locator';
+import { VIEWPORT_PRESETS, viewportNameForWidth, type ViewportName } from '@flowlens/core/viewport';
 import { performKey, performStep, pageCondition, sameDestination } from './perform.ts';
 import { fillTyped, isTargeted, secretNames, type WalkRequest, type WalkResponse, type WalkState, type WalkStep } from './protocol.ts';
 import { WALK_CSS } from './styles.ts';
@@ -371,7 +372,9 @@ export class Guide {
         let ok: boolean | null = step.action === 'assert' ? pageCondition(root, step) : null;
         if (ok === null) {
           const r = resolveStep(root, { selectors: (step.selectors ?? []) as Selector[], element: step.element as ElementMeta | undefined });
-          const present = r.status === 'found' || r.status === 'healed';
+          const el = r.status === 'found' || r.status === 'healed' ? r.element : null;
+          // An element-scoped text check: that element shows the text (as the crawler checks it).
+          const present = !!el && (step.assertion !== 'textVisible' || ((el as HTMLElement).innerText ?? el.textContent ?? '').includes(step.value ?? ''));
           ok = step.action === 'waitFor' && step.state === 'absent' ? !present : present;
         }
         if (ok) this.complete('passed', 'auto');
@@ -390,7 +393,7 @@ export class Guide {
     const st = this.state!;
     const t = this.target;
     const kind = this.cardKind();
-    return JSON.stringify([st.id, st.index, st.status, kind, t?.result.status, t?.el ? Math.round((t.result.confidence ?? 1) * 100) : null, this.note, this.error, this.sent]);
+    return JSON.stringify([st.id, st.index, st.status, kind, t?.result.status, t?.el ? Math.round((t.result.confidence ?? 1) * 100) : null, this.note, this.error, this.sent, viewportNameForWidth(this.win.innerWidth)]);
   }
 
   cardKind(): 'done' | 'bug' | 'expected' | 'locating' | 'step' {
@@ -410,6 +413,9 @@ export class Guide {
       this.graceTimer = setTimeout(() => {
         this.resolveDue = true;
         this.scheduleResolve();
+        // The card turns to "expected" now, even when the next resolution is spaced out (a slow
+        // page, a loaded machine: resolutions wait 20 × their cost).
+        if (!this.disposed) this.render();
       }, NOT_FOUND_GRACE_MS);
     }
     const key = this.cardKey();
@@ -460,6 +466,17 @@ export class Guide {
       healedNote.dataset.confidence = String(t.result.confidence ?? 0);
       card.appendChild(healedNote);
     }
+    if (t?.el && isTargeted(step)) {
+      // Found under another name ("Create account" is now "Create my account"), healed or by a
+      // lower-ranked selector: say so, or the step's label and the ringed element disagree (issue 19).
+      const now = currentName(t.el);
+      const recorded = recordedName(step);
+      if (now && recorded && norm(now) !== norm(recorded)) {
+        const found = h(doc, 'div', 'found-as', `Found as ‘${clip(now, 60)}’ (recorded as ‘${clip(recorded, 60)}’).`);
+        found.dataset.foundAs = now;
+        card.appendChild(found);
+      }
+    }
 
     if (kind === 'bug') card.appendChild(this.bugBox());
     if (kind === 'expected') card.appendChild(this.expectedBox(step, t!.result));
@@ -470,6 +487,8 @@ export class Guide {
     const secrets = step.action === 'input' ? secretNames(step.value) : [];
     const actions = h(doc, 'div', 'actions');
     if (kind === 'bug') {
+      const mismatch = this.viewportMismatch();
+      if (mismatch) actions.appendChild(this.button('resize primary', `Continue at ${mismatch.seen[0]} width`, () => this.resizeTo(mismatch.seen[0]!)));
       actions.appendChild(this.button('continue', 'Try it anyway', () => void this.send({ type: 'flowlens:walkthrough:continue', index: st.index }).then(() => this.refresh())));
     } else if (kind === 'step' || kind === 'expected' || kind === 'locating') {
       for (const name of secrets) card.appendChild(this.secretField(name));
@@ -520,25 +539,72 @@ export class Guide {
     return wrap;
   }
 
+  /** The viewports the bug was seen on, when this window is not one of them (else null). */
+  private viewportMismatch(): { seen: ViewportName[]; here: ViewportName } | null {
+    const seen = this.state?.bug?.viewports ?? [];
+    const here = viewportNameForWidth(this.win.innerWidth);
+    return seen.length > 0 && !seen.includes(here) ? { seen, here } : null;
+  }
+
   private bugBox(): El {
     const doc = this.doc;
     const bug = this.state!.bug!;
+    const step = this.step!;
     const box = h(doc, 'div', 'bugbox');
-    box.appendChild(h(doc, 'div', 'h', 'This is where the flow broke'));
-    box.appendChild(h(doc, 'div', 't', bug.title));
-    box.appendChild(h(doc, 'div', 'err', bug.error));
+    const mismatch = this.viewportMismatch();
+    if (mismatch) {
+      // Seen on mobile only, walked at desktop width: the step may well work here (issue 19).
+      const target = mismatch.seen[0]!;
+      const size = VIEWPORT_PRESETS[target];
+      const seen = mismatch.seen.join(' and ');
+      box.classList.add('elsewhere');
+      box.appendChild(h(doc, 'div', 'h', `The flow broke here on ${seen} only`));
+      box.appendChild(h(doc, 'div', 't', bug.title));
+      box.appendChild(h(doc, 'div', 'viewport-note', `The crawler saw this step fail at ${seen} width (${size.width} px wide). This window is ${this.win.innerWidth} px wide (${mismatch.here}), where it may well work.`));
+      const how = h(doc, 'div', 'note', `Or by hand: open DevTools (F12), turn on the device toolbar (Ctrl+Shift+M, or Cmd+Shift+M on a Mac), set the width to ${size.width}, and reload the page.`);
+      how.dataset.role = 'instructions';
+      box.appendChild(how);
+    } else {
+      box.appendChild(h(doc, 'div', 'h', 'This is where the flow broke'));
+      box.appendChild(h(doc, 'div', 't', bug.title));
+    }
+    box.appendChild(h(doc, 'div', 'plain', plainFailure(step, bug.error)));
     if (bug.request) {
       const what = bug.request.status !== undefined ? String(bug.request.status) : (bug.request.failure ?? 'failed');
       box.appendChild(h(doc, 'div', 'req', `Failing request: ${bug.request.method} ${bug.request.url} → ${what}`));
     }
+    if (!this.target?.el && isTargeted(step)) box.appendChild(h(doc, 'div', 'note', 'The element of this step is not on the page now either.'));
+    // The crawler's own words (selectors, timeouts, console) for whoever fixes it: folded away.
+    const tech = h(doc, 'details', 'tech');
+    tech.appendChild(h(doc, 'summary', undefined, 'Technical details'));
+    tech.appendChild(h(doc, 'div', 'err', bug.error));
     if (bug.console.length) {
-      box.appendChild(h(doc, 'div', undefined, 'Console:'));
+      tech.appendChild(h(doc, 'div', undefined, 'Console:'));
       const ul = h(doc, 'ul', 'lines');
       for (const line of bug.console) ul.appendChild(h(doc, 'li', undefined, line));
-      box.appendChild(ul);
+      tech.appendChild(ul);
     }
-    if (!this.target?.el && isTargeted(this.step!)) box.appendChild(h(doc, 'div', 'note', 'The element of this step is not on the page now either.'));
+    box.appendChild(tech);
     return box;
+  }
+
+  /** Asks the background to size this window so the page is as wide as `name`'s viewport. */
+  private resizeTo(name: ViewportName): void {
+    const size = VIEWPORT_PRESETS[name];
+    const w = this.win;
+    void this.send({ type: 'flowlens:walkthrough:resize', width: w.outerWidth + (size.width - w.innerWidth), height: w.outerHeight + (size.height - w.innerHeight) })
+      .then(() => new Promise((r) => setTimeout(r, 600)))
+      .then(() => {
+        if (viewportNameForWidth(this.win.innerWidth) !== name) {
+          this.note = `Chrome kept this window ${this.win.innerWidth} px wide. Use the device toolbar instead (see above).`;
+        }
+        return this.refresh();
+      })
+      .catch((e: unknown) => {
+        this.error = e instanceof Error ? e.message : String(e);
+        this.renderedKey = '';
+        this.render();
+      });
   }
 
   private expectedBox(step: WalkStep, result: ResolveResult): El {
@@ -550,10 +616,14 @@ export class Guide {
     box.appendChild(h(doc, 'div', 'what', `Expected: ${step.label}${what ? ` — ${what}` : ''}`));
     if (step.screenshot) box.appendChild(this.crop(step));
     if (result.attempts.length) {
-      box.appendChild(h(doc, 'div', undefined, 'Selectors tried:'));
+      box.appendChild(h(doc, 'div', 'plain', `FlowLens looked for it ${result.attempts.length === 1 ? 'one way' : `${result.attempts.length} ways`} (by its name, label, text and place on the page); ${result.status === 'ambiguous' ? 'more than one element matched' : 'nothing matched'}.`));
+      const tech = h(doc, 'details', 'tech');
+      tech.appendChild(h(doc, 'summary', undefined, 'Technical details'));
+      tech.appendChild(h(doc, 'div', undefined, 'Selectors tried:'));
       const ul = h(doc, 'ul', 'sel');
       for (const a of result.attempts) ul.appendChild(h(doc, 'li', undefined, `${describeSelector(a.selector)} — ${a.visible} visible${a.note ? ` (${a.note})` : ''}`));
-      box.appendChild(ul);
+      tech.appendChild(ul);
+      box.appendChild(tech);
     }
     box.appendChild(h(doc, 'div', 'note', 'Waiting: this card goes away if the element appears.'));
     return box;
@@ -636,7 +706,7 @@ export class Guide {
       return;
     }
     const healed = this.target!.result.status === 'healed';
-    const variant = kind === 'bug' ? 'bug' : healed ? 'healed' : '';
+    const variant = kind === 'bug' && !this.viewportMismatch() ? 'bug' : healed ? 'healed' : '';
     ring.className = `ring${variant ? ` ${variant}` : ''}`;
     tip.className = `tip${variant ? ` ${variant}` : ''}`;
     ring.hidden = false;
@@ -644,16 +714,62 @@ export class Guide {
     ring.style.width = `${Math.round(r.width) + 8}px`;
     ring.style.height = `${Math.round(r.height) + 8}px`;
     const st = this.state!;
-    tip.textContent = `${st.index + 1}/${st.steps.length} · ${this.step?.label ?? ''}${healed ? ` · healed ${Math.round((this.target!.result.confidence ?? 0) * 100)}%` : ''}`;
+    tip.textContent = `${st.index + 1}/${st.steps.length} · ${clip(this.step?.label ?? '', 44)}${healed ? ` · healed ${Math.round((this.target!.result.confidence ?? 0) * 100)}%` : ''}`;
     tip.hidden = false;
-    const tipY = r.top >= 30 ? r.top - 28 : r.bottom + 6;
-    tip.style.transform = `translate(${Math.max(4, Math.min(vw - 200, Math.round(r.left)))}px, ${Math.round(tipY)}px)`;
-    // The card takes a corner the element is not in.
+    // The label goes beside the element when there is room (right, then left), so it covers no
+    // page content next to it (a field's own label above it, a checkbox beside it: issue 19); else
+    // above or below the ring, whichever side has room.
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight || 22;
+    const gap = 12;
+    const midY = r.top + Math.min(r.height, 40) / 2 - th / 2;
+    const candidates: [number, number][] = [
+      [r.left + r.width + gap, midY],
+      [r.left - gap - tw, midY],
+      [r.left, r.top - th - 10],
+      [r.left, r.bottom + 10],
+    ];
+    const inside = ([x, y]: [number, number]) => x >= 4 && y >= 4 && x + tw <= vw - 4 && y + th <= vh - 4;
+    const key = `${Math.round(r.left)},${Math.round(r.top)},${Math.round(r.width)},${Math.round(r.height)},${tw},${vw},${vh}`;
+    if (this.tipAt?.key !== key) {
+      const free = candidates.find((c) => inside(c) && !this.coversContent(c[0], c[1], tw, th));
+      const fallback = candidates.slice(2).find(inside) ?? candidates[2]!;
+      this.tipAt = { key, at: free ?? fallback };
+    }
+    const [tx, ty] = this.tipAt.at;
+    tip.style.transform = `translate(${Math.round(Math.max(4, Math.min(vw - tw - 4, tx)))}px, ${Math.round(Math.max(4, Math.min(vh - th - 4, ty)))}px)`;
+    // The card takes a corner the element is not in. Narrow screens: a short full-width sheet at
+    // the top or bottom, on the side away from the element.
+    if (vw < 520) {
+      card.classList.remove('right');
+      card.classList.toggle('top', r.top + r.height / 2 > vh / 2);
+      return;
+    }
     const cardW = 392;
     const bottomLeft = r.left < cardW && r.bottom > vh * 0.45;
     const topLeft = r.left < cardW && r.top < vh * 0.55;
     card.classList.toggle('top', bottomLeft && !topLeft);
     card.classList.toggle('right', bottomLeft && topLeft);
+  }
+
+  /** Where the tip went for the last target rect (placement reads the page, so only when the rect changes). */
+  private tipAt: { key: string; at: [number, number] } | null = null;
+
+  /**
+   * Whether a box at (x, y) would hide page content: samples its corners and centre with
+   * elementFromPoint (our own layers are pointer-events: none, so they are not hit) and counts a
+   * hit on text, a control, a label, an image or a link as content. Containers and empty space are
+   * free to cover.
+   */
+  private coversContent(x: number, y: number, w: number, hgt: number): boolean {
+    const points: [number, number][] = [[x + 2, y + 2], [x + w - 2, y + 2], [x + 2, y + hgt - 2], [x + w - 2, y + hgt - 2], [x + w / 2, y + hgt / 2]];
+    for (const [px, py] of points) {
+      const el = this.doc.elementFromPoint(px, py);
+      if (!el || el === this.doc.documentElement || el === this.doc.body || el === this.host) continue;
+      if (/^(input|select|textarea|button|img|label|a|svg|video|canvas|iframe|h[1-6])$/i.test(el.localName)) return true;
+      for (const n of el.childNodes) if (n.nodeType === 3 && (n.textContent ?? '').trim() !== '') return true;
+    }
+    return false;
   }
 
   // --- what the user does ----------------------------------------------------------------------
@@ -847,4 +963,38 @@ function defaultInstruction(step: WalkStep): string {
     case 'assert':
       return step.assertion === 'urlContains' ? `Checking that the address contains "${step.value ?? ''}"…` : step.assertion === 'textVisible' ? `Checking that "${step.value ?? ''}" appears…` : 'Checking the page…';
   }
+}
+
+function norm(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** Cut at a word boundary, with an ellipsis (never mid-word unless one word is longer than `max`). */
+function clip(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max - 1);
+  const sp = cut.lastIndexOf(' ');
+  return `${(sp > max / 2 ? cut.slice(0, sp) : cut).trimEnd()}…`;
+}
+
+/** The element's name now, as a person reads it (its accessible name, else its text). */
+function currentName(el: Element): string {
+  return (accessibleName(el) || el.textContent || '').replace(/\s+/g, ' ').trim();
+}
+
+/** The name the element had when the flow was recorded (element metadata). */
+function recordedName(step: WalkStep): string {
+  const meta = step.element as Partial<ElementMeta> | undefined;
+  return (meta?.name || meta?.text || '').replace(/\s+/g, ' ').trim();
+}
+
+/** One sentence, no selectors: what the crawler could not do at this step. */
+export function plainFailure(step: WalkStep, error: string): string {
+  const what = step.label || 'this step';
+  if (/disabled|not enabled/i.test(error)) return `The crawler could not do “${what}”: the element was there but disabled.`;
+  if (/not visible|hidden|outside of the viewport|zero size/i.test(error)) return `The crawler could not do “${what}”: the element was there but hidden.`;
+  if (/timeout|timed out|exceeded/i.test(error)) return `The crawler could not do “${what}”: it waited, and the element never became usable.`;
+  if (/not found|no element|did not find|resolved to 0/i.test(error)) return `The crawler could not do “${what}”: the element was not on the page.`;
+  return `The crawler could not do “${what}”.`;
 }

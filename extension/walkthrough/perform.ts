@@ -102,6 +102,8 @@ export function pageCondition(doc: Document, step: WalkStep): boolean | null {
   const v = step.value ?? '';
   switch (step.assertion) {
     case 'textVisible':
+      // Scoped to an element (a check picked on the page, issue 19): the guide resolves it first.
+      if (step.selectors && step.selectors.length > 0) return null;
       return v !== '' && (doc.body?.innerText ?? doc.body?.textContent ?? '').includes(v);
     case 'urlContains':
       return doc.location.href.includes(v);

@@ -55,6 +55,8 @@ export interface WalkBug {
   console: string[];
   request?: { method: string; url: string; status?: number; failure?: string };
   pageUrl?: string;
+  /** The viewports the crawler saw it on (absent: not known). */
+  viewports?: ('desktop' | 'tablet' | 'mobile')[];
 }
 
 export type WalkStatus = 'active' | 'at-bug' | 'done';
@@ -89,7 +91,9 @@ export type WalkRequest =
   | { type: 'flowlens:walkthrough:off-target'; index: number }
   | { type: 'flowlens:walkthrough:continue'; index: number }
   | { type: 'flowlens:walkthrough:stop'; unresolved?: { index: number; error: string } }
-  | { type: 'flowlens:walkthrough:screenshot'; path: string };
+  | { type: 'flowlens:walkthrough:screenshot'; path: string }
+  /** Resize the walkthrough tab's window so its page is `width` × `height` CSS px (the content script knows the window's chrome). */
+  | { type: 'flowlens:walkthrough:resize'; width: number; height: number };
 
 export type WalkResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Step } from '@flowlens/core/flow';
-import { viewportNameForWidth } from '@flowlens/core/viewport';
+import { VIEWPORT_NAMES, viewportNameForWidth } from '@flowlens/core/viewport';
 import type { StepLogEntry, WalkBug, WalkState, WalkStep } from './protocol.ts';
 
 const ACTIONS = ['navigate', 'click', 'input', 'select', 'check', 'submit', 'keypress', 'scroll', 'waitFor', 'assert'] as const;
@@ -47,6 +47,7 @@ const BugSchema = z.object({
   console: z.array(z.string()),
   request: z.object({ method: z.string(), url: z.string(), status: z.number().optional(), failure: z.string().optional() }).optional(),
   pageUrl: z.string().optional(),
+  viewports: z.array(z.enum(['desktop', 'tablet', 'mobile'])).max(3).optional(),
 });
 
 export const WalkStateSchema = z.object({
@@ -103,7 +104,7 @@ function defaultLabel(step: Step): string {
 
 /** The bug's failing step and what went wrong there, from the bug row and its newest occurrence's evidence. */
 export function bugFromRows(
-  bug: { id: string; title: string; message: string | null; step_index: number | null; page_url: string | null },
+  bug: { id: string; title: string; message: string | null; step_index: number | null; page_url: string | null; viewports?: unknown },
   evidence: Record<string, unknown> | null | undefined,
   stepCount: number,
 ): WalkBug {
@@ -118,6 +119,9 @@ export function bugFromRows(
     if (typeof req.failure === 'string') out.request.failure = req.failure;
   }
   if (bug.page_url) out.pageUrl = bug.page_url;
+  // Where the crawler saw it fail: the walkthrough warns (and offers that width) when it runs elsewhere.
+  const viewports = Array.isArray(bug.viewports) ? VIEWPORT_NAMES.filter((v) => (bug.viewports as unknown[]).includes(v)) : [];
+  if (viewports.length > 0) out.viewports = viewports;
   return out;
 }
 

@@ -51,6 +51,20 @@ button { cursor: pointer; }
 .actions button.primary { background: #1c64d1; border-color: #1c64d1; color: #fff; font-weight: 600; }
 .actions button:disabled { opacity: .5; cursor: default; }
 .card button:focus-visible, .card input:focus-visible { outline: 2px solid #1c64d1; outline-offset: 2px; }
+.found-as { font-size: 12px; color: #6b5200; }
+.viewport-note { font-size: 13px; color: #1d2433; }
+.bugbox.elsewhere { border-color: #cfd4de; background: #f6f7f9; }
+.bugbox.elsewhere .h { color: #1d2433; }
+.plain { font-size: 13px; color: #3b4355; overflow-wrap: anywhere; }
+.tech { font-size: 12px; color: #5b6475; }
+.tech summary { cursor: pointer; }
+.tech summary:focus-visible { outline: 2px solid #1c64d1; outline-offset: 2px; }
+@media (max-width: 519px) {
+  .card, .card.right { left: 8px; right: 8px; bottom: 8px; width: auto; max-width: none; max-height: 40vh; padding: 8px 10px; gap: 4px; }
+  .card.top { top: 8px; bottom: auto; }
+  .brand, .bar { display: none; }
+  .label { font-size: 14px; }
+}
 .done { font-size: 15px; font-weight: 650; color: #1b7f3b; }
 .fail { font-size: 12px; color: #b42318; overflow-wrap: anywhere; }
 `;

@@ -85,7 +85,7 @@ describe('flowlens check', () => {
     expect(flowBug.evidence.screenshot).toMatch(/\.png$/);
     expect(readFileSync(flowBug.evidence.screenshot!).subarray(1, 4).toString()).toBe('PNG');
     expect(flowBug.evidence.reproSteps?.at(-1)).toMatch(/Place order/);
-    expect(r.stdout).toMatch(/■ P0 {2}Step 14 "Click 'Place order'" of Checkout \(hand-written\) failed/);
+    expect(r.stdout).toMatch(/■ P0 {2}Step 14 of Checkout \(hand-written\) failed on \w+: Click 'Place order'/);
     await shop.setDefects([]);
   }, 240_000);
 

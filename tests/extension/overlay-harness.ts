@@ -20,8 +20,9 @@ export interface ExtensionBrowser {
   close: () => Promise<void>;
 }
 
-export async function launchWithExtension(extDir: string, viewport = { width: 1280, height: 800 }): Promise<ExtensionBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'flowlens-overlay-profile-'));
+/** `profileDir`: a profile kept across launches (a browser restart); the caller removes it. Else a throwaway one. */
+export async function launchWithExtension(extDir: string, viewport = { width: 1280, height: 800 }, profileDir?: string): Promise<ExtensionBrowser> {
+  const profile = profileDir ?? mkdtempSync(join(tmpdir(), 'flowlens-overlay-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.FLOWLENS_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -34,7 +35,7 @@ export async function launchWithExtension(extDir: string, viewport = { width: 12
     sw,
     close: async () => {
       await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
+      if (!profileDir) rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -24,11 +24,16 @@ export function App() {
     const onUpdated = (_id: number, info: { url?: string; status?: string }) => {
       if (info.url || info.status === 'complete') void usePanel.getState().refreshTab();
     };
+    const onPermissions = () => void usePanel.getState().checkHostAccess();
     browser.tabs.onActivated.addListener(onActivated);
     browser.tabs.onUpdated.addListener(onUpdated);
+    browser.permissions.onAdded.addListener(onPermissions);
+    browser.permissions.onRemoved.addListener(onPermissions);
     return () => {
       browser.tabs.onActivated.removeListener(onActivated);
       browser.tabs.onUpdated.removeListener(onUpdated);
+      browser.permissions.onAdded.removeListener(onPermissions);
+      browser.permissions.onRemoved.removeListener(onPermissions);
     };
   }, [init, refreshTab]);
 
@@ -41,6 +46,7 @@ export function App() {
       {phase === 'ready' && (
         <>
           <SitePicker />
+          <ShowBugs />
           {(recorder.draft || recorder.recording) && <Recorder />}
           {!recorder.draft && !recorder.recording && <StartHint />}
           <SavedFlows />
@@ -189,17 +195,60 @@ function SitePicker() {
       </section>
     );
   }
+  // The site's own name; the organisation only tells apart two sites of the same name (issue 19:
+  // "Lumen Supply (demo shop) — Lumen Supply" read as a stutter).
+  const optionText = (site: (typeof sites)[number]) => (sites.some((o) => o.id !== site.id && o.name === site.name) ? `${site.name} (${site.organizationName})` : site.name);
   return (
     <label className="flex flex-col gap-1">
       Site
       <select className={input} value={siteId ?? ''} disabled={recorder.recording} onChange={(e) => selectSite(e.target.value)} data-testid="site-select">
         {sites.map((s) => (
           <option key={s.id} value={s.id}>
-            {s.name} — {s.organizationName}
+            {optionText(s)}
           </option>
         ))}
       </select>
     </label>
+  );
+}
+
+/**
+ * "Show bugs on this site" (issue 19): the overlay only runs on origins the user granted, and the
+ * grant used to be asked for only by Record and Walk through, so a new user signing in saw no badge
+ * and no word why. Asked in the click itself (a user gesture), for this origin only; the background
+ * then shows the overlay in this tab at once.
+ */
+function ShowBugs() {
+  const { tab, siteId, sites, hostAccess, setError, setInfo } = usePanel();
+  const origin = originOfUrl(tab?.url ?? '');
+  const site = sites.find((s) => s.id === siteId);
+  if (!origin || !site || hostAccess !== false) return null;
+  const onShow = () => {
+    const tabId = tab?.id;
+    browser.permissions
+      .request({ origins: [`${origin}/*`] })
+      .then(async (granted) => {
+        if (!granted) {
+          setError(`FlowLens was not given access to ${origin}, so it cannot show bugs there. Press "Show bugs on this site" again and choose "Allow".`);
+          return;
+        }
+        await usePanel.getState().checkHostAccess();
+        const r = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:enable', tabId }).catch(() => null)) as { ok: boolean; value?: boolean } | null;
+        if (!r?.ok) setError('FlowLens could not turn on the bug overlay. Reload the page; if it stays off, reload the extension.');
+        else setInfo(`Bugs on ${site.name} now show on its pages: a badge with the count where a page has open bugs, and pins on the elements.`);
+      })
+      .catch(() => setError(`FlowLens could not ask for access to ${origin}. Reload the page and try again.`));
+  };
+  return (
+    <section className="flex flex-col gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-2 text-indigo-950" aria-label="Bugs on this site" data-testid="show-bugs-offer">
+      <p>
+        FlowLens can show the bugs it found on <strong>{site.name}</strong> right on its pages: a badge with the count, and pins on the
+        affected elements. For that it needs access to <strong>{origin}</strong> (this site only).
+      </p>
+      <button className={primary} onClick={onShow} data-testid="show-bugs">
+        Show bugs on this site
+      </button>
+    </section>
   );
 }
 
@@ -293,11 +342,11 @@ function Recorder() {
         ))}
       </ol>
       {draft.steps.length === 0 && <p className="text-slate-500">No steps yet: click, type and navigate on your site.</p>}
-      <AddAssertion />
+      {recorder.recording ? <PickCheck /> : <AddAssertion />}
       {secrets.length > 0 && (
         <div className="rounded-md border border-amber-200 bg-amber-50 p-2 text-amber-900" data-testid="secrets-note">
           Secret values are not recorded: {secrets.map((n) => `{{secret:${n}}}`).join(', ')}. {draft.id ? 'Store each value once below so scheduled replays can sign in' : 'Save the flow, then store each value once so scheduled replays can sign in'} (locally,
-          flowlens check reads FLOWLENS_SECRET_{secrets[0]}).
+          flowlens check reads {secrets.map((n) => `FLOWLENS_SECRET_${n}`).join(', ')}).
           {draft.id && <StoreSecrets names={secrets} />}
         </div>
       )}
@@ -345,8 +394,11 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
   const { edit, busy } = usePanel();
   const [label, setLabel] = useState(step.label);
   const [secretName, setSecretName] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [addingCheck, setAddingCheck] = useState(false);
   useEffect(() => setLabel(step.label), [step.label]);
-  const isSecret = step.action === 'input' && /^\{\{secret:[A-Z0-9_]+\}\}$/.test(step.value);
+  const secret = step.action === 'input' ? (/^\{\{secret:([A-Z0-9_]+)\}\}$/.exec(step.value)?.[1] ?? null) : null;
+  const isSecret = secret !== null;
   return (
     <li className="flex flex-col gap-1 rounded-md border border-slate-200 bg-white p-2" data-testid="step" data-action={step.action}>
       <div className="flex items-center gap-2">
@@ -363,7 +415,11 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
         />
         {step.labelSource === 'ai' && <span title="Label written by AI" className="text-[10px] text-violet-600">AI</span>}
         {step.screenshot && <span title="Screenshot stored" className="text-[10px] text-slate-400">📷</span>}
-        {isSecret && <span className="rounded bg-amber-100 px-1 text-[10px] text-amber-800">secret</span>}
+        {secret && (
+          <span className="rounded bg-amber-100 px-1 font-mono text-[11px] text-amber-900" data-testid="secret-name" title={`Replays type the stored value of ${secret} here`}>
+            {`{{secret:${secret}}}`}
+          </span>
+        )}
       </div>
       <div className="flex items-center gap-1 pl-7">
         <button className={iconButton} aria-label="Move up" disabled={busy || index === 0} onClick={() => void edit({ op: 'move', uid, to: index - 1 })}>
@@ -371,6 +427,31 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
         </button>
         <button className={iconButton} aria-label="Move down" disabled={busy || index === count - 1} onClick={() => void edit({ op: 'move', uid, to: index + 1 })}>
           ↓
+        </button>
+        {secret && renaming === null && (
+          <button className={iconButton} data-testid="rename-secret" onClick={() => setRenaming(secret)}>
+            Rename secret
+          </button>
+        )}
+        {secret && renaming !== null && (
+          <form
+            className="flex items-center gap-1"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void edit({ op: 'renameSecret', from: secret, to: renaming }).then((ok) => ok && setRenaming(null));
+            }}
+          >
+            <input className="w-32 rounded border border-slate-300 px-1 font-mono text-xs" value={renaming} aria-label="Secret name" data-testid="secret-rename-input" onChange={(e) => setRenaming(e.target.value.toUpperCase())} />
+            <button className={iconButton} type="submit" data-testid="secret-rename-ok">
+              OK
+            </button>
+            <button className={iconButton} type="button" onClick={() => setRenaming(null)}>
+              Cancel
+            </button>
+          </form>
+        )}
+        <button className={iconButton} data-testid="add-check-after" aria-expanded={addingCheck} onClick={() => setAddingCheck(!addingCheck)}>
+          + Check
         </button>
         {step.action === 'input' && !isSecret && secretName === null && (
           <button className={iconButton} data-testid="mark-secret" onClick={() => setSecretName(secretNameFromText(step.element?.labelText || step.element?.name || 'SECRET'))}>
@@ -398,32 +479,71 @@ function StepRow({ step: { uid, step }, index, count }: { step: DraftStep; index
           Delete
         </button>
       </div>
+      {addingCheck && (
+        <div className="pl-7">
+          <AddAssertion after={uid} onDone={() => setAddingCheck(false)} label={`Add a check after step ${index + 1}`} />
+        </div>
+      )}
     </li>
   );
 }
 
-function AddAssertion() {
+/** A page-wide check: at the end of the flow, or right after one step (`after`). */
+function AddAssertion({ after, onDone, label = 'Add a check' }: { after?: string; onDone?: () => void; label?: string }) {
   const { edit, busy } = usePanel();
   const [kind, setKind] = useState<'textVisible' | 'urlContains'>('textVisible');
   const [text, setText] = useState('');
   return (
     <form
       className="flex items-center gap-1"
-      aria-label="Add a check"
+      aria-label={label}
       onSubmit={(e) => {
         e.preventDefault();
-        void edit({ op: 'assert', assertion: { kind, text } }).then((ok) => ok && setText(''));
+        void edit({ op: 'assert', assertion: { kind, text }, ...(after ? { after } : {}) }).then((ok) => {
+          if (!ok) return;
+          setText('');
+          onDone?.();
+        });
       }}
     >
-      <select className="rounded-md border border-slate-300 bg-white px-1 py-1.5 text-xs" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="assert-kind">
+      <select className="rounded-md border border-slate-300 bg-white px-1 py-1.5 text-xs" value={kind} aria-label="Kind of check" onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="assert-kind">
         <option value="textVisible">Text is visible</option>
         <option value="urlContains">URL contains</option>
       </select>
-      <input className={input} value={text} placeholder={kind === 'urlContains' ? '/thanks' : 'Thank you for your order'} onChange={(e) => setText(e.target.value)} data-testid="assert-text" />
+      <input className={input} value={text} aria-label={kind === 'urlContains' ? 'Part of the URL' : 'Text that should be visible'} placeholder={kind === 'urlContains' ? '/thanks' : 'Thank you for your order'} onChange={(e) => setText(e.target.value)} data-testid="assert-text" />
       <button className={secondary} type="submit" disabled={busy} data-testid="assert-add">
         Add check
       </button>
     </form>
+  );
+}
+
+/**
+ * While recording: a check on an element, picked on the page (issue 19). The next click in the page
+ * picks the element instead of doing anything there; the check lands right after the last step.
+ */
+function PickCheck() {
+  const { recorder, pick } = usePanel();
+  if (recorder.pick) {
+    return (
+      <div className="flex items-center gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-2 text-indigo-950" data-testid="picking" role="status">
+        <span className="flex-1">Click the element to check on the page ({recorder.pick === 'elementVisible' ? 'it must be visible' : 'it must show its text'}). Esc cancels.</span>
+        <button className={secondary} onClick={() => void pick(null)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="flex flex-wrap items-center gap-1" aria-label="Check an element on the page" role="group">
+      <span className="text-xs text-slate-600">Check an element:</span>
+      <button className={secondary} onClick={() => void pick('elementVisible')} data-testid="pick-visible">
+        Is visible…
+      </button>
+      <button className={secondary} onClick={() => void pick('elementText')} data-testid="pick-text">
+        Shows its text…
+      </button>
+    </div>
   );
 }
 

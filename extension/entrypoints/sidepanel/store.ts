@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { browser } from 'wxt/browser';
-import type { EditRequest, FlowSummary, OrgSummary, Result, SiteSummary } from '../../lib/messages.ts';
+import type { EditRequest, FlowSummary, OrgSummary, PickKind, Result, SiteSummary } from '../../lib/messages.ts';
 import { sendMessage } from '../../lib/messages.ts';
 import { emptyState, parseRecorderState, STATE_KEY, type RecorderState } from '../../lib/state.ts';
 
@@ -28,6 +28,8 @@ interface PanelState {
   error: string | null;
   info: string | null;
   busy: boolean;
+  /** Whether the extension may run on the tab's origin (optional host permission); null when unknown or not a web page. */
+  hostAccess: boolean | null;
   /** Names of the credentials stored for a site (never values); null until loaded for it. */
   storedSecrets: { siteId: string; names: string[] } | null;
 }
@@ -45,6 +47,8 @@ interface PanelActions {
   stop(): Promise<void>;
   discard(): Promise<void>;
   edit(edit: EditRequest): Promise<boolean>;
+  /** Starts (kind) or cancels (null) picking an element on the page for a check. */
+  pick(kind: PickKind | null): Promise<void>;
   save(): Promise<void>;
   loadFlows(): Promise<void>;
   openFlow(id: string): Promise<void>;
@@ -53,6 +57,9 @@ interface PanelActions {
   exportPlaywright(flowId: string): Promise<void>;
   importFile(file: File): Promise<void>;
   setError(error: string | null): void;
+  setInfo(info: string | null): void;
+  /** Re-reads whether the tab's origin is granted (after a grant, a removal, a tab change). */
+  checkHostAccess(): Promise<void>;
   loadStoredSecrets(): Promise<void>;
   /** Sends the value to the background once; it is kept nowhere here. */
   storeSecret(name: string, value: string): Promise<boolean>;
@@ -91,9 +98,15 @@ function download(filename: string, text: string, type: string): void {
 
 const GENERIC = 'Something went wrong. Try again; if it keeps happening, reload the extension.';
 
-/** Unwraps a Result; a failure (or a dead background) becomes the panel's error line. */
-async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Promise<Result<T>>): Promise<T | undefined> {
-  set({ busy: true, error: null });
+/**
+ * Unwraps a Result; a failure (or a dead background) becomes the panel's error line. `quiet` calls
+ * (edits of the draft) do not mark the panel busy: an edit sent when a field loses focus must not
+ * disable the button whose press took the focus away, or that press is lost (issue 19: "Save drops
+ * the first click").
+ */
+async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Promise<Result<T>>, quiet = false): Promise<T | undefined> {
+  if (!quiet) set({ busy: true, error: null });
+  else set({ error: null });
   try {
     const r = await request();
     if (r.ok) return r.data;
@@ -104,9 +117,12 @@ async function call<T>(set: (p: Partial<PanelState>) => void, request: () => Pro
     set({ error: GENERIC });
     return undefined;
   } finally {
-    set({ busy: false });
+    if (!quiet) set({ busy: false });
   }
 }
+
+/** Edits still on their way to the background; Save and Export wait for them (the name typed just before the click). */
+let pendingEdits: Promise<unknown> = Promise.resolve();
 
 export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   phase: 'loading',
@@ -121,6 +137,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   error: null,
   info: null,
   busy: false,
+  hostAccess: null,
   storedSecrets: null,
 
   async init() {
@@ -165,6 +182,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
     const tab = await findTargetTab();
     const previous = get().tab;
     set({ tab });
+    await get().checkHostAccess();
     if (get().phase === 'ready' && originOfUrl(previous?.url ?? '') !== originOfUrl(tab?.url ?? '')) await get().loadSites();
   },
 
@@ -210,11 +228,17 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   },
 
   async edit(edit) {
-    const r = await call(set, () => sendMessage('recorder.edit', edit));
-    return r !== undefined;
+    const sent = call(set, () => sendMessage('recorder.edit', edit), true);
+    pendingEdits = pendingEdits.then(() => sent);
+    return (await sent) !== undefined;
+  },
+
+  async pick(kind) {
+    await call(set, () => sendMessage('recorder.pick', { kind }), true);
   },
 
   async save() {
+    await pendingEdits;
     const r = await call(set, () => sendMessage('flows.save'));
     if (r) await get().loadFlows();
   },
@@ -233,6 +257,7 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
   },
 
   async exportFlow(format) {
+    await pendingEdits;
     const r = await call(set, () => sendMessage('flows.export', { format }));
     if (r) download(r.filename, r.json, 'application/json');
   },
@@ -260,6 +285,16 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
 
   setError(error) {
     set({ error, info: null });
+  },
+
+  setInfo(info) {
+    set({ info, error: null });
+  },
+
+  async checkHostAccess() {
+    const origin = originOfUrl(get().tab?.url ?? '');
+    const hostAccess = origin ? await browser.permissions.contains({ origins: [`${origin}/*`] }).catch(() => false) : null;
+    if (originOfUrl(get().tab?.url ?? '') === origin) set({ hostAccess });
   },
 
   async loadStoredSecrets() {

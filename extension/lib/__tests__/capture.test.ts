@@ -164,5 +164,11 @@ describe('secret fields', () => {
     // A sign-up form's new password (and its confirmation) is the account's PASSWORD.
     document.body.innerHTML = '<form><input type="password" name="password" autocomplete="new-password"><input type="password" name="confirm" autocomplete="new-password"></form>';
     expect(Array.from(document.querySelectorAll('input')).map((e) => secretNameFor(e))).toEqual(['PASSWORD', 'PASSWORD']);
+    // A sign-in form's password, with the standard autocomplete="current-password", is PASSWORD too (issue 19).
+    document.body.innerHTML = '<form><input type="email" autocomplete="username"><input type="password" id="current-password" name="current_password" autocomplete="current-password"></form>';
+    expect(secretNameFor(document.querySelector('input[type=password]')!)).toBe('PASSWORD');
+    // A change-password form keeps them apart.
+    document.body.innerHTML = '<form><input type="password" name="old" autocomplete="current-password"><input type="password" name="new" autocomplete="new-password"><input type="password" name="again" autocomplete="new-password"></form>';
+    expect(Array.from(document.querySelectorAll('input')).map((e) => secretNameFor(e))).toEqual(['CURRENT_PASSWORD', 'NEW_PASSWORD', 'NEW_PASSWORD']);
   });
 });

@@ -4,7 +4,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startCapture, type CapturedAction } from '../capture.ts';
 import { addCapturedStep, addPageChange, applyEdit, ensureDraft, stepFromCapture } from '../draft.ts';
-import { templateLabel } from '../labels.ts';
+import { clip, stableName, templateLabel } from '../labels.ts';
 import { emptyState, parseRecorderState, readRecorderState, STATE_KEY, updateRecorderState, type RecorderState } from '../state.ts';
 
 function captureOn(html: string, act: (doc: Document) => void): CapturedAction[] {
@@ -42,6 +42,22 @@ describe('template labels', () => {
     expect(stepFromCapture(pw!).label).toBe('Enter password');
     expect(templateLabel({ action: 'navigate', url: 'https://shop.test/cart', label: '', labelSource: 'template' })).toBe('Go to /cart');
     expect(templateLabel({ action: 'assert', assertion: 'urlContains', value: '/thanks', label: '', labelSource: 'template' })).toBe('Check the URL contains /thanks');
+  });
+
+  it('leaves out what changes on the next run: counts, prices, user data (issue 19)', () => {
+    const label = (html: string) => stepFromCapture(captureOn(html, (d) => d.querySelector('[data-t]')!.dispatchEvent(new MouseEvent('click', { bubbles: true })))[0]!).label;
+    expect(label('<a href="/cart" data-t>Cart <span>1 items</span></a>')).toBe("Click 'Cart'");
+    expect(label('<button data-t>Checkout ($42.50)</button>')).toBe("Click 'Checkout'");
+    expect(label('<button data-t>Pay 12,50 €</button>')).toBe("Click 'Pay'");
+    expect(label('<a href="/me" data-t>ada@example.com</a>')).toBe("Click the link");
+    expect(label('<button data-t>Inbox (3)</button>')).toBe("Click 'Inbox'");
+    expect(label('<button data-t>Add to cart</button>')).toBe("Click 'Add to cart'");
+    expect(label('<button data-t>Top 10 lamps</button>')).toBe("Click 'Top 10 lamps'");
+    // Long names are cut at a word, never in the middle of one.
+    const long = label('<button data-t>Subscribe to the weekly newsletter about lamps, brass fittings and restoration tips</button>');
+    expect(long).toBe("Click 'Subscribe to the weekly newsletter about lamps, brass…'");
+    expect(stableName('Cart · 2 items')).toBe('Cart');
+    expect(clip('word '.repeat(30), 20)).toBe('word word word word…');
   });
 });
 
@@ -105,6 +121,21 @@ describe('recording rules', () => {
     expect(JSON.stringify(s)).not.toContain('4242424242424242');
     expect(() => applyEdit(s, { op: 'rename', name: ' ' })).toThrow(/name/);
     expect(() => applyEdit(s, { op: 'secret', uid: uids[0]!, name: 'bad name' })).toThrow(/capital letters/);
+    // A secret renamed in every step that uses it; a check right after a given step; a check on an element.
+    s = applyEdit(s, { op: 'renameSecret', from: 'CARD_NUMBER', to: 'card_pan' });
+    expect(stepsOf(s)[1]).toMatchObject({ value: '{{secret:CARD_PAN}}' });
+    expect(() => applyEdit(s, { op: 'renameSecret', from: 'CARD_PAN', to: 'no spaces allowed' })).toThrow(/capital letters/);
+    s = applyEdit(s, { op: 'assert', assertion: { kind: 'urlContains', text: '/checkout' }, after: s.draft!.steps[0]!.uid });
+    const target = { selectors: [{ kind: 'testid' as const, value: 'total' }], element: (stepsOf(s)[0] as Extract<Step, { action: 'input' }>).element! };
+    s = applyEdit(s, { op: 'assert', assertion: { kind: 'elementText', text: '  Total   $12  ', target } });
+    expect(stepsOf(s).map((x) => [x.action, x.label])).toEqual([
+      ['input', 'Type the customer email'],
+      ['assert', 'Check the URL contains /checkout'],
+      ['input', 'Enter card'],
+      ['assert', "Check 'Thank you' is visible"],
+      ['assert', "Check 'Email' shows 'Total $12'"],
+    ]);
+    expect(stepsOf(s).at(-1)).toMatchObject({ assertion: 'textVisible', value: 'Total $12', selectors: [{ kind: 'testid', value: 'total' }] });
     // What the editor holds is a valid flow.
     expect(() => parseFlow({ name: s.draft!.name, startUrl: s.draft!.startUrl, steps: stepsOf(s) })).not.toThrow();
   });

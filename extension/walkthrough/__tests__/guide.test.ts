@@ -45,6 +45,20 @@ const card = () => roots[0]!.querySelector('.card') as HTMLElement;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Guide (jsdom)', () => {
+  it('an element-scoped text check passes on that element, not on the same text elsewhere (issue 19)', async () => {
+    document.body.innerHTML = `<main><p data-testid="cart">Your cart is empty</p><p>Merino Wool Socks, our best seller</p></main>`;
+    const sent: WalkRequest[] = [];
+    const g = new Guide({ send: fakeSend(state([{ action: 'assert', label: 'Check the cart shows Merino Wool Socks', assertion: 'textVisible', value: 'Merino Wool Socks', selectors: [{ kind: 'testid', value: 'cart' }] }, { action: 'click', label: 'x', selectors: [{ kind: 'testid', value: 'x' }] }]), sent) });
+    await g.start();
+    g.evaluate();
+    expect(sent.some((m) => m.type === 'flowlens:walkthrough:advance')).toBe(false);
+    document.querySelector('[data-testid=cart]')!.textContent = 'Merino Wool Socks × 1';
+    g.evaluate();
+    await wait(0);
+    expect(sent.find((m) => m.type === 'flowlens:walkthrough:advance')).toMatchObject({ index: 0, status: 'passed', by: 'auto' });
+    g.dispose();
+  });
+
   it('builds nothing when no walkthrough is active in this tab', async () => {
     const g = new Guide({ send: fakeSend(null) });
     await g.start();
