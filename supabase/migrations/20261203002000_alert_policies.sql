@@ -71,6 +71,8 @@ create table public.alert_decisions (
   decision text not null constraint alert_decisions_decision_valid check (decision in ('sent', 'held', 'suppressed', 'flapping')),
   severity text,
   reason text not null,
+  -- A flapping notice's numbers: { flowName, flips, windowDays }.
+  details jsonb not null default '{}',
   decided_at timestamptz not null default now(),
   constraint alert_decisions_subject check (bug_id is not null or (flow_id is not null and decision in ('flapping', 'held')))
 );
@@ -187,12 +189,11 @@ declare
   v_fresh boolean;
   v_streak integer;
   v_flips integer;
-  v_flow_name text;
   v_decision text;
   v_reason text;
-  v_send uuid[] := '{}';
-  v_reasons jsonb := '{}';
-  v_flapping jsonb := '[]';
+  v_send uuid[];
+  v_reasons jsonb;
+  v_flapping jsonb;
   v_noticed uuid[] := '{}';
   v_deploy uuid;
 begin
@@ -244,18 +245,14 @@ begin
              select 1 from public.alert_decisions d
               where d.flow_id = b.flow_id and d.bug_id is null and d.decided_at > p_at - make_interval(days => p.flap_window_days)) then
           v_noticed := v_noticed || b.flow_id;
-          insert into public.alert_decisions (site_id, run_id, flow_id, decision, severity, reason, decided_at)
+          insert into public.alert_decisions (site_id, run_id, flow_id, decision, severity, reason, details, decided_at)
           values (r.site_id, r.id, b.flow_id,
                   case when v_quiet and b.severity <> 'P0' then 'held' else 'flapping' end, b.severity,
                   format('the %s flow flipped between passed and failed %s times in %s days: reported once as flapping instead of alerting on each flip%s',
                          b.flow_name, v_flips, p.flap_window_days,
                          case when v_quiet and b.severity <> 'P0' then format('; held for the next daily briefing (%s)', v_quiet_words) else '' end),
+                  jsonb_build_object('flowName', b.flow_name, 'flips', v_flips, 'windowDays', p.flap_window_days),
                   p_at);
-          if not (v_quiet and b.severity <> 'P0') then
-            v_flapping := v_flapping || jsonb_build_object('flowId', b.flow_id, 'flowName', b.flow_name, 'flips', v_flips,
-                                                           'windowDays', p.flap_window_days, 'severity', b.severity,
-                                                           'reason', format('the %s flow flipped between passed and failed %s times in %s days: reported once as flapping instead of alerting on each flip', b.flow_name, v_flips, p.flap_window_days));
-          end if;
         end if;
       end if;
     end if;
@@ -272,13 +269,22 @@ begin
     insert into public.alert_decisions (site_id, run_id, bug_id, flow_id, episode, decision, severity, reason, decided_at)
     values (r.site_id, r.id, b.id, b.flow_id, b.times_regressed, v_decision, b.severity, v_reason, p_at)
     on conflict do nothing;
-    if v_decision = 'sent' then
-      v_send := v_send || b.id;
-      v_reasons := v_reasons || jsonb_build_object(b.id::text, v_reason);
-    end if;
   end loop;
 
-  -- The run's instant row now says what the policy decided.
+  -- The run's instant row says what was decided for this run (now or by an earlier call: the same
+  -- answer however often the policy is applied).
+  select coalesce(array_agg(d.bug_id order by bg.severity, bg.first_seen_at, bg.id), '{}'),
+         coalesce(jsonb_object_agg(d.bug_id::text, d.reason), '{}')
+    into v_send, v_reasons
+    from public.alert_decisions d join public.bugs bg on bg.id = d.bug_id
+   where d.run_id = r.id and d.decision = 'sent';
+  select coalesce(jsonb_agg(jsonb_build_object('flowId', d.flow_id, 'flowName', d.details ->> 'flowName',
+                                               'flips', (d.details ->> 'flips')::integer, 'windowDays', (d.details ->> 'windowDays')::integer,
+                                               'severity', d.severity, 'reason', d.reason) order by d.decided_at, d.id), '[]')
+    into v_flapping
+    from public.alert_decisions d
+   where d.run_id = r.id and d.bug_id is null and d.decision = 'flapping';
+
   if cardinality(v_send) > 0 or jsonb_array_length(v_flapping) > 0 then
     v_deploy := coalesce(r.deploy_event_id, (
       select d.id from public.deploy_events d
