@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_CHANNEL_KINDS, ALERT_CHANNEL_STATUSES, ALERT_DECISIONS, ALERT_POLICY_MODES } from '@flowlens/core/alerts';
 import { stackInfo, supabaseClient, withDb } from '@flowlens/stack/testing';
 import { insertRow } from './world.ts';
 
@@ -230,6 +231,18 @@ describe('alert policy building blocks', () => {
     const site = await newSite({ mode: 'consecutive', consecutive_runs: 3, flap_flips: 4, flap_window_days: 5, quiet_start: '22:00', quiet_end: '07:00' }, 'Europe/Paris');
     const words = await withDb(async (db) => (await db.query('select private.alert_policy_words($1) as w', [site.siteId])).rows[0].w);
     expect(words).toBe('Alerts once a P0/P1 bug was seen in 3 runs in a row; a flow that flips between passed and failed 4 times in 5 days is reported once as flapping; quiet hours 22:00–07:00 (Europe/Paris) hold all but P0 alerts for the next daily briefing.');
+  });
+
+  it('core\'s word lists are the database\'s', async () => {
+    const listed = async (constraint: string) =>
+      withDb(async (db) => {
+        const def = (await db.query<{ def: string }>('select pg_get_constraintdef(oid) as def from pg_constraint where conname = $1', [constraint])).rows[0]!.def;
+        return [...def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]);
+      });
+    expect(await listed('alert_channels_kind_valid')).toEqual([...ALERT_CHANNEL_KINDS]);
+    expect(await listed('alert_channels_status_valid')).toEqual([...ALERT_CHANNEL_STATUSES]);
+    expect(await listed('alert_policies_mode_valid')).toEqual([...ALERT_POLICY_MODES]);
+    expect(await listed('alert_decisions_decision_valid')).toEqual([...ALERT_DECISIONS]);
   });
 
   it('refuses nonsense policies', async () => {
