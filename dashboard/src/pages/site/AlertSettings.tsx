@@ -71,7 +71,6 @@ function ChannelRow({ channel, canManage, reload }: { channel: AlertChannel; can
   const [result, setResult] = useState<ChannelTestAnswer | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [newUrl, setNewUrl] = useState<string | null>(null);
-  const label = `${KIND_LABEL[channel.kind]} channel ${channel.name}`;
 
   async function act(what: string, fn: () => Promise<unknown>, done?: string) {
     setBusy(what);
@@ -114,7 +113,7 @@ function ChannelRow({ channel, canManage, reload }: { channel: AlertChannel; can
   );
 
   return (
-    <li className="py-3" data-testid="alert-channel" aria-label={label}>
+    <li className="py-3" data-testid="alert-channel">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <div className="min-w-0">
           <span className="font-medium">{channel.name}</span>{' '}
@@ -311,9 +310,11 @@ function Policy({ siteId, timezone, data, canManage, reload }: { siteId: string;
             <input type="radio" name="mode" className="accent-[#2563EB]" checked={p.mode === 'immediate'} onChange={() => setP({ ...p, mode: 'immediate' })} />
             Alert at once on a new or returning P0/P1 bug
           </label>
-          <label className="flex flex-wrap items-center gap-2">
-            <input type="radio" name="mode" className="accent-[#2563EB]" checked={p.mode === 'consecutive'} onChange={() => setP({ ...p, mode: 'consecutive' })} />
-            Alert only after it was seen in
+          <div className="flex flex-wrap items-center gap-2">
+            <label className="flex items-center gap-2">
+              <input type="radio" name="mode" className="accent-[#2563EB]" checked={p.mode === 'consecutive'} onChange={() => setP({ ...p, mode: 'consecutive' })} />
+              Alert only after it was seen in
+            </label>
             <input
               aria-label="Runs in a row"
               type="number"
@@ -324,10 +325,12 @@ function Policy({ siteId, timezone, data, canManage, reload }: { siteId: string;
               onChange={(e) => setP({ ...p, consecutive_runs: int(e.target.value) })}
             />
             runs in a row
-          </label>
-          <label className="flex flex-wrap items-center gap-2">
-            <input type="checkbox" className="h-4 w-4 accent-[#2563EB]" checked={p.flap_flips !== null} onChange={(e) => setP({ ...p, flap_flips: e.target.checked ? 4 : null })} />
-            Report a flow that flips between passed and failed
+          </div>
+          <div className="flex flex-wrap items-center gap-2">
+            <label className="flex items-center gap-2">
+              <input type="checkbox" className="h-4 w-4 accent-[#2563EB]" checked={p.flap_flips !== null} onChange={(e) => setP({ ...p, flap_flips: e.target.checked ? 4 : null })} />
+              Report a flow that flips between passed and failed
+            </label>
             <input
               aria-label="Flips before flapping"
               type="number"
@@ -350,20 +353,22 @@ function Policy({ siteId, timezone, data, canManage, reload }: { siteId: string;
               onChange={(e) => setP({ ...p, flap_window_days: int(e.target.value) })}
             />
             days once, as flapping
-          </label>
-          <label className="flex flex-wrap items-center gap-2">
-            <input
-              type="checkbox"
-              className="h-4 w-4 accent-[#2563EB]"
-              checked={p.quiet_start !== null}
-              onChange={(e) => setP({ ...p, quiet_start: e.target.checked ? '22:00' : null, quiet_end: e.target.checked ? '07:00' : null })}
-            />
-            Quiet hours from
+          </div>
+          <div className="flex flex-wrap items-center gap-2">
+            <label className="flex items-center gap-2">
+              <input
+                type="checkbox"
+                className="h-4 w-4 accent-[#2563EB]"
+                checked={p.quiet_start !== null}
+                onChange={(e) => setP({ ...p, quiet_start: e.target.checked ? '22:00' : null, quiet_end: e.target.checked ? '07:00' : null })}
+              />
+              Quiet hours from
+            </label>
             <input aria-label="Quiet from" type="time" className={cx(inputClass, 'w-32')} disabled={p.quiet_start === null} value={p.quiet_start ?? ''} onChange={(e) => setP({ ...p, quiet_start: e.target.value || null })} />
             to
             <input aria-label="Quiet until" type="time" className={cx(inputClass, 'w-32')} disabled={p.quiet_start === null} value={p.quiet_end ?? ''} onChange={(e) => setP({ ...p, quiet_end: e.target.value || null })} />
-            ({timezone}): only P0 alerts then; the rest wait for the 09:00 briefing
-          </label>
+            <span>({timezone}): only P0 alerts then; the rest wait for the 09:00 briefing</span>
+          </div>
         </fieldset>
         <p className="mt-3 rounded-[8px] bg-[#f4f4f2] px-3 py-2 text-sm" data-testid="policy-words">
           {policyWords(p, timezone)}
