@@ -250,7 +250,7 @@ describe('dashboard in Chromium', () => {
         got.push({ path: req.url ?? '', headers: req.headers, body });
         const slackish = (req.url ?? '').startsWith('/services/');
         if (slackish && (req.url ?? '').includes('/revoked-')) return void res.writeHead(404).end('no_service');
-        let json: unknown = null;
+        let json: unknown;
         try {
           json = JSON.parse(body);
         } catch {
