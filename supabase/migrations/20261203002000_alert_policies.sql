@@ -10,8 +10,8 @@
 --                             removes it when everything was held or suppressed.
 --
 -- finalise_run is not changed: it still writes the instant row for new/regressed P0/P1 bugs; a
--- trigger on crawl_runs (finished_at set) applies the policy in the same transaction, before anyone
--- can send the row. Small named functions, each testable alone:
+-- deferred trigger on crawl_runs (finished_at set) applies the policy at the end of the same
+-- transaction, before anyone can send the row. Small named functions, each testable alone:
 --   private.in_quiet_hours, private.bug_streak, private.flow_flips, private.alert_policy_words
 
 -- Policies -----------------------------------------------------------------------------------------------
@@ -315,6 +315,9 @@ begin
   return null;
 end;
 $$;
-create trigger crawl_runs_alert_policy after update of finished_at on public.crawl_runs
+-- Deferred to the end of the finalising transaction, so the policy sees everything finalisation
+-- wrote (bugs, occurrences, flow results, the outbox row) whatever order finalise_run writes them in.
+create constraint trigger crawl_runs_alert_policy after update of finished_at on public.crawl_runs
+  deferrable initially deferred
   for each row when (old.finished_at is null and new.finished_at is not null)
   execute function private.apply_alert_policy_on_finish();
