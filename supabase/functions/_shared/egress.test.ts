@@ -3,7 +3,7 @@
  * judged address by address, https only, and loopback only when the dev/test setting allows it.
  */
 import { assert, assertEquals } from './testing.ts';
-import { classifyAddress, scrub, vetUrl } from './egress.ts';
+import { classifyAddress, postJson, scrub, vetUrl } from './egress.ts';
 
 Deno.test('egress: classifies addresses like the crawler does', () => {
   for (const ip of ['10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', 'fd00::1', 'fe80::1', '::', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '64:ff9b::a00:1']) {
@@ -46,3 +46,27 @@ Deno.test('egress: scrub removes URLs from messages', () => {
   const m = scrub(`error sending request for url (${url}): connection refused; see http://x.example/y`, url);
   assert(!m.includes('secretsecret') && !m.includes('http://x.example'), m);
 });
+
+Deno.test({ name: 'egress: a receiver that does not answer in time is a retryable timeout; a refused connection too', sanitizeOps: false, sanitizeResources: false, async fn() {
+  // A local receiver that accepts the request and never answers.
+  let release: () => void = () => {};
+  const hanging = new Promise<void>((r) => (release = r));
+  let port = 0;
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: (a) => { port = a.port; } }, async () => {
+    await hanging;
+    return new Response('late');
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/hook/secret-path`;
+    const res = await postJson(url, '{}', {}, { allowLoopback: true, timeoutMs: 300 });
+    assertEquals([res.ok, res.status, res.retry], [false, null, true]);
+    assert(res.error?.includes('did not answer within 0.3 s'), res.error);
+    assert(!res.error?.includes('secret-path'));
+  } finally {
+    release();
+    await server.shutdown();
+  }
+  const refused = await postJson(`http://127.0.0.1:${port}/gone`, '{}', {}, { allowLoopback: true, timeoutMs: 2000 });
+  assertEquals([refused.ok, refused.retry], [false, true]);
+  assert(refused.error?.startsWith('could not reach the receiver'), refused.error);
+} });

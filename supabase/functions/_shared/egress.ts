@@ -96,6 +96,8 @@ const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadat
 
 export interface EgressOptions {
   allowLoopback: boolean;
+  /** Per-request timeout (default POST_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** DNS resolution (tests pass their own); defaults to Deno.resolveDns for A and AAAA. */
   resolve?: (host: string) => Promise<string[]>;
 }
@@ -211,12 +213,12 @@ export async function postJson(rawUrl: string, body: string, headers: Record<str
         headers: { 'content-type': 'application/json', 'user-agent': 'FlowLens-Alerts/1', ...headers },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? POST_TIMEOUT_MS),
       });
     } catch (e) {
       const name = e instanceof Error ? e.name : '';
       if (name === 'TimeoutError' || name === 'AbortError') {
-        return { ok: false, status: null, answer: '', error: `the receiver did not answer within ${POST_TIMEOUT_MS / 1000} s`, retry: true };
+        return { ok: false, status: null, answer: '', error: `the receiver did not answer within ${(opts.timeoutMs ?? POST_TIMEOUT_MS) / 1000} s`, retry: true };
       }
       const msg = e instanceof Error ? e.message : String(e);
       const cause = /connection refused/i.test(msg) ? 'connection refused'
