@@ -96,7 +96,27 @@ describe('parseFlow', () => {
   });
 
   it('validates single steps for the recorder', () => {
-    expect(parseStep({ action: 'navigate', url: '/x' })).toMatchObject({ action: 'navigate', url: '/x' });
+    expect(parseStep({ action: 'navigate', url: 'https://a.example/x' })).toMatchObject({ action: 'navigate', url: 'https://a.example/x' });
+    expect(() => parseStep({ action: 'navigate', url: '/x' })).toThrow('url: must be an absolute http(s) URL, e.g. https://shop.example.com/');
     expect(() => parseStep({ action: 'waitFor', selectors: [{ kind: 'css', value: 'a >>> ' }] })).toThrow(/empty part around ">>>"/);
+  });
+});
+
+describe('only the web (issue 12)', () => {
+  const base = { name: 'x', startUrl: 'https://a.example/', steps: [] };
+  for (const url of ['file:///etc/passwd', 'chrome://settings', 'view-source:https://a.example/', 'data:text/html,<b>x</b>', 'javascript:alert(1)', 'filesystem:https://a.example/temporary/x', 'ftp://a.example/x', '/relative/path']) {
+    it(`refuses a navigate step to ${url.slice(0, 24)}`, () => {
+      const r = safeParseFlow({ ...base, steps: [{ action: 'navigate', url }] });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.issues[0]).toMatchObject({ path: 'steps[0].url' });
+      if (!r.ok && url.includes(':') && !url.startsWith('/')) expect(r.issues[0]!.message).toMatch(/FlowLens only opens http: and https: pages/);
+    });
+  }
+  it('refuses a non-web start URL with the same sentence', () => {
+    const r = safeParseFlow({ ...base, startUrl: 'file:///etc/passwd' });
+    expect(r.ok ? [] : r.issues.map((i) => i.message)).toEqual(['uses the file: scheme; FlowLens only opens http: and https: pages']);
+  });
+  it('accepts http and https', () => {
+    expect(safeParseFlow({ ...base, steps: [{ action: 'navigate', url: 'http://a.example/x?y=1' }] }).ok).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { selectorSyntaxProblem } from './locator/syntax.ts';
 import { findMalformedSecretPlaceholders, parseSecretPlaceholder } from './secrets.ts';
 import { parseWith, safeParseWith, type SafeParseResult } from './validation.ts';
+import { webUrlProblem } from './web-url.ts';
 
 export const FLOW_SCHEMA_VERSION = 1;
 
@@ -146,7 +147,13 @@ const StepValue = z.string().check((ctx) => {
 const targeted = { ...stepBase, selectors: RequiredSelectors, element: ElementMetaSchema.optional() };
 const optionallyTargeted = { ...stepBase, selectors: OptionalSelectors, element: ElementMetaSchema.optional() };
 
-export const NavigateStepSchema = z.object({ action: z.literal('navigate'), ...stepBase, url: z.string().min(1) });
+/** An absolute http(s) URL (web-url.ts): a flow never opens `file:`, `data:`, `javascript:`… */
+const WebUrl = z.string().check((ctx) => {
+  const problem = webUrlProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value.slice(0, 200), message: problem });
+});
+
+export const NavigateStepSchema = z.object({ action: z.literal('navigate'), ...stepBase, url: WebUrl });
 export const ClickStepSchema = z.object({
   action: z.literal('click'),
   ...targeted,
@@ -243,15 +250,6 @@ export function stepTargetsElement(step: Step): step is ClickStep | InputStep | 
 // ---------------------------------------------------------------------------------------------
 // Flow
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 export const FlowSchema = z
   .object({
     schemaVersion: z
@@ -272,7 +270,7 @@ export const FlowSchema = z
     id: z.string().optional(),
     name: z.string().trim().min(1, { error: 'must not be empty' }).max(200),
     siteId: z.string().optional(),
-    startUrl: z.string().refine(isHttpUrl, { error: 'must be an absolute http(s) URL, e.g. https://shop.example.com/' }),
+    startUrl: WebUrl,
     critical: z.boolean().default(false),
     /** Default per-step timeout for this flow. */
     timeoutMs: z.number().int().positive().optional(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFingerprint } from './fingerprint.ts';
-import { coveredPages, hasBlockingBugs, parseReport, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
+import { boundReport, coveredPages, hasBlockingBugs, parseReport, REPORT_LIMITS, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
 
 const fingerprint = computeFingerprint({ type: 'flow_broken', pageUrl: 'https://shop.example.com/checkout', flow: 'Checkout', stepIndex: 3, action: 'click' }, { baseUrl: 'https://shop.example.com' });
 
@@ -118,5 +118,33 @@ describe('report helpers', () => {
     const r = parseReport(report);
     expect(hasBlockingBugs(r)).toBe(true);
     expect(hasBlockingBugs({ bugs: r.bugs.map((b) => ({ ...b, severity: 'P2' as const })) })).toBe(false);
+  });
+});
+
+describe('what a hostile page writes is bounded', () => {
+  const base = parseReport(report);
+  it('refuses numbers and strings beyond the limits, with the path of each', () => {
+    const page = { ...base.pages[0]!, metrics: { ttfbMs: 1e300, fcpMs: -1e300, lcpMs: 5, cls: 1e300, loadMs: 10 } };
+    const bad = { ...base, pages: [page], bugs: [{ ...base.bugs[0]!, title: 'x'.repeat(10_000) }] };
+    const r = safeParseReport(bad);
+    expect(r.ok).toBe(false);
+    const paths = r.ok ? [] : r.issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['pages[0].metrics.ttfbMs', 'pages[0].metrics.fcpMs', 'pages[0].metrics.cls', 'bugs[0].title']));
+  });
+  it('boundReport cuts the same report into one that validates, keeping what is sane', () => {
+    const page = { ...base.pages[0]!, title: 't'.repeat(50_000), metrics: { ttfbMs: 1e300, fcpMs: -1e300, lcpMs: 5, cls: Number.NaN, loadMs: 10 }, links: Array.from({ length: 5000 }, (_, i) => `/p${i}`) };
+    const bug = { ...base.bugs[0]!, title: 'x'.repeat(10_000), evidence: { console: Array.from({ length: 10_000 }, (_, i) => `line ${i} ${'y'.repeat(900)}`) } };
+    const bounded = boundReport({ ...base, pages: [page], bugs: [bug] });
+    const again = parseReport(bounded);
+    expect(again.pages[0]!.metrics).toEqual({ ttfbMs: null, fcpMs: null, lcpMs: 5, cls: null, loadMs: 10 });
+    expect(again.pages[0]!.title!.length).toBe(REPORT_LIMITS.text.title);
+    expect(again.pages[0]!.links).toHaveLength(REPORT_LIMITS.items.links);
+    expect(again.bugs[0]!.title.endsWith('…')).toBe(true);
+    expect(again.bugs[0]!.evidence.console).toHaveLength(REPORT_LIMITS.items.consoleLines);
+    expect(again.bugs[0]!.evidence.console!.at(-1)).toMatch(/^line 9999 /);
+    expect(JSON.stringify(again).length).toBeLessThan(100_000);
+  });
+  it('leaves a sane report as it was', () => {
+    expect(boundReport(base)).toEqual(base);
   });
 });

@@ -7,6 +7,7 @@ import {
   MissingSecretError,
   parseSecretPlaceholder,
   redactSecretValues,
+  redactSecretsDeep,
 } from './secrets.ts';
 
 describe('secret placeholders', () => {
@@ -63,5 +64,21 @@ describe('redactSecretValues', () => {
   it('replaces secret values, longest first, and ignores tiny ones', () => {
     const text = 'login failed for ann with hunter2 and hunter2-extra; a';
     expect(redactSecretValues(text, { P: 'hunter2', P2: 'hunter2-extra', X: 'a' })).toBe('login failed for ann with {{secret:P}} and {{secret:P2}}; a');
+  });
+});
+
+describe('redacting secrets wherever they travel', () => {
+  const secrets = { PASSWORD: 'p@ss word&1', TOKEN: 'tok-123456' };
+  it('hides the typed, percent-encoded, form-encoded and JSON-escaped forms', () => {
+    const url = `https://evil.example/search?q=${encodeURIComponent(secrets.PASSWORD)}&f=p%40ss+word%261`;
+    expect(redactSecretValues(url, secrets)).toBe('https://evil.example/search?q={{secret:PASSWORD}}&f={{secret:PASSWORD}}');
+    expect(redactSecretValues('{"p":"say \\"tok-123456\\""}', secrets)).toBe('{"p":"say \\"{{secret:TOKEN}}\\""}');
+  });
+  it('walks a whole report, keys included, and keeps its shape', () => {
+    const report = { runs: [{ steps: [{ error: 'typed p@ss word&1 into the box', durationMs: 5 }] }], extra: { 'tok-123456': null }, ok: true };
+    const out = redactSecretsDeep(report, secrets);
+    expect(out).toEqual({ runs: [{ steps: [{ error: 'typed {{secret:PASSWORD}} into the box', durationMs: 5 }] }], extra: { '{{secret:TOKEN}}': null }, ok: true });
+    expect(JSON.stringify(out)).not.toContain('tok-123456');
+    expect(redactSecretsDeep(report, {})).toBe(report);
   });
 });

@@ -93,16 +93,55 @@ export function fillSecrets(value: string, lookup: SecretLookup): string {
 }
 
 /**
- * Replaces occurrences of known secret values in free text (an error message, a console line) by
- * their placeholder, longest values first so one secret that contains another is fully hidden.
- * Values shorter than 4 characters are left alone: redacting "a" everywhere would destroy the text
- * and they are not meaningful secrets.
+ * The forms a typed secret can take once a page or a URL carries it on: as typed, percent-encoded
+ * (a GET form puts it in the query string), form-encoded (`+` for spaces) and JSON-escaped (a page
+ * that echoes it into a script or an API body).
+ */
+export function secretVariants(value: string): string[] {
+  const variants = new Set<string>([value]);
+  try {
+    const encoded = encodeURIComponent(value);
+    variants.add(encoded);
+    variants.add(encoded.replace(/%20/g, '+'));
+    variants.add(encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  } catch {
+    /* a lone surrogate cannot be encoded, so it cannot appear encoded either */
+  }
+  variants.add(JSON.stringify(value).slice(1, -1));
+  return [...variants];
+}
+
+/**
+ * Replaces occurrences of known secret values in free text (an error message, a console line, a
+ * URL) by their placeholder, in every form {@link secretVariants} lists, longest first so one
+ * secret that contains another is fully hidden. Values shorter than 4 characters are left alone:
+ * redacting "a" everywhere would destroy the text and they are not meaningful secrets.
  */
 export function redactSecretValues(text: string, secrets: Readonly<Record<string, string>>): string {
   const entries = Object.entries(secrets)
     .filter(([, v]) => v.length >= 4)
+    .flatMap(([name, v]) => secretVariants(v).map((variant) => [name, variant] as const))
     .sort((a, b) => b[1].length - a[1].length);
   let out = text;
   for (const [name, v] of entries) out = out.split(v).join(`{{secret:${name}}}`);
   return out;
+}
+
+/**
+ * {@link redactSecretValues} over every string of a JSON-like value (a report, a log record):
+ * object keys included, structure kept. Returns the value itself when there is nothing to redact.
+ */
+export function redactSecretsDeep<T>(value: T, secrets: Readonly<Record<string, string>>): T {
+  if (!Object.values(secrets).some((v) => v.length >= 4)) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactSecretValues(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, inner] of Object.entries(v)) out[redactSecretValues(k, secrets)] = walk(inner);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
 }

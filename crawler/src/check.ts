@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isAtLeast, loadFlowJson, rebaseUrl, urlTemplate, type ReportBug as Bug, type Flow, type Report } from '@flowlens/core';
+import { isAtLeast, loadFlowJson, parseReport, rebaseUrl, urlTemplate, webUrlProblem, type ReportBug as Bug, type Flow, type Report } from '@flowlens/core';
 import { BrowserPool } from './browser/pool.ts';
 import { parseViewports, type ViewportName } from './browser/viewports.ts';
 import { originHostPort } from './net/address-policy.ts';
@@ -22,7 +22,8 @@ export class UsageError extends Error {}
 export const CHECK_USAGE = `Usage:
   flowlens check --base-url URL --flow FILE [--flow FILE…] [--viewports desktop,tablet,mobile]
                  [--discover N] [--json OUT] [--screenshots DIR]
-                 [--concurrency N] [--step-timeout MS] [--allow-private] [--no-detectors] [--quiet]
+                 [--allow-origin ORIGIN…] [--concurrency N] [--step-timeout MS] [--allow-private]
+                 [--no-detectors] [--quiet]
 
   --flow FILE        a FlowLens flow (.json) or a Chrome DevTools Recorder export; repeatable
   --base-url URL     replay against this origin instead of the recorded one (staging, localhost)
@@ -30,6 +31,8 @@ export const CHECK_USAGE = `Usage:
   --discover N       also crawl up to N same-origin pages (robots.txt respected) with page checks
   --json OUT         write the report (JSON, versioned schema) to OUT
   --screenshots DIR  save a screenshot of each failing step in DIR
+  --allow-origin O   another origin (an SSO provider) where the flows may type their secrets;
+                     repeatable. Secrets are typed only on the site's origin and these.
   Secrets in flows ({{secret:NAME}}) are read from the environment variable FLOWLENS_SECRET_NAME.
   Exit code: 0 no P0/P1 bug, 1 a P0/P1 bug was found, 2 bad input.`;
 
@@ -40,6 +43,8 @@ interface CheckArgs {
   discover: number;
   json: string | undefined;
   screenshots: string | undefined;
+  /** Origins besides the site's where secrets may be typed. */
+  allowOrigins: string[];
   concurrency: number;
   stepTimeoutMs: number | undefined;
   allowPrivate: boolean;
@@ -59,6 +64,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
         discover: { type: 'string' },
         json: { type: 'string' },
         screenshots: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
         concurrency: { type: 'string' },
         'step-timeout': { type: 'string' },
         'allow-private': { type: 'boolean' },
@@ -98,6 +104,12 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
     return n;
   };
   const discoverN = int('discover', values.discover, 0, 0, 1000);
+  const allowOrigins: string[] = [];
+  for (const raw of values['allow-origin'] ?? []) {
+    const problem = webUrlProblem(raw);
+    if (problem) problems.push(`--allow-origin ${raw.slice(0, 100)} ${problem}`);
+    else allowOrigins.push(new URL(raw).origin);
+  }
   if (flows.length === 0 && baseUrl && discoverN === 0) problems.push('without --flow, give --discover N to check pages');
   const args: CheckArgs = {
     baseUrl,
@@ -106,6 +118,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
     discover: discoverN,
     json: values.json,
     screenshots: values.screenshots,
+    allowOrigins,
     concurrency: int('concurrency', values.concurrency, 2, 1, 16),
     stepTimeoutMs: values['step-timeout'] === undefined ? undefined : int('step-timeout', values['step-timeout'], 10_000, 100, 600_000),
     allowPrivate: values['allow-private'] ?? false,
@@ -228,6 +241,7 @@ export async function runCheck(argv: string[]): Promise<number> {
             siteOrigin,
             templateOf,
             secrets,
+            secretOrigins: [siteOrigin, ...args.allowOrigins],
             detectors: settings,
             stepTimeoutMs: args.stepTimeoutMs,
             tieBreaker,
@@ -241,7 +255,7 @@ export async function runCheck(argv: string[]): Promise<number> {
           // FlowLens could not run it (a missing secret, a browser crash): errored, not a site bug.
           const message = (e as Error).message.split('\n')[0] ?? 'error';
           log(`   ✖ could not run: ${message}`);
-          result = { flow: flow.name, critical: flow.critical, viewport, status: 'errored', steps: [], attempts: 1, flaky: false, confirmed: false, failure: { stepIndex: 0, message, pageUrl: '', screenshot: null, startPageDown: false }, findings: [], pages: [], blocked: [], consoleLines: [], durationMs: 0 };
+          result = { flow: flow.name, critical: flow.critical, viewport, status: 'errored', steps: [], attempts: 1, flaky: false, confirmed: false, failure: { stepIndex: 0, message, pageUrl: '', screenshot: null, startPageDown: false }, findings: [], pages: [], blocked: [], traps: { popupsClosed: 0, dialogsDismissed: 0, downloadsRefused: 0 }, consoleLines: [], durationMs: 0 };
         }
         let screenshotPath: string | undefined;
         if (args.screenshots && result.failure?.screenshot) {
@@ -250,7 +264,12 @@ export async function runCheck(argv: string[]): Promise<number> {
         }
         const failedStep = result.failure ? flow.steps[result.failure.stepIndex] : undefined;
         const failedSelector = failedStep && 'selectors' in failedStep ? failedStep.selectors?.[0]?.value : undefined;
-        for (const b of result.blocked) log(`   ⚠ blocked ${b.host}:${b.port} — ${b.reason}`);
+        for (const b of result.blocked.slice(0, 20)) log(`   ⚠ blocked ${b.host}:${b.port} — ${b.reason}`);
+        if (result.blocked.length > 20) log(`   ⚠ … and ${result.blocked.length - 20} more blocked requests`);
+        const { popupsClosed, dialogsDismissed, downloadsRefused } = result.traps;
+        if (popupsClosed + dialogsDismissed + downloadsRefused > 0) {
+          log(`   ⚠ the page opened ${popupsClosed} popup(s) (closed), raised ${dialogsDismissed} dialog(s) (dismissed) and started ${downloadsRefused} download(s) (refused)`);
+        }
         flowRuns.push({ result, startedAt: started, screenshotPath, failedSelector });
       }
     });
@@ -274,7 +293,8 @@ export async function runCheck(argv: string[]): Promise<number> {
         );
       }
     }
-    const report = buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns, discoveries });
+    // buildReport bounds what the pages wrote; parsing proves the report meets the contract.
+    const report = parseReport(buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns, discoveries }));
     console.log(summarise(report));
     if (args.json) {
       writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

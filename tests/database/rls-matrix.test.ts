@@ -577,6 +577,7 @@ const FUNCTIONS: Record<string, FnSpec> = {
   complete_job: { allowed: [], args: async () => ({ job_id: w.jobA, worker: 'rls-test', report: { bugs: [] } }) },
   finalise_run: { allowed: [], args: async () => ({ target_run: w.runA }) },
   finalise_run_if_done: { allowed: [], args: async () => ({ target_run: w.runA }) },
+  sweep_runs: { allowed: [], args: async () => ({ max_runs: 1 }) },
 };
 
 describe('RLS matrix: exposed functions', () => {

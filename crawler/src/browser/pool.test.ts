@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BrowserPool } from './pool.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { BrowserPool, browserEnv, sandboxDecision } from './pool.ts';
 import { VIEWPORTS } from './viewports.ts';
 
 describe('BrowserPool', () => {
@@ -51,5 +52,71 @@ describe('BrowserPool', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('a browser with nothing to steal (issue 12)', () => {
+  function descendants(root: number): number[] {
+    const children = new Map<number, number[]>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        /* the process ended meanwhile */
+      }
+    }
+    const out: number[] = [];
+    const stack = [...(children.get(root) ?? [])];
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      out.push(pid);
+      stack.push(...(children.get(pid) ?? []));
+    }
+    return out;
+  }
+
+  it.runIf(process.platform === 'linux')('starts Chromium without the worker environment, in a private folder removed afterwards', async () => {
+    const canary = `canary-${process.pid}-${Date.now()}`;
+    process.env.FLOWLENS_TEST_CANARY_KEY = canary;
+    const pool = new BrowserPool({ log: () => {} });
+    let home = '';
+    try {
+      const lease = await pool.lease('desktop', { allowPrivate: true });
+      const chromiums = descendants(process.pid).filter((pid) => {
+        try {
+          return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+        } catch {
+          return false;
+        }
+      });
+      expect(chromiums.length).toBeGreaterThan(0);
+      for (const pid of chromiums) {
+        let env = '';
+        try {
+          env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+        } catch {
+          continue; // a helper process that already exited
+        }
+        expect(env).not.toContain(canary);
+        expect(env).not.toContain('FLOWLENS_TEST_CANARY_KEY');
+        home = /(?:^|\0)HOME=([^\0]*)/.exec(env)?.[1] ?? home;
+      }
+      expect(home).toMatch(/flowlens-browser-/);
+      expect(existsSync(home)).toBe(true);
+      await lease.close();
+    } finally {
+      delete process.env.FLOWLENS_TEST_CANARY_KEY;
+      await pool.close();
+    }
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('keeps the sandbox on unless the platform forbids it, and says why once', () => {
+    expect(sandboxDecision({}, 1000)).toEqual({ sandbox: true, reason: null });
+    expect(sandboxDecision({}, 0)).toMatchObject({ sandbox: false, reason: expect.stringMatching(/runs as root/) });
+    expect(sandboxDecision({ FLOWLENS_BROWSER_SANDBOX: 'off' }, 1000)).toMatchObject({ sandbox: false });
+    expect(Object.keys(browserEnv('/tmp/x', { PATH: '/bin', SUPABASE_SERVICE_ROLE_KEY: 's', FLOWLENS_CREDENTIALS_KEY: 'k', ANTHROPIC_API_KEY: 'a', SMTP_PASS: 'p', LANG: 'C' })).sort()).toEqual(['HOME', 'LANG', 'PATH', 'TMPDIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']);
   });
 });

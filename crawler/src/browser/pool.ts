@@ -4,8 +4,10 @@
  * its processes grow beyond a memory threshold, because a Chromium kept alive for hours of context
  * churn grows (issue 3): recycling waits for the contexts in use to close, never kills them.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
 import type { NetworkPolicy } from '../net/address-policy.ts';
 import { GuardProxy, type BlockedRequest, type ProxyCredentials } from '../net/guard-proxy.ts';
 import { VIEWPORTS, type ViewportName } from './viewports.ts';
@@ -13,8 +15,12 @@ import { VIEWPORTS, type ViewportName } from './viewports.ts';
 /** How long closing a context may take before the browser is considered wedged and replaced. */
 const CONTEXT_CLOSE_TIMEOUT_MS = 15_000;
 
+/**
+ * Flags every crawl browser runs with. The sandbox is not among them: Playwright removes its own
+ * `--no-sandbox` when `chromiumSandbox` is true, which {@link BrowserPool} sets wherever the
+ * platform allows it (see sandboxDecision).
+ */
 export const CHROMIUM_ARGS = [
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-dev-shm-usage',
   '--disable-background-networking',
@@ -24,7 +30,62 @@ export const CHROMIUM_ARGS = [
   // Browser-side services (translation, autofill suggestions…) would otherwise call Google from
   // every context, through the egress guard.
   '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions',
+  // WebRTC may only use proxied connections: UDP would go around the egress guard (a STUN
+  // "binding request" to a metadata or private address). Chromium then falls back to TCP through
+  // the proxy, which the guard vets like any other connection (issue 12).
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
+
+/**
+ * Environment variables the browser may see. Everything else the worker holds (the service-role
+ * key, the credentials key, the Anthropic key, SMTP settings…) stays out of Chromium's processes,
+ * so a renderer exploit or a file read finds nothing there (issue 12).
+ */
+const BROWSER_ENV_ALLOWED = /^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|FONTCONFIG_FILE|FONTCONFIG_PATH|XDG_[A-Z_]+_DIRS|DISPLAY|WAYLAND_DISPLAY|CHROME_DEVEL_SANDBOX)$/;
+
+/** The browser's environment: the allowed variables, with HOME and TMPDIR in its private folder. */
+export function browserEnv(privateDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && BROWSER_ENV_ALLOWED.test(k)) out[k] = v;
+  out.HOME = privateDir;
+  out.TMPDIR = privateDir;
+  out.XDG_CONFIG_HOME = join(privateDir, '.config');
+  out.XDG_CACHE_HOME = join(privateDir, '.cache');
+  return out;
+}
+
+export interface SandboxDecision {
+  sandbox: boolean;
+  /** Why the sandbox is off, said once in the log. */
+  reason: string | null;
+}
+
+/**
+ * Chromium's sandbox is on wherever the platform allows it: the container image runs the worker as
+ * a non-root user, where it works. As root Chromium refuses to start sandboxed, and
+ * FLOWLENS_BROWSER_SANDBOX=off turns it off on hosts without user namespaces.
+ */
+export function sandboxDecision(env: NodeJS.ProcessEnv = process.env, uid: number | null = process.getuid?.() ?? null): SandboxDecision {
+  const setting = (env.FLOWLENS_BROWSER_SANDBOX ?? 'auto').toLowerCase();
+  if (setting === 'off') return { sandbox: false, reason: 'FLOWLENS_BROWSER_SANDBOX=off' };
+  if (uid === 0) return { sandbox: false, reason: 'the worker runs as root, where Chromium cannot start sandboxed (run it as a non-root user, as the container image does)' };
+  return { sandbox: true, reason: null };
+}
+
+/**
+ * window.open answers null, as under a popup blocker: a flow acts in its own tab only, and a page
+ * that opens a hundred tabs would otherwise load a hundred documents before guardContext closes
+ * them. Init scripts run in every frame, so a fresh iframe's `open` is covered too; a tab that still
+ * appears (a target=_blank link) is closed by guardContext.
+ */
+const NO_POPUPS = `try { Object.defineProperty(window, 'open', { value: function open() { return null; }, writable: false, configurable: false }); } catch (e) { /* already defined by an earlier script of this document */ }`;
+
+/** What a hostile page tried in a context: popups opened, dialogs raised, downloads started. */
+export interface PageTraps {
+  popupsClosed: number;
+  dialogsDismissed: number;
+  downloadsRefused: number;
+}
 
 /**
  * The browser executable: FLOWLENS_CHROMIUM_PATH, else Debian's /usr/bin/chromium when present,
@@ -44,6 +105,8 @@ export interface PoolOptions {
   /** Recycle when the browser's processes use more than this many MB (default 1500). */
   maxBrowserRssMb?: number;
   executablePath?: string;
+  /** Where the pool says what an operator should know (the sandbox being off). */
+  log?: (line: string) => void;
 }
 
 export interface Lease {
@@ -51,6 +114,8 @@ export interface Lease {
   viewport: ViewportName;
   /** Requests the egress guard refused for this context so far. */
   blocked(): BlockedRequest[];
+  /** Popups, dialogs and downloads the context refused so far. */
+  traps(): PageTraps;
   close(): Promise<BlockedRequest[]>;
 }
 
@@ -63,15 +128,54 @@ export class BrowserPool {
   /** Set when Chromium stopped answering a context close: the browser is replaced before the next lease. */
   private wedged = false;
   readonly proxy = new GuardProxy();
-  private readonly opts: Required<Omit<PoolOptions, 'executablePath'>> & { executablePath: string | undefined };
+  private readonly opts: Required<Omit<PoolOptions, 'executablePath' | 'log'>> & { executablePath: string | undefined; log: (line: string) => void };
   stats = { browsersLaunched: 0, contextsCreated: 0 };
+  /** The browser's own HOME/TMPDIR: a 0700 folder of its own, removed when the browser goes. */
+  private privateDir: string | null = null;
+  private sandboxSaid = false;
+  readonly sandbox: SandboxDecision;
 
   constructor(opts: PoolOptions = {}) {
     this.opts = {
       maxContextsPerBrowser: opts.maxContextsPerBrowser ?? 200,
       maxBrowserRssMb: opts.maxBrowserRssMb ?? 1500,
       executablePath: opts.executablePath ?? chromiumPath(),
+      log: opts.log ?? ((line) => process.stderr.write(`${line}\n`)),
     };
+    this.sandbox = sandboxDecision();
+  }
+
+  private async launch(): Promise<Browser> {
+    this.privateDir = mkdtempSync(join(tmpdir(), 'flowlens-browser-'));
+    const launchWith = (sandbox: boolean) =>
+      chromium.launch({
+        executablePath: this.opts.executablePath,
+        args: CHROMIUM_ARGS,
+        headless: true,
+        chromiumSandbox: sandbox,
+        env: browserEnv(this.privateDir!),
+        downloadsPath: join(this.privateDir!, 'downloads'),
+      });
+    let sandboxOff = this.sandbox.reason;
+    let browser: Browser;
+    if (this.sandbox.sandbox) {
+      try {
+        browser = await launchWith(true);
+      } catch (e) {
+        sandboxOff = `Chromium could not start sandboxed here (${(e as Error).message.split('\n')[0]}); set FLOWLENS_BROWSER_SANDBOX=off to skip the attempt`;
+        browser = await launchWith(false);
+      }
+    } else browser = await launchWith(false);
+    if (sandboxOff && !this.sandboxSaid) {
+      this.sandboxSaid = true;
+      this.opts.log(`⚠ the crawl browser runs without Chromium's sandbox: ${sandboxOff}`);
+    }
+    return browser;
+  }
+
+  private removePrivateDir(): void {
+    if (this.privateDir) rmSync(this.privateDir, { recursive: true, force: true });
+    this.privateDir = null;
   }
 
   private async getBrowser(): Promise<Browser> {
@@ -80,7 +184,7 @@ export class BrowserPool {
     if (!this.launching) {
       this.launching = (async () => {
         await this.proxy.start();
-        const b = await chromium.launch({ executablePath: this.opts.executablePath, args: CHROMIUM_ARGS, headless: true });
+        const b = await this.launch();
         this.stats.browsersLaunched += 1;
         this.contextsThisBrowser = 0;
         this.browser = b;
@@ -107,15 +211,18 @@ export class BrowserPool {
         ...(creds ? { proxy: { server: creds.server, username: creds.username, password: creds.password, bypass: creds.bypass } } : {}),
         ignoreHTTPSErrors: false,
         serviceWorkers: 'block',
+        // A page may not drop files on the worker (issue 12): downloads are cancelled.
+        acceptDownloads: false,
       });
     } catch (e) {
       if (creds) this.proxy.release(creds);
       throw e;
     }
+    const traps = guardContext(context);
     // Functions passed to page.evaluate are sent as source text. Run through tsx (the `flowlens`
     // bin in a checkout), esbuild's keepNames wraps inner named functions in `__name(fn, "n")`,
     // which does not exist in the page: define it as the identity, without touching a page's own.
-    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
+    await context.addInitScript({ content: `globalThis.__name ??= (fn) => fn;\n${NO_POPUPS}` });
     this.open += 1;
     this.contextsThisBrowser += 1;
     this.stats.contextsCreated += 1;
@@ -124,6 +231,7 @@ export class BrowserPool {
       context,
       viewport,
       blocked: () => (creds ? this.proxy.blockedFor(creds) : []),
+      traps: () => ({ ...traps }),
       close: async () => {
         if (closed) return [];
         closed = true;
@@ -201,6 +309,7 @@ export class BrowserPool {
       this.browser = null;
       this.wedged = false;
       await old?.close().catch(() => {});
+      this.removePrivateDir();
     } finally {
       this.recycling = false;
     }
@@ -210,6 +319,38 @@ export class BrowserPool {
     const b = this.browser;
     this.browser = null;
     await b?.close().catch(() => {});
+    this.removePrivateDir();
     await this.proxy.stop();
   }
+}
+
+/**
+ * What a page may not do to the crawl: a flow acts in its own tab only, so every other tab a page
+ * opens (a popup storm) is closed at once; alert/confirm/prompt are dismissed and a beforeunload
+ * trap is accepted, so no dialog holds a step; downloads are cancelled (acceptDownloads: false).
+ */
+function guardContext(context: BrowserContext): PageTraps {
+  const traps: PageTraps = { popupsClosed: 0, dialogsDismissed: 0, downloadsRefused: 0 };
+  const watch = (page: Page) => {
+    page.on('dialog', (dialog) => {
+      traps.dialogsDismissed += 1;
+      // A dialog that is already handled (page closed meanwhile) throws: nothing is left to do.
+      void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => {});
+    });
+    page.on('download', (download) => {
+      traps.downloadsRefused += 1;
+      void download.cancel().catch(() => {});
+    });
+  };
+  context.on('page', (page) => {
+    watch(page);
+    // A tab with an opener was opened by a page (window.open, target=_blank, noopener included:
+    // Chromium still names the opener); tabs FlowLens opens itself have none.
+    void page.opener().then((opener) => {
+      if (!opener) return;
+      traps.popupsClosed += 1;
+      return page.close({ runBeforeUnload: false });
+    }).catch(() => {});
+  });
+  return traps;
 }

@@ -4,7 +4,7 @@
  * the console are kept as evidence for every other bug on the page.
  */
 import type { ConsoleMessage, Page } from 'playwright';
-import type { Detector, DetectorContext, Finding } from './types.ts';
+import { MAX_LISTENER_FINDINGS, type Detector, type DetectorContext, type Finding } from './types.ts';
 
 const NETWORK_NOISE = /^Failed to load resource:|net::ERR_/;
 
@@ -12,13 +12,15 @@ export class ConsoleErrorDetector implements Detector {
   readonly name = 'console-errors';
   private findings: Finding[] = [];
   private readonly lines: string[] = [];
+  private kept = 0;
 
   attach(page: Page, ctx: DetectorContext): void {
     page.on('console', (msg: ConsoleMessage) => {
       const text = msg.text().slice(0, 500);
       this.lines.push(`[${msg.type()}] ${text}`);
       if (this.lines.length > 20) this.lines.shift();
-      if (msg.type() !== 'error' || NETWORK_NOISE.test(text)) return;
+      if (msg.type() !== 'error' || NETWORK_NOISE.test(text) || this.kept >= MAX_LISTENER_FINDINGS) return;
+      this.kept += 1;
       this.findings.push({ type: 'console_error', pageUrl: page.url(), viewport: ctx.viewport, message: text });
     });
     page.on('pageerror', (e) => {

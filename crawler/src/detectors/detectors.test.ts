@@ -15,7 +15,7 @@ import { FailedRequestDetector } from './failed-requests.ts';
 import { JsErrorDetector } from './js-errors.ts';
 import { LayoutOverflowDetector } from './layout-overflow.ts';
 import { fingerprintPage, structureChange } from './page-structure.ts';
-import { installPerformanceObservers, measurePage, perfRegressions } from './performance.ts';
+import { measurePage, perfRegressions } from './performance.ts';
 import type { Detector } from './types.ts';
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
@@ -65,7 +65,6 @@ afterAll(async () => {
 
 async function visit(path: string, detectors: Detector[], viewport: ViewportName = 'desktop', body?: string): Promise<{ page: Page; lease: Lease }> {
   const lease = await pool.lease(viewport, { allowPrivate: true });
-  await installPerformanceObservers(lease.context);
   const page = await lease.context.newPage();
   const ctx = { viewport, siteOrigin: server.url };
   for (const d of detectors) d.attach?.(page, ctx);
@@ -223,6 +222,17 @@ describe('performance', () => {
     const page = { url: `${server.url}/slow-lcp`, urlTemplate: '/slow-lcp', viewport: 'desktop' as const };
     const base = (mean: number, stddev: number, samples = 10) => [{ urlTemplate: '/slow-lcp', viewport: 'desktop', metric: 'lcp_ms', mean, stddev, samples }];
     expect(perfRegressions(m, base(100, 20), page).map((f) => f.metric?.name)).toEqual(['lcp_ms']);
+    // The page cannot forge them: a global it writes, or a replaced performance API, changes nothing.
+    const forged = await visit('/slow-lcp', [], 'desktop', `<!doctype html><p>forged</p><script>
+      window.__flowlensPerf = { lcp: -1e300, cls: 1e300 };
+      performance.getEntriesByType = () => [{ responseStart: 1e300, startTime: 0, loadEventEnd: 1e300 }];
+      window.PerformanceObserver = function () { throw new Error('no'); };
+    </script>`);
+    const fm = await measurePage(forged.page);
+    await forged.lease.close();
+    for (const v of Object.values(fm)) expect(v === null || (Number.isFinite(v) && v >= 0 && v < 60_000), JSON.stringify(fm)).toBe(true);
+    expect(fm.ttfbMs).not.toBeNull();
+    expect(fm.cls).toBeLessThan(1);
     expect(perfRegressions(m, base(m.lcpMs! - 100, 20), page)).toEqual([]); // within the minimum delta
     expect(perfRegressions(m, base(100, 400), page)).toEqual([]); // within 2σ
     expect(perfRegressions(m, base(100, 20, 3), page)).toEqual([]); // baseline too young

@@ -4,7 +4,7 @@
  * egress guard refused are not the site's fault and are left out.
  */
 import type { Page, Request, Response } from 'playwright';
-import type { Detector, DetectorContext, Finding } from './types.ts';
+import { MAX_LISTENER_FINDINGS, type Detector, type DetectorContext, type Finding } from './types.ts';
 
 const WATCHED = new Set(['document', 'script', 'stylesheet', 'image', 'font', 'fetch', 'xhr', 'media']);
 
@@ -13,12 +13,14 @@ export class FailedRequestDetector implements Detector {
   private findings: Finding[] = [];
 
   attach(page: Page, ctx: DetectorContext): void {
+    let kept = 0;
     const push = (request: Request, status: number | undefined, failure: string | undefined) => {
-      if (!WATCHED.has(request.resourceType())) return;
+      if (!WATCHED.has(request.resourceType()) || kept >= MAX_LISTENER_FINDINGS) return;
       const url = request.url();
       if (!/^https?:/.test(url)) return;
       const sameOrigin = new URL(url).origin === ctx.siteOrigin;
       const what = status !== undefined ? `answered ${status}` : `failed (${failure})`;
+      kept += 1;
       this.findings.push({
         type: 'request_failed',
         pageUrl: page.url(),

@@ -1,6 +1,6 @@
 /** Uncaught exceptions and unhandled promise rejections in the page. */
 import type { Page } from 'playwright';
-import type { Detector, DetectorContext, Finding } from './types.ts';
+import { MAX_LISTENER_FINDINGS, type Detector, type DetectorContext, type Finding } from './types.ts';
 
 /** The script an error came from, without line and column (they change with every build). */
 export function errorSource(stack: string | undefined): string | undefined {
@@ -20,7 +20,10 @@ export class JsErrorDetector implements Detector {
   private findings: Finding[] = [];
 
   attach(page: Page, ctx: DetectorContext): void {
+    let kept = 0;
     page.on('pageerror', (error) => {
+      if (kept >= MAX_LISTENER_FINDINGS) return;
+      kept += 1;
       this.findings.push({
         type: 'js_error',
         pageUrl: page.url(),

@@ -1,13 +1,14 @@
 /**
  * Page performance per page × viewport: TTFB, FCP, LCP, CLS and load time, read from the browser's
  * own Navigation Timing, Paint Timing, Largest Contentful Paint and Layout Instability APIs.
- * The observers are installed before any page script runs (an init script), so nothing is missed.
+ * They are read in an isolated world, where the page cannot forge them (see MEASURE_SCRIPT).
  *
  * Regressions are judged against the page's rolling baseline (kept by the database, handed to the
  * worker with each job): slower than mean + 2σ AND by more than a minimum absolute delta, once the
  * baseline has enough samples — noise on a fast page is not a regression.
  */
-import type { BrowserContext, Page } from 'playwright';
+import { REPORT_LIMITS } from '@flowlens/core';
+import type { Page } from 'playwright';
 import type { Finding } from './types.ts';
 import type { ViewportName } from '../browser/viewports.ts';
 
@@ -19,39 +20,72 @@ export interface PageMetrics {
   loadMs: number | null;
 }
 
-const INIT_SCRIPT = `(() => {
-  if (window.__flowlensPerf) return;
-  const perf = (window.__flowlensPerf = { lcp: null, cls: 0 });
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) perf.lcp = e.startTime;
-    }).observe({ type: 'largest-contentful-paint', buffered: true });
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (!e.hadRecentInput) perf.cls += e.value;
-    }).observe({ type: 'layout-shift', buffered: true });
-  } catch (e) { /* older engines: LCP/CLS stay null/0 */ }
-})();`;
+/**
+ * Runs in an isolated world (its own globals, the page's performance timeline): a page cannot
+ * replace `performance`, `PerformanceObserver` or a global FlowLens would read, so the numbers are
+ * the browser's own (issue 12: a page once set `window.__flowlensPerf = { cls: 1e300 }`).
+ * Buffered observers hand over the LCP and layout-shift entries recorded since the navigation.
+ */
+const MEASURE_SCRIPT = `(async () => {
+  const entriesOf = async (type) => {
+    try {
+      const seen = [];
+      const po = new PerformanceObserver((list) => { seen.push(...list.getEntries()); });
+      po.observe({ type, buffered: true });
+      await new Promise((r) => setTimeout(r, 0));
+      seen.push(...po.takeRecords());
+      po.disconnect();
+      return seen;
+    } catch (e) {
+      return null;
+    }
+  };
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const [lcp, shifts] = await Promise.all([entriesOf('largest-contentful-paint'), entriesOf('layout-shift')]);
+  const last = lcp && lcp.length > 0 ? lcp[lcp.length - 1] : null;
+  return {
+    ttfbMs: nav ? nav.responseStart - nav.startTime : null,
+    fcpMs: fcp ? fcp.startTime : null,
+    lcpMs: last ? last.startTime : null,
+    cls: shifts ? shifts.filter((e) => !e.hadRecentInput).reduce((sum, e) => sum + e.value, 0) : null,
+    loadMs: nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null,
+  };
+})()`;
 
-export async function installPerformanceObservers(context: BrowserContext): Promise<void> {
-  await context.addInitScript({ content: INIT_SCRIPT });
+/** A timing as the report takes it: finite, in range, rounded; anything else is "not measured". */
+function sane(value: unknown, max: number, digits: number): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) return null;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
 }
 
-/** Reads the metrics of the current document; waits for the load event first. */
+/** Reads the metrics of the current document (after its load event, waiting at most 5 s for it). */
 export async function measurePage(page: Page): Promise<PageMetrics> {
-  await page.waitForLoadState('load').catch(() => {});
-  return page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-    const perf = (window as unknown as { __flowlensPerf?: { lcp: number | null; cls: number } }).__flowlensPerf;
-    const round = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 10) / 10);
+  await page.waitForLoadState('load', { timeout: 5000 }).catch(() => {});
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { frameTree } = await cdp.send('Page.getFrameTree');
+    const { executionContextId } = await cdp.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: 'flowlens-metrics' });
+    const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+      expression: MEASURE_SCRIPT,
+      contextId: executionContextId,
+      returnByValue: true,
+      awaitPromise: true,
+      timeout: 5000,
+    });
+    if (exceptionDetails) throw new Error(`measuring the page failed: ${exceptionDetails.text}`);
+    const raw = (result.value ?? {}) as Record<string, unknown>;
     return {
-      ttfbMs: round(nav ? nav.responseStart - nav.startTime : null),
-      fcpMs: round(fcp?.startTime),
-      lcpMs: round(perf?.lcp ?? null),
-      cls: perf ? Math.round(perf.cls * 10000) / 10000 : null,
-      loadMs: round(nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null),
+      ttfbMs: sane(raw.ttfbMs, REPORT_LIMITS.maxMillis, 1),
+      fcpMs: sane(raw.fcpMs, REPORT_LIMITS.maxMillis, 1),
+      lcpMs: sane(raw.lcpMs, REPORT_LIMITS.maxMillis, 1),
+      cls: sane(raw.cls, REPORT_LIMITS.maxCls, 4),
+      loadMs: sane(raw.loadMs, REPORT_LIMITS.maxMillis, 1),
     };
-  });
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
 }
 
 export interface Baseline {

@@ -54,6 +54,12 @@ export interface Finding {
   stack?: string;
 }
 
+/**
+ * A page can raise errors and console messages without end (10,000 in the hostile-site suite): a
+ * listening detector keeps the first this many findings of a page session and counts the rest.
+ */
+export const MAX_LISTENER_FINDINGS = 50;
+
 /** Environment a detector runs in. */
 export interface DetectorContext {
   viewport: ViewportName;

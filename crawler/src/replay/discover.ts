@@ -6,7 +6,6 @@
  */
 import type { Lease } from '../browser/pool.ts';
 import type { ViewportName } from '../browser/viewports.ts';
-import { installPerformanceObservers } from '../detectors/performance.ts';
 import type { Finding } from '../detectors/types.ts';
 import type { BlockedRequest } from '../net/guard-proxy.ts';
 import { PageSession, type DetectorSettings, type PageVisit } from './page-session.ts';
@@ -41,7 +40,6 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
   const lease = await opts.newContext();
   const skippedByRobots: string[] = [];
   try {
-    await installPerformanceObservers(lease.context);
     const robotsRes = await lease.context.request.get(`${opts.siteOrigin}/robots.txt`, { timeout: 10_000, failOnStatusCode: false }).catch(() => null);
     const robots = parseRobots(robotsRes && robotsRes.ok() ? await robotsRes.text() : '');
     const page = await lease.context.newPage();

@@ -15,6 +15,14 @@ import { fingerprintPage, pageChangedFinding, structureChange, type PageFingerpr
 import { measurePage, perfRegressions, type Baseline, type PageMetrics } from '../detectors/performance.ts';
 import type { Detector, DetectorContext, Finding } from '../detectors/types.ts';
 
+/**
+ * Above this many elements a page is not run through axe and the layout check: both walk every
+ * element in the page's own thread, and a 200,000-element page (the hostile-site suite) would hold
+ * the run for minutes. Metrics, structure and links are still read. No real page a person uses
+ * comes close (the largest product lists we measured have ~15,000).
+ */
+export const MAX_INSPECTED_ELEMENTS = 50_000;
+
 export interface DetectorSettings {
   /** Turn every page detector off (replay only): the benchmark's baseline and `--no-detectors`. */
   enabled: boolean;
@@ -98,7 +106,8 @@ export class PageSession {
     t = Date.now();
     const fingerprint = await fingerprintPage(this.page).catch(() => null);
     this.time('page-structure', Date.now() - t);
-    for (const d of this.inspectors) {
+    const tooBig = (fingerprint?.elements ?? 0) > MAX_INSPECTED_ELEMENTS;
+    for (const d of tooBig ? [] : this.inspectors) {
       t = Date.now();
       await d.inspect?.(this.page, this.ctx).catch((e: Error) => {
         // A detector that breaks on one page must not break the crawl; it is reported as a note.

@@ -7,15 +7,17 @@
  * optional); the steps after it are skipped. A flow that fails is retried once in a fresh context:
  * failing twice confirms it, passing the second time makes it flaky — reported, not a bug.
  *
- * Secret placeholders are filled only at the moment of typing; values never reach results, logs
- * or errors.
+ * Secret placeholders are filled only at the moment of typing, and only into a page of the site's
+ * own origins (issue 12); the values used are redacted from everything the run returns (step
+ * errors, URLs, console lines, findings), and failure screenshots mask the fields they were typed
+ * into. A flow only ever takes the browser to http(s) documents: a navigate step to another scheme
+ * fails, and a frame that ends up on one stops the flow before any step or detector reads it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Frame, Locator, Page } from 'playwright';
-import { fillSecrets, type Flow, type Step } from '@flowlens/core';
-import type { Lease } from '../browser/pool.ts';
+import { fillSecrets, findSecretNames, isAllowedDocumentUrl, redactSecretValues, redactSecretsDeep, secretVariants, webUrlProblem, type Flow, type Step } from '@flowlens/core';
+import type { Lease, PageTraps } from '../browser/pool.ts';
 import type { ViewportName } from '../browser/viewports.ts';
-import { installPerformanceObservers } from '../detectors/performance.ts';
 import type { Finding } from '../detectors/types.ts';
 import type { BlockedRequest } from '../net/guard-proxy.ts';
 import { locatorBundle } from './locator-bundle.ts';
@@ -63,6 +65,8 @@ export interface FlowRunResult {
   findings: Finding[];
   pages: PageVisit[];
   blocked: BlockedRequest[];
+  /** Popups closed, dialogs dismissed and downloads refused on the way. */
+  traps: PageTraps;
   consoleLines: string[];
   durationMs: number;
 }
@@ -96,7 +100,15 @@ export interface RunOptions {
   inspected?: Set<string>;
   /** Only screenshots of these origins are taken (the site's pages). */
   screenshotOrigins?: readonly string[];
+  /**
+   * Origins a `{{secret:…}}` may be typed on: the site's own and its allowed origins (an SSO
+   * provider). Default: siteOrigin only.
+   */
+  secretOrigins?: readonly string[];
 }
+
+/** The secret values this run typed, by name: everything it returns is redacted with them. */
+type SecretsUsed = Record<string, string>;
 
 interface InPageResolution {
   status: 'found' | 'healed' | 'not_found' | 'ambiguous';
@@ -109,6 +121,68 @@ interface InPageResolution {
 class StepError extends Error {}
 
 const DEFAULT_STEP_TIMEOUT = 10_000;
+/** A step's actions are bounded by its timeout; this is the margin before the runner stops waiting for a page that no longer answers. */
+const STEP_DEADLINE_SLACK_MS = 5000;
+/** The page detectors of one document (axe has its own, shorter limits inside). */
+const INSPECT_DEADLINE_MS = 30_000;
+
+/**
+ * Settles with `work`, or throws `message` after `ms`. A page stuck in a script loop never answers
+ * an evaluate: the run must not wait for it (the work goes on unobserved until the context closes).
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => {}); // observed below; a late rejection after the deadline is expected
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StepError(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function originOf(url: string): string | null {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/** A secret is typed only on the site's own origins; the message names the origin and the secret, never its value. */
+function assertSecretOrigin(frame: Frame, names: readonly string[], opts: RunOptions): void {
+  const allowed = opts.secretOrigins ?? [opts.siteOrigin];
+  const origin = originOf(frame.url());
+  if (origin !== null && allowed.includes(origin)) return;
+  const where = origin ?? `a page without an origin (${frame.url().slice(0, 60)})`;
+  throw new StepError(
+    `refused to type the secret ${names.join(', ')} into ${where}: FlowLens types this site's secrets only on ${allowed.join(', ')}. ` +
+      `If ${where} is your sign-in provider, add it to the site's allowed origins (flowlens check: --allow-origin ${origin ?? 'ORIGIN'}).`,
+  );
+}
+
+/**
+ * A PNG of the page for a failed step, or null when it would show a secret: fields a secret was
+ * typed into (and every password field) are masked, and a page that shows a secret value in its
+ * text or in any field is not photographed at all.
+ */
+async function safeScreenshot(page: Page, used: SecretsUsed): Promise<Buffer | null> {
+  const values = Object.values(used).filter((v) => v.length >= 4);
+  if (values.length > 0) {
+    const text = await withDeadline(
+      page.evaluate(() => {
+        const fields = Array.from(document.querySelectorAll('input, textarea')).map((e) => (e as HTMLInputElement).value);
+        return `${document.body?.innerText ?? ''}\n${fields.join('\n')}`.slice(0, 2_000_000);
+      }),
+      3000,
+      'page did not answer',
+    ).catch(() => null);
+    if (text === null || values.some((v) => secretVariants(v).some((variant) => text.includes(variant)))) return null;
+  }
+  return page
+    .screenshot({ type: 'png', timeout: 5000, mask: [page.locator('input[type="password" i], [data-flowlens-secret]')] })
+    .catch(() => null);
+}
 
 function frameFor(page: Page, path: readonly number[] | undefined): Frame {
   let frame = page.mainFrame();
@@ -246,6 +320,8 @@ async function act(page: Page, step: Step, flow: Flow, opts: RunOptions, label: 
   const value = (v: string) => fillSecrets(v, opts.secrets);
   switch (step.action) {
     case 'navigate': {
+      const problem = webUrlProblem(step.url);
+      if (problem) throw new StepError(`refused to open ${step.url.slice(0, 100)}: it ${problem}`);
       const response = await page.goto(step.url, { waitUntil: 'load', timeout });
       if (response && response.status() >= 400) throw new StepError(`${step.url} answered ${response.status()}`);
       return { res: null };
@@ -257,8 +333,12 @@ async function act(page: Page, step: Step, flow: Flow, opts: RunOptions, label: 
     }
     case 'input': {
       const { locator, res } = await locate(page, step, flow, opts, label);
+      const names = findSecretNames(step.value);
+      if (names.length > 0) assertSecretOrigin(frameFor(page, step.frame), names, opts);
       const text = value(step.value);
       await perform(locator, timeout, () => locator.fill(text, { timeout }));
+      // Marks the field for the screenshot mask (the attribute carries no value).
+      if (names.length > 0) await locator.evaluate((el) => el.setAttribute('data-flowlens-secret', '')).catch(() => {});
       return { res };
     }
     case 'select': {
@@ -368,14 +448,24 @@ function selectorRef(s: { kind: string; value: string } | undefined): SelectorRe
 }
 
 /** One attempt of the flow in one fresh context. */
-async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise<Omit<FlowRunResult, 'attempts' | 'flaky' | 'confirmed' | 'durationMs'>> {
+async function attempt(flow: Flow, opts: RunOptions, attemptNo: number, used: SecretsUsed): Promise<Omit<FlowRunResult, 'attempts' | 'flaky' | 'confirmed' | 'durationMs'>> {
   const lease = await opts.newContext();
   const steps: StepResult[] = [];
   let failure: FlowFailure | null = null;
   try {
-    await installPerformanceObservers(lease.context);
     const page = await lease.context.newPage();
     const session = new PageSession(page, opts.viewport, opts.siteOrigin, opts.templateOf, opts.detectors, opts.inspected ?? new Set());
+    // Only the web: a frame that lands on file:, data:, chrome:… (by a redirect or a script the
+    // browser let through) ends the flow before any step or detector reads it; the top frame is
+    // taken off that document at once.
+    let offWeb: string | null = null;
+    page.on('framenavigated', (frame) => {
+      const url = frame.url();
+      if (isAllowedDocumentUrl(url) || offWeb !== null) return;
+      const top = frame === page.mainFrame();
+      offWeb = `${top ? 'the page' : 'a frame of the page'} went to ${url.split(':')[0]}: (${url.slice(0, 60)}); FlowLens only follows http: and https: documents`;
+      if (top) void page.goto('about:blank').catch(() => {});
+    });
     let stopped = false;
     let inspectAfter = true;
     // The flow starts at its start URL: a first navigate step, if any, is that same visit.
@@ -392,7 +482,10 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
       const started = Date.now();
       let result: StepResult;
       try {
-        const { res } = await act(page, step, flow, opts, label);
+        if (offWeb) throw new StepError(offWeb);
+        const limit = stepTimeout(step, flow, opts) + STEP_DEADLINE_SLACK_MS;
+        const { res } = await withDeadline(act(page, step, flow, opts, label), limit, `the page stopped answering: the step did not finish within ${Math.round(limit / 1000)} s`);
+        if (offWeb) throw new StepError(offWeb);
         const healed = res?.status === 'healed';
         result = {
           index,
@@ -407,16 +500,16 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
         };
         inspectAfter = true;
       } catch (e) {
-        const message = e instanceof StepError ? e.message : `${(e as Error).message.split('\n')[0]}`;
+        const message = redactSecretValues(e instanceof StepError ? e.message : `${(e as Error).message.split('\n')[0]}`, used);
         result = { index, action: step.action, label, status: step.optional ? 'skipped' : 'failed', durationMs: Date.now() - started, error: message };
         if (!step.optional) {
           stopped = true;
-          const onSite = (opts.screenshotOrigins ?? [opts.siteOrigin]).some((o) => page.url().startsWith(o));
+          const onSite = offWeb === null && (opts.screenshotOrigins ?? [opts.siteOrigin]).includes(originOf(page.url()) ?? '');
           failure = {
             stepIndex: Math.max(index, 0),
             message,
             pageUrl: page.url(),
-            screenshot: onSite ? await page.screenshot({ type: 'png' }).catch(() => null) : null,
+            screenshot: onSite ? await safeScreenshot(page, used) : null,
             startPageDown: index < 0 || (index === 0 && step.action === 'navigate'),
           };
         }
@@ -425,13 +518,13 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
       else if (result.status === 'failed') steps.push({ ...result, index: 0, label: 'Open the start page' });
       opts.onStep?.({ attempt: attemptNo, step: result });
       // Page detectors run on each new document the flow reaches, once per template.
-      if (inspectAfter && !stopped) {
+      if (inspectAfter && !stopped && offWeb === null) {
         inspectAfter = false;
         await page.waitForLoadState('load', { timeout: 5000 }).catch(() => {});
-        await session.inspect();
+        await withDeadline(session.inspect(), INSPECT_DEADLINE_MS, 'the page detectors did not finish').catch(() => {});
       }
     }
-    if (stopped) await session.inspect().catch(() => {});
+    if (stopped && offWeb === null) await withDeadline(session.inspect(), INSPECT_DEADLINE_MS, 'the page detectors did not finish').catch(() => {});
     return {
       flow: flow.name,
       critical: flow.critical,
@@ -442,6 +535,7 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
       findings: await session.drain(),
       pages: session.visits,
       blocked: lease.blocked(),
+      traps: lease.traps(),
       consoleLines: session.consoleLines(),
     };
   } finally {
@@ -449,19 +543,39 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number): Promise
   }
 }
 
+/** The run's result with every secret value it typed replaced by its placeholder (the screenshot is already masked). */
+function redactResult(result: FlowRunResult, used: SecretsUsed): FlowRunResult {
+  if (Object.keys(used).length === 0) return result;
+  const { failure, ...rest } = result;
+  const redacted = redactSecretsDeep(rest, used);
+  return { ...redacted, failure: failure ? { ...redactSecretsDeep({ ...failure, screenshot: null }, used), screenshot: failure.screenshot } : null };
+}
+
 export async function runFlow(flow: Flow, opts: RunOptions): Promise<FlowRunResult> {
   const started = Date.now();
   opts.inspected ??= new Set();
-  const first = await attempt(flow, opts, 1);
+  const used: SecretsUsed = {};
+  const lookup = opts.secrets;
+  const onStep = opts.onStep;
+  const runOpts: RunOptions = {
+    ...opts,
+    secrets: (name) => {
+      const v = lookup(name);
+      if (v !== undefined) used[name] = v;
+      return v;
+    },
+    onStep: onStep ? (event) => onStep(redactSecretsDeep(event, used)) : undefined,
+  };
+  const first = await attempt(flow, runOpts, 1, used);
   if (first.status === 'passed' || opts.retry === false) {
-    return { ...first, attempts: 1, flaky: false, confirmed: first.status !== 'passed', durationMs: Date.now() - started };
+    return redactResult({ ...first, attempts: 1, flaky: false, confirmed: first.status !== 'passed', durationMs: Date.now() - started }, used);
   }
   // Confirm in a fresh context before calling it broken; page findings of both attempts count.
-  const second = await attempt(flow, opts, 2);
+  const second = await attempt(flow, runOpts, 2, used);
   const findings = [...first.findings, ...second.findings];
   const pages = [...first.pages, ...second.pages];
   if (second.status === 'passed') {
-    return { ...second, findings, pages, attempts: 2, flaky: true, confirmed: false, durationMs: Date.now() - started };
+    return redactResult({ ...second, findings, pages, attempts: 2, flaky: true, confirmed: false, durationMs: Date.now() - started }, used);
   }
-  return { ...second, findings, pages, attempts: 2, flaky: false, confirmed: true, durationMs: Date.now() - started };
+  return redactResult({ ...second, findings, pages, attempts: 2, flaky: false, confirmed: true, durationMs: Date.now() - started }, used);
 }

@@ -4,6 +4,7 @@
  * and fingerprint (core computeFingerprint) — so the CLI and the worker report identically.
  */
 import {
+  boundReport,
   bugTitle,
   computeFingerprint,
   REPORT_SCHEMA_VERSION,
@@ -155,6 +156,7 @@ function pageResults(visits: PageVisit[]) {
     }));
 }
 
+/** The report of what was observed, cut to core's REPORT_LIMITS (pages may be hostile). */
 export function buildReport(input: BuildInput): Report {
   const bugs: Bug[] = [];
   const seen = new Set<string>();
@@ -217,7 +219,7 @@ export function buildReport(input: BuildInput): Report {
     for (const v of d.pages) cover(v.urlTemplate, v.viewport);
   }
   const pages = [...input.flowRuns.flatMap((f) => pageResults(f.result.pages)), ...input.discoveries.flatMap((d) => pageResults(d.pages))];
-  return {
+  return boundReport({
     version: REPORT_SCHEMA_VERSION,
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
@@ -226,5 +228,5 @@ export function buildReport(input: BuildInput): Report {
     pages,
     bugs,
     coverage: [...coverage.values()],
-  } as Report;
+  });
 }

@@ -25,6 +25,7 @@ export const WORKER_ENV: readonly EnvVar[] = [
   { name: 'FLOWLENS_STEP_TIMEOUT_MS', required: false, secret: false, description: 'Default per-step timeout when a flow sets none.', default: '10000' },
   { name: 'FLOWLENS_BROWSER_MAX_CONTEXTS', required: false, secret: false, description: 'Recycle the browser after this many contexts.', default: '200' },
   { name: 'FLOWLENS_BROWSER_MAX_RSS_MB', required: false, secret: false, description: 'Recycle the browser when its processes use more memory than this.', default: '1500' },
+  { name: 'FLOWLENS_BROWSER_SANDBOX', required: false, secret: false, description: "Chromium's sandbox: auto (on unless the worker runs as root; a failed sandboxed start falls back once, with a warning) or off.", default: 'auto' },
   { name: 'FLOWLENS_CHROMIUM_PATH', required: false, secret: false, description: 'Browser executable; defaults to /usr/bin/chromium when present, else Playwright\'s bundled Chromium.' },
   { name: 'FLOWLENS_HEALTH_PORT', required: false, secret: false, description: 'Port of the /healthz and /readyz endpoint (0 disables it).', default: '8080' },
   { name: 'FLOWLENS_SHUTDOWN_GRACE_MS', required: false, secret: false, description: 'On SIGTERM, how long running jobs may take to finish before they are released.', default: '25000' },

@@ -8,7 +8,7 @@
  * with SIGKILL loses nothing either: its leases expire and another worker takes the jobs.
  */
 import http from 'node:http';
-import { flowFromRows, urlTemplate, type Report } from '@flowlens/core';
+import { flowFromRows, parseReport, urlTemplate, type Report } from '@flowlens/core';
 import { BrowserPool } from '../browser/pool.ts';
 import type { PageFingerprint } from '../detectors/page-structure.ts';
 import { buildReport } from '../report/build.ts';
@@ -128,7 +128,8 @@ export class Worker {
           this.log(`✖ job ${label}: ${abortReason || 'stopped'}; not submitting`);
           return;
         }
-        const res = await this.queue.complete(p.job.id, this.config.workerId, report);
+        // The contract is checked where it crosses: a report that does not parse is never submitted.
+        const res = await this.queue.complete(p.job.id, this.config.workerId, parseReport(report));
         this.jobsDone += 1;
         this.log(`✔ job ${label}: ${report.bugs.length} finding(s)${res.finalised ? '; run finalised' : ''}`);
       } catch (e) {
@@ -175,6 +176,13 @@ export class Worker {
       return buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns: [], discoveries: [d] });
     }
     const flow = flowFromRows(p.flow, p.flow.steps);
+    const siteOrigins = [siteOrigin, ...p.site.allowedOrigins.flatMap((o) => {
+      try {
+        return [new URL(o).origin];
+      } catch {
+        return [];
+      }
+    })];
     const secrets = credentialLookup(p.credentials, this.config.credentialsKey);
     const result = await runFlow(flow, {
       viewport,
@@ -184,7 +192,9 @@ export class Worker {
       secrets,
       detectors: settings,
       stepTimeoutMs: this.config.stepTimeoutMs,
-      screenshotOrigins: [siteOrigin, ...p.site.allowedOrigins],
+      screenshotOrigins: siteOrigins,
+      // A tenant's secret is typed only on its own site (issue 12).
+      secretOrigins: siteOrigins,
       tieBreaker: this.config.anthropicApiKey ? claudeTieBreaker({ apiKey: this.config.anthropicApiKey, baseURL: process.env.ANTHROPIC_BASE_URL }) : undefined,
     });
     let screenshotPath: string | undefined;
