@@ -311,7 +311,13 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  perform private.apply_alert_policy(new.id, new.finished_at);
+  -- A policy that cannot be applied must not stop the run from finishing (DESIGN.md §8: a run that
+  -- cannot be finalised fails alone): the alert then goes out as finalisation wrote it.
+  begin
+    perform private.apply_alert_policy(new.id, new.finished_at);
+  exception when others then
+    raise warning 'FlowLens: the alert policy of run % could not be applied (%); its alert goes out as finalisation wrote it', new.id, sqlerrm;
+  end;
   return null;
 end;
 $$;
