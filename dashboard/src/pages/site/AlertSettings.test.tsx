@@ -20,6 +20,9 @@ const channel = (over: Partial<alerts.AlertChannel> = {}): alerts.AlertChannel =
   status: 'ok', consecutive_failures: 0, failing_since: null, last_error: null, last_success_at: null, last_test_at: null, created_at: '2026-11-01T00:00:00Z', ...over,
 });
 
+// The whole settings page renders in each test; on a busy machine that alone can take seconds.
+const SLOW = 45_000;
+
 beforeEach(() => {
   resetStores();
   vi.mocked(queries.fetchSettings).mockResolvedValue({ recipients: [], members: [], invitations: [], secret: null });
@@ -45,12 +48,16 @@ describe('alert settings', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Send a test to #ops' }));
     expect((await screen.findByTestId('channel-test-result')).textContent).toBe('Not delivered. The receiver answered 404: no_service');
     expect(alerts.testChannel).toHaveBeenCalledWith(expect.anything(), 'c1');
+  }, SLOW);
 
-    fireEvent.change(screen.getByLabelText('Channel name'), { target: { value: '#alerts' } });
+  it('admins add a channel with its URL (sent once, never read back)', async () => {
+    vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('admin'));
+    renderApp(`/sites/${SITE_ID}/settings`);
+    fireEvent.change(await screen.findByLabelText('Channel name'), { target: { value: '#alerts' } });
     fireEvent.change(screen.getByLabelText('Channel URL'), { target: { value: 'https://hooks.slack.com/services/T1/B2/abc' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add channel' }));
     await waitFor(() => expect(alerts.addChannel).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ siteId: SITE_ID, kind: 'slack', name: '#alerts', url: 'https://hooks.slack.com/services/T1/B2/abc' })));
-  });
+  }, SLOW);
 
   it('members see channels and the policy read-only, with no way to test, add or read a URL', async () => {
     vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('member'));
@@ -61,7 +68,7 @@ describe('alert settings', () => {
     expect(screen.queryByRole('button', { name: 'Save policy' })).toBeNull();
     expect((screen.getByRole('checkbox', { name: 'Instant alerts for #ops' }) as HTMLInputElement).disabled).toBe(true);
     expect(screen.getByTestId('alert-decisions').textContent).toContain('sent because the Checkout flow failed 2 nights in a row');
-  });
+  }, SLOW);
 
   it('the policy reads back in words as it is edited, and problems are listed before saving', async () => {
     vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('owner'));
@@ -79,5 +86,5 @@ describe('alert settings', () => {
     fireEvent.change(screen.getByLabelText('Runs in a row'), { target: { value: '2' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save policy' }));
     await waitFor(() => expect(alerts.savePolicy).toHaveBeenCalledWith(expect.anything(), SITE_ID, expect.objectContaining({ mode: 'consecutive', consecutive_runs: 2, quiet_start: '22:00', quiet_end: '07:00' })));
-  });
+  }, SLOW);
 });
