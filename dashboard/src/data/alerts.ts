@@ -133,3 +133,9 @@ export async function savePolicy(db: Db, siteId: string, policy: AlertPolicy): P
   const res = await db.from('alert_policies').upsert({ site_id: siteId, ...policy }, { onConflict: 'site_id' });
   unwrap(res, 'save the alert policy');
 }
+
+/** What the alert policy decided about one bug, newest first (the bug page shows it in words). */
+export async function fetchBugAlerts(db: Db, bugId: string): Promise<Pick<AlertDecisionRow, 'id' | 'decision' | 'reason' | 'decided_at'>[]> {
+  const res = await db.from('alert_decisions').select('id,decision,reason,decided_at').eq('bug_id', bugId).order('decided_at', { ascending: false }).limit(10);
+  return unwrap(res, 'load the alerts about this bug');
+}
