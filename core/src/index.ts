@@ -9,6 +9,7 @@ export * from './flow.ts';
 export * from './flow-rows.ts';
 export * from './report.ts';
 export * from './bug.ts';
+export * from './alerts.ts';
 export * from './severity.ts';
 export * from './titles.ts';
 export * from './url-template.ts';

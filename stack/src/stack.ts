@@ -332,6 +332,9 @@ export class Stack {
       FLOWLENS_CREDENTIALS_KEY: this.secrets.credentialsKey,
       FLOWLENS_UNSUBSCRIBE_SECRET: this.secrets.unsubscribeSecret,
       FLOWLENS_DASHBOARD_URL: process.env.FLOWLENS_DASHBOARD_URL ?? 'http://127.0.0.1:5173',
+      // Dev/test only: alert channels may post to loopback receivers (the tests' Slack and webhook
+      // sinks on 127.0.0.1). Production never sets it; private and metadata addresses stay refused.
+      FLOWLENS_CHANNELS_ALLOW_LOOPBACK: 'true',
       ...passThrough,
       ...fromFile,
     };

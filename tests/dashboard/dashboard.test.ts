@@ -5,6 +5,9 @@
  * Screenshots of each page are kept under artifacts/dashboard/.
  */
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { AlertWebhookV1Schema } from '@flowlens/core/alerts';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, supabaseClient, withDb } from '@flowlens/stack/testing';
@@ -17,6 +20,7 @@ let site: SeededSite;
 let other: { orgId: string; siteId: string; siteName: string };
 let owner: { id: string; email: string; password: string };
 let stranger: { id: string; email: string; password: string };
+let member: { id: string; email: string; password: string };
 let outDir = '';
 let server: StaticServer | undefined;
 let browser: Browser | undefined;
@@ -40,9 +44,10 @@ async function waitForTotal(p: Page, expected: number): Promise<void> {
 
 beforeAll(async () => {
   info = stackInfo();
-  const [o, member, s] = await Promise.all([createNamedUser(info, 'dash-owner', 'Ada Lovelace'), createNamedUser(info, 'dash-member', 'Bob Member'), createNamedUser(info, 'dash-stranger', 'Sam Stranger')]);
+  const [o, m, s] = await Promise.all([createNamedUser(info, 'dash-owner', 'Ada Lovelace'), createNamedUser(info, 'dash-member', 'Bob Member'), createNamedUser(info, 'dash-stranger', 'Sam Stranger')]);
   owner = o;
   stranger = s;
+  member = m;
   [site, other] = await withDb(async (db) => [
     await seedSiteContext(db, { ownerId: owner.id, members: [{ id: member.id, role: 'member' }], days: 45, fillerBugs: 60, storage: { apiUrl: info.apiUrl, serviceRoleKey: info.serviceRoleKey } }),
     await seedStrangerSite(db, stranger.id),
@@ -232,6 +237,89 @@ describe('dashboard in Chromium', () => {
     const deploysBefore = await count('select count(*) as n from public.deploy_events where site_id = $1 and commit_sha = $2', [site.siteId, sha]);
     execFileSync('bash', ['-c', `set -euo pipefail\n${example}`], { cwd: REPO_ROOT, stdio: 'pipe' });
     expect(await count('select count(*) as n from public.deploy_events where site_id = $1 and commit_sha = $2', [site.siteId, sha])).toBe(deploysBefore + 1);
+  });
+
+  it('alert channels: adds Slack and a webhook, tests them with the receiver\'s answer; the webhook is signed v1; members never see a URL', async () => {
+    // Local receivers on 127.0.0.1 (the stack allows loopback channels; production does not):
+    // a Slack-shaped one (200 ok, 404 no_service for a revoked hook, 400 invalid_payload) and a webhook.
+    const got: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        got.push({ path: req.url ?? '', headers: req.headers, body });
+        const slackish = (req.url ?? '').startsWith('/services/');
+        if (slackish && (req.url ?? '').includes('/revoked-')) return void res.writeHead(404).end('no_service');
+        let json: unknown;
+        try {
+          json = JSON.parse(body);
+        } catch {
+          return void res.writeHead(400).end('invalid_payload');
+        }
+        if (slackish && !(json && typeof json === 'object' && 'blocks' in json)) return void res.writeHead(400).end('invalid_payload');
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(slackish ? 'ok' : 'thanks');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    const secretPart = `ok-${Date.now().toString(36)}secret`;
+    try {
+      await page.goto(`${server!.url}/sites/${site.siteId}/settings`);
+      const add = async (kind: 'slack' | 'webhook', name: string, url: string) => {
+        await page.getByLabel('Channel kind').selectOption(kind);
+        await page.getByLabel('Channel name').fill(name);
+        await page.getByLabel('Channel URL').fill(url);
+        await page.getByRole('button', { name: 'Add channel' }).click();
+        await page.getByTestId('alert-channel').filter({ hasText: name }).waitFor();
+      };
+      await add('slack', '#ops-e2e', `${base}/services/T0/B0/${secretPart}`);
+      await add('slack', '#gone-e2e', `${base}/services/T0/B0/revoked-${secretPart}`);
+      await add('webhook', 'Hook e2e', `${base}/flowlens/${secretPart}`);
+      const row = (name: string) => page.getByTestId('alert-channel').filter({ hasText: name });
+      expect(await row('#ops-e2e').getByTestId('channel-url-hint').textContent()).toBe(`127.0.0.1/…${secretPart.slice(-4)}`);
+
+      await page.getByRole('button', { name: 'Send a test to #ops-e2e' }).click();
+      expect(await row('#ops-e2e').getByTestId('channel-test-result').textContent()).toBe('Delivered. The receiver answered 200: ok');
+      await page.getByRole('button', { name: 'Send a test to #gone-e2e' }).click();
+      expect(await row('#gone-e2e').getByTestId('channel-test-result').textContent()).toBe('Not delivered. The receiver answered 404: no_service');
+
+      await row('Hook e2e').getByRole('button', { name: 'Show signing secret' }).click();
+      const signingSecret = (await row('Hook e2e').getByTestId('channel-signing-secret').textContent())!;
+      expect(signingSecret).toMatch(/^whsec_[0-9a-f]{64}$/);
+      await page.getByRole('button', { name: 'Send a test to Hook e2e' }).click();
+      expect(await row('Hook e2e').getByTestId('channel-test-result').textContent()).toBe('Delivered. The receiver answered 200: thanks');
+      const delivery = got.find((g) => g.path === `/flowlens/${secretPart}`)!;
+      const ts = String(delivery.headers['x-flowlens-timestamp']);
+      expect(delivery.headers['x-flowlens-signature']).toBe(`sha256=${createHmac('sha256', signingSecret).update(`${ts}.${delivery.body}`).digest('hex')}`);
+      const body = AlertWebhookV1Schema.parse(JSON.parse(delivery.body));
+      expect([body.event, body.site.id, delivery.headers['x-flowlens-delivery']]).toEqual(['channel.test', site.siteId, body.id]);
+      expect(await page.content()).not.toContain(secretPart);
+
+      // The policy, saved by the owner, is what the database now holds.
+      await page.getByRole('radio', { name: /Alert only after/ }).check();
+      await page.getByLabel('Runs in a row').fill('3');
+      await page.getByRole('button', { name: 'Save policy' }).click();
+      await page.getByText('Alert policy saved.').waitFor();
+      const saved = await withDb(async (db) => (await db.query('select mode, consecutive_runs from public.alert_policies where site_id = $1', [site.siteId])).rows[0]);
+      expect(saved).toEqual({ mode: 'consecutive', consecutive_runs: 3 });
+      await keepScreenshot(page, 'settings-alerts');
+
+      // A member sees the channels and their health, never a URL, and cannot test or change them.
+      const ctx = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+      const p = await ctx.newPage();
+      await signIn(p, server!.url, member.email, member.password, `/sites/${site.siteId}/settings`);
+      await p.getByTestId('alert-channel').filter({ hasText: '#ops-e2e' }).waitFor();
+      expect(await p.getByRole('button', { name: /Send a test/ }).count()).toBe(0);
+      expect(await p.getByLabel('Channel URL').count()).toBe(0);
+      expect(await p.content()).not.toContain(secretPart);
+      const client = supabaseClient(info, info.anonKey);
+      await client.auth.signInWithPassword({ email: member.email, password: member.password });
+      const { error } = await client.from('alert_channels').select('url').eq('site_id', site.siteId);
+      expect(error?.message).toMatch(/permission denied/);
+      await ctx.close();
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   it('renders a bug title and message containing HTML as text', async () => {

@@ -273,6 +273,53 @@ const TABLES: Record<string, TableSpec> = {
     row: async ({ w }) => ({ site_id: w.siteA, organization_id: w.orgA, kind: 'daily', period_key: `2026-${uid()}` }),
     patch: { status: 'sent' },
   },
+  // Alert channels (issue 18): members see a channel and its health, never its URL or signing secret
+  // (column privileges; see the details below); owners and admins manage them.
+  alert_channels: {
+    key: ['id'],
+    columns: 'id,site_id,kind,name,url_hint,status',
+    select: MEMBERS,
+    insert: ADMINS,
+    update: ADMINS,
+    delete: ADMINS,
+    row: async ({ w }) => ({ site_id: w.siteA, organization_id: w.orgA, kind: 'slack', name: `Ops ${uid()}`, url: `https://hooks.slack.com/services/T0/B0/${uid()}`, enabled: false }),
+    patch: { name: 'Renamed channel' },
+  },
+  channel_deliveries: {
+    key: ['id'],
+    select: MEMBERS,
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    row: async ({ w }, db) => {
+      // A disabled channel, so the outbox row's fan-out does not create this delivery itself.
+      const ch = await insertRow(db, 'alert_channels', { site_id: w.siteA, kind: 'webhook', name: `Hook ${uid()}`, url: 'https://hooks.example.com/x', enabled: false });
+      const ob = await insertRow(db, 'notification_outbox', { site_id: w.siteA, kind: 'daily', period_key: `2026-${uid()}` });
+      return { outbox_id: ob.id, channel_id: ch.id, site_id: w.siteA, organization_id: w.orgA, kind: 'daily', period_key: ob.period_key };
+    },
+    patch: { status: 'sent' },
+  },
+  alert_policies: {
+    key: ['site_id'],
+    select: MEMBERS,
+    insert: ADMINS,
+    update: ADMINS,
+    delete: ADMINS,
+    row: async ({ w }, db) => {
+      const site = await insertRow(db, 'sites', { organization_id: w.orgA, name: `Policy ${uid()}`, base_url: 'https://p.example.com' });
+      return { site_id: site.id, organization_id: w.orgA, mode: 'immediate', quiet_start: '22:00', quiet_end: '07:00' };
+    },
+    patch: { mode: 'consecutive' },
+  },
+  alert_decisions: {
+    key: ['id'],
+    select: MEMBERS,
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    row: async ({ w }) => ({ site_id: w.siteA, organization_id: w.orgA, bug_id: w.bugA, episode: 1000 + Math.floor(Math.random() * 1e9), decision: 'sent', reason: 'sent at once because this P1 is new' }),
+    patch: { reason: 'forged' },
+  },
   audit_log: {
     key: ['id'],
     select: MEMBERS,
@@ -411,6 +458,34 @@ describe('RLS matrix: details the generic matrix cannot express', () => {
     expect(theirs.body).toEqual([]);
   });
 
+  it('nobody reads an alert channel\'s URL or signing secret through the API, not even owners', async () => {
+    const ch = await seed('alert_channels', TABLES.alert_channels!, 'owner');
+    for (const actor of ACTORS) {
+      for (const column of ['url', 'signing_secret', '*']) {
+        const r = await rest(`/alert_channels?select=${column}&id=eq.${String(ch.id)}`, { token: tokenOf(actor) });
+        expect(r.status, `${actor} selecting ${column}`).toBeGreaterThanOrEqual(400);
+      }
+      // Not through a filter either (which would leak it a character at a time).
+      const probe = await rest(`/alert_channels?select=id&url=like.https*&id=eq.${String(ch.id)}`, { token: tokenOf(actor) });
+      expect(probe.status, `${actor} filtering on url`).toBeGreaterThanOrEqual(400);
+    }
+    // An admin's insert answered with the row back must not echo the URL either.
+    const echoed = await rest('/alert_channels?select=id,url', {
+      method: 'POST', token: tokenOf('admin'), prefer: 'return=representation',
+      body: { site_id: w.siteA, kind: 'slack', name: `Echo ${uid()}`, url: 'https://hooks.slack.com/services/T0/B0/echo' },
+    });
+    expect(echoed.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(echoed.body)).not.toContain('/services/T0/B0/echo');
+  });
+
+  it('owners and admins cannot set a channel\'s health or signing secret themselves', async () => {
+    const ch = await seed('alert_channels', TABLES.alert_channels!, 'owner');
+    for (const body of [{ status: 'ok' }, { consecutive_failures: 0 }, { signing_secret: 'whsec_mine' }, { url_hint: 'forged' }]) {
+      const r = await rest(`/alert_channels?id=eq.${String(ch.id)}`, { method: 'PATCH', token: tokenOf('owner'), body });
+      expect(r.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+    }
+  });
+
   it('members can only change snooze and false-positive columns of a bug', async () => {
     const r = await rest(`/bugs?id=eq.${w.bugA}`, { method: 'PATCH', token: tokenOf('owner'), body: { status: 'fixed' } });
     expect(r.status).toBeGreaterThanOrEqual(400);
@@ -468,6 +543,11 @@ const FUNCTIONS: Record<string, FnSpec> = {
     },
   },
   rotate_webhook_secret: { allowed: ['owner', 'admin'], args: async () => ({ target_site: w.siteA }) },
+  // A webhook channel's signing secret, for configuring the receiver: owners and admins only.
+  channel_signing_secret: {
+    allowed: ['owner', 'admin'],
+    args: async () => ({ target_channel: (await seed('alert_channels', TABLES.alert_channels!, 'owner')).id }),
+  },
   save_flow: {
     allowed: ['owner', 'admin', 'member'],
     args: async () => ({

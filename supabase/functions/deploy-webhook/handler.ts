@@ -14,19 +14,14 @@
 import { json, preflight } from '../_shared/cors.ts';
 import { hmacSha256, fromHex, safeEqual, sha256Hex } from '../_shared/crypto.ts';
 import { db } from '../_shared/db.ts';
+import { MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../_shared/signature.ts';
+
+// The signing scheme is shared with the webhooks FlowLens sends (alert channels, issue 18).
+export { MAX_SKEW_SECONDS, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from '../_shared/signature.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-export const MAX_SKEW_SECONDS = 5 * 60;
-export const TIMESTAMP_HEADER = 'x-flowlens-timestamp';
-export const SIGNATURE_HEADER = 'x-flowlens-signature';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The signature a sender computes (exported for tests and the docs' examples). */
-export async function signDelivery(secret: string, timestamp: string, body: string): Promise<string> {
-  const mac = await hmacSha256(secret, `${timestamp}.${body}`);
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
 
 class TooLarge extends Error {}
 

@@ -29,6 +29,15 @@ export interface DeployFact {
   receivedAt: Date;
 }
 
+/** A flow reported once as flapping instead of alerting on each flip (alert policies, issue 18). */
+export interface FlappingFact {
+  flowId: string;
+  flowName: string;
+  flips: number;
+  windowDays: number;
+  reason: string;
+}
+
 export interface InstantFacts {
   kind: 'instant';
   site: SiteFacts;
@@ -36,8 +45,23 @@ export interface InstantFacts {
   runTrigger: string | null;
   runFinishedAt: Date | null;
   healthScore: number | null;
+  previousScore: number | null;
   bugs: BugFact[];
   deploy: DeployFact | null;
+  /** Why each bug is in this alert, in words (bug id → sentence); empty for rows written before policies. */
+  reasons: Record<string, string>;
+  flapping: FlappingFact[];
+  /** The site's alert policy in one sentence, when the policy wrote this alert. */
+  policy: string | null;
+}
+
+/** An alert the quiet hours held for the next briefing. */
+export interface HeldFact {
+  bugId: string | null;
+  title: string;
+  severity: string;
+  reason: string;
+  decidedAt: Date;
 }
 
 export interface DigestFacts {
@@ -60,6 +84,8 @@ export interface DigestFacts {
   persistentCount: number;
   perfNew: BugFact[];
   perfFixed: BugFact[];
+  /** Alerts held by quiet hours since the previous briefing. */
+  held: HeldFact[];
 }
 
 const BUG_COLUMNS = `b.id, b.title, b.severity::text as severity, b.type::text as type, b.status::text as status,
@@ -100,12 +126,38 @@ export async function siteFacts(pool: Db, siteId: string): Promise<SiteFacts | n
   return r ? { id: r.id, name: r.name, baseUrl: r.base_url, timezone: r.timezone } : null;
 }
 
+const str = (v: unknown, max: number): string | null => (typeof v === 'string' && v.trim() ? v.slice(0, max) : null);
+
+/** The policy's words and flapping notices from an instant row's payload (written by SQL; still checked). */
+function policyParts(payload: Record<string, unknown>): Pick<InstantFacts, 'reasons' | 'flapping' | 'policy'> {
+  const reasons: Record<string, string> = {};
+  if (payload.reasons && typeof payload.reasons === 'object' && !Array.isArray(payload.reasons)) {
+    for (const [k, v] of Object.entries(payload.reasons as Record<string, unknown>)) {
+      const t = str(v, 400);
+      if (t) reasons[k] = t;
+    }
+  }
+  const flapping: FlappingFact[] = [];
+  for (const f of Array.isArray(payload.flapping) ? payload.flapping.slice(0, 20) : []) {
+    if (!f || typeof f !== 'object') continue;
+    const o = f as Record<string, unknown>;
+    const flips = Number(o.flips);
+    const windowDays = Number(o.windowDays);
+    const flowId = str(o.flowId, 40);
+    if (!flowId || !Number.isFinite(flips) || !Number.isFinite(windowDays)) continue;
+    flapping.push({ flowId, flowName: str(o.flowName, 200) ?? 'A flow', flips, windowDays, reason: str(o.reason, 400) ?? '' });
+  }
+  return { reasons, flapping, policy: str(payload.policy, 600) };
+}
+
 export async function instantFacts(pool: Db, site: SiteFacts, payload: Record<string, unknown>, runId: string | null): Promise<InstantFacts | null> {
   const bugIds = Array.isArray(payload.bugIds) ? payload.bugIds.map(String) : [];
   const theRun = runId ?? (typeof payload.runId === 'string' ? payload.runId : null);
   const run = theRun
-    ? (await pool.query<{ trigger: string; finished_at: Date | null; health_score: number | null; deploy_event_id: string | null }>(
-      'select trigger::text as trigger, finished_at, health_score, deploy_event_id from public.crawl_runs where id = $1',
+    ? (await pool.query<{ trigger: string; finished_at: Date | null; health_score: number | null; deploy_event_id: string | null; previous: number | null }>(
+      `select trigger::text as trigger, finished_at, health_score, deploy_event_id,
+              case when summary ->> 'previousHealthScore' ~ '^[0-9]{1,3}$' then (summary ->> 'previousHealthScore')::integer end as previous
+         from public.crawl_runs where id = $1`,
       [theRun],
     )).rows[0]
     : undefined;
@@ -114,7 +166,8 @@ export async function instantFacts(pool: Db, site: SiteFacts, payload: Record<st
       order by b.severity, b.first_seen_at, b.title`,
     [bugIds, site.id],
   )).rows.map(toBug);
-  if (bugs.length === 0) return null;
+  const policy = policyParts(payload);
+  if (bugs.length === 0 && policy.flapping.length === 0) return null;
   const deployId = (typeof payload.deployEventId === 'string' ? payload.deployEventId : null) ?? run?.deploy_event_id ?? null;
   const deploy = deployId
     ? (await pool.query<{ id: string; commit_sha: string; branch: string | null; environment: string | null; received_at: Date }>(
@@ -129,7 +182,9 @@ export async function instantFacts(pool: Db, site: SiteFacts, payload: Record<st
     runTrigger: run?.trigger ?? null,
     runFinishedAt: run?.finished_at ? new Date(run.finished_at) : null,
     healthScore: run?.health_score ?? null,
+    previousScore: run?.previous ?? null,
     bugs,
+    ...policy,
     deploy: deploy
       ? { id: deploy.id, commitSha: deploy.commit_sha, branch: deploy.branch, environment: deploy.environment, receivedAt: new Date(deploy.received_at) }
       : null,
@@ -201,5 +256,14 @@ export async function digestFacts(pool: Db, site: SiteFacts, kind: 'daily' | 'we
     persistentCount: await count(persistentWhere),
     perfNew: await q(`b.type = 'perf_regression' and ${newWhere}`, 5),
     perfFixed: await q(`b.type = 'perf_regression' and ${fixedWhere}`, 5),
+    held: (await pool.query<{ bug_id: string | null; title: string; severity: string; reason: string; decided_at: Date }>(
+      `select d.bug_id, coalesce(b.title, f.name || ' is flapping', 'An alert') as title, coalesce(d.severity, 'P1') as severity, d.reason, d.decided_at
+         from public.alert_decisions d
+         left join public.bugs b on b.id = d.bug_id
+         left join public.flows f on f.id = d.flow_id
+        where d.site_id = $1 and d.decision = 'held' and d.decided_at > $2 and d.decided_at <= $3
+        order by d.severity, d.decided_at limit 20`,
+      args,
+    )).rows.map((r) => ({ bugId: r.bug_id, title: r.title, severity: r.severity, reason: r.reason, decidedAt: new Date(r.decided_at) })),
   };
 }

@@ -2,7 +2,8 @@
  * `notify`: drains the notification outbox (see sender.ts). Called every 5 minutes by pg_cron in
  * production and every minute by the local stack's timer; only the service role may call it.
  * Body (optional, service role): { now?: ISO time, sites?: [site ids] } — inject the time, or
- * limit a call to some sites. Answer: { now, digestsQueued, outcomes: [...] }.
+ * limit a call to some sites. Answer: { now, digestsQueued, outcomes: [...], channelOutcomes: [...] }
+ * (emails, then Slack/webhook channel deliveries: docs/alert-channels.md).
  */
 import { effectiveNow, isServiceRole } from '../_shared/auth.ts';
 import { claudeFromEnv } from '../_shared/claude.ts';

@@ -4,7 +4,7 @@
  * commit and branch names, and Claude's prose — goes through escapeHtml; nothing is rendered as HTML.
  */
 import { escapeHtml as e, oneLine, safeHref } from '../_shared/html.ts';
-import type { BugFact, DeployFact, DigestFacts, InstantFacts } from './facts.ts';
+import type { BugFact, DeployFact, DigestFacts, HeldFact, InstantFacts } from './facts.ts';
 
 export interface Rendered {
   subject: string;
@@ -36,6 +36,7 @@ export function bugUrl(dashboard: string, siteId: string, bugId: string): string
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+export const capitalise = (t: string) => (t ? t[0]!.toUpperCase() + t.slice(1) : t);
 const shortSha = (sha: string) => sha.slice(0, 12);
 
 function deployLabel(d: DeployFact): string {
@@ -114,6 +115,13 @@ ${link(href, 'Open this bug in FlowLens')}
 </td></tr>`;
 }
 
+function heldRowHtml(h: HeldFact, dashboard: string, siteId: string): string {
+  return `<tr><td style="padding:12px 0;border-top:1px solid #eaecf0;${FONT};font-size:14px;line-height:20px;color:#101828">
+${badge(h.severity)} <strong>${e(h.title)}</strong><br>
+<span style="color:#475467">${e(capitalise(h.reason))}</span>${h.bugId ? `<br>${link(bugUrl(dashboard, siteId, h.bugId), 'Open this bug in FlowLens')}` : ''}
+</td></tr>`;
+}
+
 function bugTable(rows: string[]): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${rows.join('')}</table>`;
 }
@@ -126,20 +134,31 @@ export function renderInstant(f: InstantFacts, links: Links): Rendered {
   const fresh = f.bugs.length - regressed.length;
   const worst = f.bugs.some((b) => b.severity === 'P0') ? 'P0' : 'P1';
   const parts = [fresh ? `${fresh} new` : null, regressed.length ? `${regressed.length} regressed` : null].filter(Boolean).join(', ');
+  const flappingNames = f.flapping.map((x) => x.flowName).join(', ');
   const subject = oneLine(
-    `[FlowLens] ${f.site.name}: ${plural(f.bugs.length, `${worst === 'P0' ? 'critical' : 'serious'} bug`)} (${parts})${f.deploy ? ` after deploy ${shortSha(f.deploy.commitSha)}` : ''}`,
+    f.bugs.length
+      ? `[FlowLens] ${f.site.name}: ${plural(f.bugs.length, `${worst === 'P0' ? 'critical' : 'serious'} bug`)} (${parts})${f.deploy ? ` after deploy ${shortSha(f.deploy.commitSha)}` : ''}`
+      : `[FlowLens] ${f.site.name}: ${flappingNames} ${f.flapping.length === 1 ? 'is' : 'are'} flapping`,
     200,
   );
-  const title = `${plural(f.bugs.length, 'P0/P1 bug')} on ${f.site.name}`;
-  const intro = `The latest crawl of ${f.site.baseUrl}${f.runFinishedAt ? ` (finished ${formatTime(f.runFinishedAt, tz)})` : ''} found ${parts} ${f.bugs.length === 1 ? 'bug' : 'bugs'} at P0/P1 severity.`;
+  const title = f.bugs.length ? `${plural(f.bugs.length, 'P0/P1 bug')} on ${f.site.name}` : `${plural(f.flapping.length, 'flapping flow')} on ${f.site.name}`;
+  const intro = f.bugs.length
+    ? `The latest crawl of ${f.site.baseUrl}${f.runFinishedAt ? ` (finished ${formatTime(f.runFinishedAt, tz)})` : ''} found ${parts} ${f.bugs.length === 1 ? 'bug' : 'bugs'} at P0/P1 severity.`
+    : `The latest crawl of ${f.site.baseUrl}${f.runFinishedAt ? ` (finished ${formatTime(f.runFinishedAt, tz)})` : ''} shows ${f.flapping.length === 1 ? 'a flow' : 'flows'} that keep flipping between passing and failing.`;
   let deployText: string | null = null;
-  if (f.deploy) {
+  if (f.deploy && f.bugs.length) {
     const firstSeen = f.bugs.reduce((m, b) => (b.firstSeenAt < m ? b.firstSeenAt : m), f.bugs[0]!.firstSeenAt);
     deployText = f.runTrigger === 'deploy'
       ? `This crawl was triggered by ${deployLabel(f.deploy)}, received ${formatTime(f.deploy.receivedAt, tz)}.`
       : `These appeared ${plural(minutesBetween(f.deploy.receivedAt, firstSeen), 'minute')} after ${deployLabel(f.deploy)} (received ${formatTime(f.deploy.receivedAt, tz)}).`;
   }
-  const detail = (b: BugFact) => `${b.status === 'regressed' ? 'Regressed (it was fixed before)' : 'New'} · ${b.type.replace(/_/g, ' ')}`;
+  const detail = (b: BugFact) => {
+    const base = `${b.status === 'regressed' ? 'Regressed (it was fixed before)' : b.status === 'new' ? 'New' : 'Still failing'} · ${b.type.replace(/_/g, ' ')}`;
+    const why = f.reasons[b.id];
+    return why ? `${base} · ${capitalise(why)}` : base;
+  };
+  const flappingText = f.flapping.map((x) => capitalise(x.reason || `${x.flowName} is flapping`) + '.');
+  const policyText = f.policy ? `Alert policy: ${f.policy}` : null;
   const runLink = `${links.dashboard}/sites/${encodeURIComponent(f.site.id)}/runs/${encodeURIComponent(f.runId)}`;
 
   const html = layout({
@@ -151,7 +170,9 @@ export function renderInstant(f: InstantFacts, links: Links): Rendered {
     body: [
       paragraph(intro),
       deployText ? paragraph(deployText) : '',
-      bugTable(f.bugs.map((b) => bugRowHtml(b, bugUrl(links.dashboard, f.site.id, b.id), tz, detail(b)))),
+      f.bugs.length ? bugTable(f.bugs.map((b) => bugRowHtml(b, bugUrl(links.dashboard, f.site.id, b.id), tz, detail(b)))) : '',
+      ...(flappingText.length ? [heading('Flapping'), ...flappingText.map(paragraph)] : []),
+      policyText ? `<p style="margin:12px 0 0 0;${FONT};font-size:12px;color:#667085">${e(policyText)}</p>` : '',
       `<p style="margin:20px 0 0 0">${button(runLink, 'Open the run in FlowLens')}</p>`,
     ].join('\n'),
   });
@@ -170,6 +191,8 @@ export function renderInstant(f: InstantFacts, links: Links): Rendered {
       `  ${bugUrl(links.dashboard, f.site.id, b.id)}`,
       '',
     ]),
+    ...(flappingText.length ? ['Flapping:', ...flappingText.map((t) => `  ${t}`), ''] : []),
+    ...(policyText ? [policyText, ''] : []),
     `Open the run: ${runLink}`,
     '',
     footerText('instant', f.site.name, links),
@@ -206,6 +229,7 @@ export function digestProse(f: DigestFacts): string[] {
   else out.push('No older bugs are open.');
   if (f.perfNew.length) out.push(`${plural(f.perfNew.length, 'page')} got slower.`);
   if (f.perfFixed.length) out.push(`${plural(f.perfFixed.length, 'performance problem')} ${f.perfFixed.length === 1 ? 'was' : 'were'} resolved.`);
+  if (f.held.length) out.push(`${f.held.length === 1 ? '1 alert was' : `${f.held.length} alerts were`} held during quiet hours: ${f.held.length === 1 ? 'it is' : 'they are'} listed below.`);
   if (f.kind === 'weekly' && f.trajectory.length > 1) out.push(`Scores through the week: ${f.trajectory.map((t) => t.score).join(' → ')}.`);
   return out;
 }
@@ -243,6 +267,9 @@ export function renderDigest(f: DigestFacts, links: Links, prose: string[]): Ren
       f.kind === 'weekly' && f.trajectory.length
         ? paragraph(`Score trajectory: ${f.trajectory.map((t) => `${t.day}: ${t.score}`).join(', ')}`)
         : '',
+      ...(f.held.length
+        ? [heading(`Held during quiet hours (${f.held.length})`), bugTable(f.held.map((h) => heldRowHtml(h, links.dashboard, f.site.id)))]
+        : []),
       ...sections.flatMap((s) => [
         heading(`${s.name} (${s.total})`),
         bugTable(s.bugs.map((b) => bugRowHtml(b, bugUrl(links.dashboard, f.site.id, b.id), tz, s.detail(b)))),
@@ -258,6 +285,9 @@ export function renderDigest(f: DigestFacts, links: Links, prose: string[]): Ren
     ...prose,
     '',
     ...(f.kind === 'weekly' && f.trajectory.length ? [`Score trajectory: ${f.trajectory.map((t) => `${t.day}: ${t.score}`).join(', ')}`, ''] : []),
+    ...(f.held.length
+      ? [`Held during quiet hours (${f.held.length})`, ...f.held.map((h) => `  [${h.severity}] ${h.title} — ${capitalise(h.reason)}${h.bugId ? ` — ${bugUrl(links.dashboard, f.site.id, h.bugId)}` : ''}`), '']
+      : []),
     ...sections.flatMap((s) => [
       `${s.name} (${s.total})`,
       ...s.bugs.map((b) => `  [${b.severity}] ${b.title} — ${b.page} — ${bugUrl(links.dashboard, f.site.id, b.id)}`),
@@ -269,4 +299,23 @@ export function renderDigest(f: DigestFacts, links: Links, prose: string[]): Ren
     footerText(f.kind, f.site.name, links),
   ].join('\n');
   return { subject, text, html };
+}
+
+// A channel that keeps failing (issue 18) ---------------------------------------------------------------
+
+export function renderChannelFailing(f: { siteName: string; channelName: string; channelKind: string; urlHint: string; error: string; settings: string }): Rendered {
+  const subject = oneLine(`[FlowLens] The ${f.channelKind} channel "${f.channelName}" for ${f.siteName} keeps failing`, 200);
+  const lines = [
+    `FlowLens could not deliver alerts for ${f.siteName} to the ${f.channelKind} channel "${f.channelName}"${f.urlHint ? ` (${f.urlHint})` : ''}.`,
+    `The receiver's last answer: ${f.error}.`,
+    'It is marked failing in the site settings. Check the URL (a Slack webhook stops working when its app or channel is removed), then press "Send a test": a successful test marks it healthy again. Until then, emails still arrive as usual.',
+    'You get this email once each time the channel starts failing.',
+  ];
+  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
+<body style="margin:0;padding:24px;background:#f2f4f7"><div style="max-width:600px;margin:0 auto;background:#ffffff;border:1px solid #eaecf0;border-radius:8px;padding:20px 24px">
+<h1 style="margin:0 0 16px 0;${FONT};font-size:20px;color:#101828">${e(`The ${f.channelKind} channel "${f.channelName}" keeps failing`)}</h1>
+${lines.map(paragraph).join('')}
+<p style="margin:20px 0 0 0">${button(f.settings, 'Open the channel settings')}</p>
+</div></body></html>`;
+  return { subject, text: [...lines, '', `Channel settings: ${f.settings}`].join('\n\n'), html };
 }

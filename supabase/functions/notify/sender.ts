@@ -15,8 +15,9 @@ import { dashboardUrl, functionUrl } from '../_shared/env.ts';
 import type { Mailer } from '../_shared/mailer.ts';
 import { signUnsubscribe } from '../_shared/unsubscribe-token.ts';
 import { briefingProse } from './briefing.ts';
+import { type ChannelOutcome, runChannels } from './channels.ts';
 import { digestFacts, instantFacts, siteFacts } from './facts.ts';
-import { type Links, renderDigest, renderInstant, type Rendered } from './render.ts';
+import { type Links, renderChannelFailing, renderDigest, renderInstant, type Rendered } from './render.ts';
 
 export const MAX_ATTEMPTS = 8;
 
@@ -28,7 +29,7 @@ export function backoffMs(attempt: number): number {
 interface OutboxRow {
   id: string;
   site_id: string;
-  kind: 'instant' | 'daily' | 'weekly';
+  kind: 'instant' | 'daily' | 'weekly' | 'channel_failing';
   period_key: string;
   run_id: string | null;
   payload: Record<string, unknown>;
@@ -57,7 +58,10 @@ export interface NotifyOutcome {
   by?: 'claude' | 'template';
 }
 
-export async function runNotify(pool: Db, opts: NotifyOptions): Promise<{ digestsQueued: number; outcomes: NotifyOutcome[] }> {
+export async function runNotify(
+  pool: Db,
+  opts: NotifyOptions,
+): Promise<{ digestsQueued: number; outcomes: NotifyOutcome[]; channelOutcomes: ChannelOutcome[] }> {
   const worker = opts.worker ?? `notify-${crypto.randomUUID().slice(0, 8)}`;
   const sites = opts.sites && opts.sites.length ? opts.sites : null;
   const digestsQueued = (await pool.query<{ n: number }>('select private.enqueue_digests($1, $2::uuid[]) as n', [opts.now.toISOString(), sites])).rows[0]!.n;
@@ -72,7 +76,18 @@ export async function runNotify(pool: Db, opts: NotifyOptions): Promise<{ digest
     if (rows.length === 0) break;
     for (const row of rows) outcomes.push(await deliver(pool, row, opts, worker));
   }
-  return { digestsQueued, outcomes };
+  // Slack and webhook channels (issue 18). A channel that turns failing writes a channel_failing
+  // row; sending those emails in the same call tells its admins at once.
+  const channelOutcomes = await runChannels(pool, { now: opts.now, worker, sites, maxRows });
+  if (channelOutcomes.some((c) => c.status !== 'sent' && c.status !== 'skipped')) {
+    const { rows } = await pool.query<OutboxRow>(
+      `select id, site_id, kind, period_key, run_id, payload, attempts, recipients
+         from private.claim_notifications($1, $2, 10, interval '5 minutes', $3::uuid[])`,
+      [worker, opts.now.toISOString(), sites],
+    );
+    for (const row of rows) outcomes.push(await deliver(pool, row, opts, worker));
+  }
+  return { digestsQueued, outcomes, channelOutcomes };
 }
 
 async function finish(pool: Db, row: OutboxRow, worker: string, status: 'sent' | 'skipped', note: string | null): Promise<void> {
@@ -95,6 +110,7 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
       await finish(pool, row, worker, 'skipped', 'site no longer exists');
       return { ...base, status: 'skipped', delivered };
     }
+    if (row.kind === 'channel_failing') return await deliverChannelFailing(pool, row, opts, worker, site.name);
     const recipients = (await pool.query<{ id: string; email: string }>(
       `select id, email from public.notification_recipients where site_id = $1 and ${row.kind} order by email`,
       [row.site_id],
@@ -159,4 +175,38 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
     console.warn(`notify: ${row.kind} ${row.period_key} for site ${row.site_id} failed (attempt ${row.attempts}): ${message}`);
     return { ...base, status: failed ? 'failed' : 'pending', delivered, error: message, by };
   }
+}
+
+/**
+ * "Your Slack channel keeps failing": once per failing episode of a channel (the outbox row is unique
+ * per channel and the time it turned failing), to the owners and admins of the site's organisation —
+ * the people who can fix the URL. Says what the receiver answered, never the URL.
+ */
+async function deliverChannelFailing(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: string, siteName: string): Promise<NotifyOutcome> {
+  const base = { id: row.id, siteId: row.site_id, kind: row.kind, periodKey: row.period_key };
+  const admins = (await pool.query<{ email: string }>(
+    `select distinct lower(m.email) as email from public.organization_members m join public.sites s on s.organization_id = m.organization_id
+      where s.id = $1 and m.role in ('owner', 'admin') and m.email is not null order by 1`,
+    [row.site_id],
+  )).rows.map((r) => r.email).filter((e) => !row.recipients.includes(e));
+  if (admins.length === 0 && row.recipients.length === 0) {
+    await finish(pool, row, worker, 'skipped', 'no owner or admin has an email address');
+    return { ...base, status: 'skipped', delivered: 0 };
+  }
+  const mail = renderChannelFailing({
+    siteName,
+    channelName: typeof row.payload?.channelName === 'string' ? row.payload.channelName : 'An alert channel',
+    channelKind: row.payload?.channelKind === 'slack' ? 'Slack' : 'webhook',
+    urlHint: typeof row.payload?.urlHint === 'string' ? row.payload.urlHint : '',
+    error: typeof row.payload?.error === 'string' ? row.payload.error : 'it keeps failing',
+    settings: `${dashboardUrl()}/sites/${encodeURIComponent(row.site_id)}/settings`,
+  });
+  let delivered = 0;
+  for (const email of admins) {
+    await opts.mailer.send({ to: email, ...mail, headers: { 'X-FlowLens-Notification': `channel_failing; site=${row.site_id}` } });
+    delivered += 1;
+    await pool.query('update public.notification_outbox set recipients = array_append(recipients, $2) where id = $1', [row.id, email]);
+  }
+  await finish(pool, row, worker, 'sent', null);
+  return { ...base, status: 'sent', delivered };
 }

@@ -13,6 +13,7 @@ import { bugToMarkdown } from '../../lib/markdown.ts';
 import { useDb } from '../../lib/supabase.tsx';
 import { bugKey, useBugActions } from '../../stores/bugActions.ts';
 import { useResource } from '../../stores/resources.ts';
+import { BugAlerts } from './BugAlerts.tsx';
 import { toast } from '../../stores/toasts.ts';
 import { useSiteContext } from '../../components/SiteLayout.tsx';
 import { BugStatusPills, Button, Card, cx, EmptyState, ErrorCard, Field, inputClass, Pagination, SeverityBadge, Skeleton, SkeletonCard, ViewportTags } from '../../components/ui.tsx';
@@ -194,6 +195,7 @@ export function BugDetailPage() {
             }}
             params={params}
           />
+          <BugAlerts bugId={bug.id} />
           <Activity bugId={bug.id} organizationId={site.organization_id} />
         </div>
       </div>

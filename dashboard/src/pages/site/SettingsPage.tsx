@@ -1,6 +1,6 @@
 /**
  * Site settings: address and allowed origins, schedule, time zone and viewports; who gets emails
- * and which; the deploy webhook secret (reveal, rotate) with copy-paste examples; members and
+ * and which; Slack/webhook alert channels and the alert policy (AlertSettings.tsx); the deploy webhook secret (reveal, rotate) with copy-paste examples; members and
  * invitations. What a role may change is decided by RLS; the page shows it read-only otherwise.
  */
 import { useMemo, useState, type FormEvent } from 'react';
@@ -26,6 +26,7 @@ import { useSessionStore } from '../../stores/session.ts';
 import { toast } from '../../stores/toasts.ts';
 import { useSiteContext } from '../../components/SiteLayout.tsx';
 import { Button, Card, cx, ErrorCard, Field, inlineInputClass, inputClass, PageHeader, SkeletonCard } from '../../components/ui.tsx';
+import { AlertSettings } from './AlertSettings.tsx';
 
 const DAYS = [
   [1, 'Mon'],
@@ -72,6 +73,7 @@ export function SettingsPage() {
         ) : (
           <>
             <Recipients siteId={ctx.site.id} data={settings.data} canManage={ctx.isAdmin} />
+            <AlertSettings siteId={ctx.site.id} timezone={ctx.site.timezone} canManage={ctx.isAdmin} />
             {ctx.isAdmin && <Webhook siteId={ctx.site.id} data={settings.data} />}
             <Members orgId={ctx.site.organization_id} siteId={ctx.site.id} data={settings.data} role={ctx.role} />
           </>
