@@ -89,6 +89,8 @@ export interface CandidateScore {
 export interface ScoreOptions {
   /** Compare positions (off when replaying on a different viewport than the recording). Default true. */
   usePosition?: boolean;
+  /** Features the recorded side cannot know (an imported step has no nearby text): left out, not a mismatch. */
+  unknown?: readonly ScoreFeature[];
 }
 
 const ROLE_FAMILIES: readonly (readonly string[])[] = [
@@ -206,6 +208,7 @@ export function scoreCandidate(recorded: ElementMeta, candidate: ElementMeta, op
     ancestors: ancestorsSimilarity(recorded, candidate),
     position: options.usePosition === false ? null : positionSimilarity(recorded, candidate),
   };
+  for (const key of options.unknown ?? []) features[key] = null;
 
   let weighted = 0;
   let weights = 0;

@@ -1,0 +1,236 @@
+/**
+ * A selector match is a candidate, not a verdict.
+ *
+ * verifyMatch: does an element some selector found agree with what was recorded? The caps of
+ * scoreCandidate are the contradictions (a textbox is not a button; one "Add to cart" among many
+ * whose card now names another product; a look-alike under another region's heading). An id or test
+ * id is evidence of its own, so its match does not need the healing score, only the absence of a
+ * contradiction; a position-derived id (`#add-2`) that now sits on another product's card is caught
+ * by the `context` cap, because the recorded element had look-alikes and its card said otherwise.
+ *
+ * deriveElementMeta: imported Chrome Recorder steps carry no element metadata, only selectors. The
+ * expected element is derived from all of them (aria role and name, id, test id, text, the XPath's
+ * path), and marked `derived` so the resolver treats a match that none of the identifying selectors
+ * confirm with suspicion (see `unconfirmedReason`).
+ */
+import type { ElementMeta, Selector } from '../flow.ts';
+import { isStableToken } from './generated.ts';
+import { scoreCandidate, type CandidateScore, type ScoreCap, type ScoreFeature, type ScoreOptions } from './score.ts';
+import { parseRoleValue, parseTestIdValue, TEST_ID_ATTRIBUTES } from './syntax.ts';
+
+/** Selector kinds that say what an element is or is called; text and XPath are weak (they describe words or a place). */
+export const STRONG_KINDS = new Set<Selector['kind']>(['testid', 'id', 'role', 'label']);
+export const WEAK_KINDS = new Set<Selector['kind']>(['text', 'xpath']);
+/** Kinds that name the element itself: their match needs no similarity score, only no contradiction. */
+export const IDENTIFIER_KINDS = new Set<Selector['kind']>(['testid', 'id']);
+
+/** Caps that are a contradiction whatever selector found the element. */
+const ALWAYS_CONTRADICTS: readonly ScoreCap[] = ['role-family', 'field-kind', 'context', 'identity'];
+
+/** The cap a derived (imported) expectation applies when nothing identifying confirms the candidate. */
+export const UNCONFIRMED_CAP = 0.7;
+
+function stableAttribute(meta: ElementMeta, name: string): string | undefined {
+  const v = meta.attributes[name];
+  if (v === undefined || v === '') return undefined;
+  if (name === 'id' && !isStableToken(v)) return undefined;
+  return v;
+}
+
+/**
+ * How many identifying attributes are equal on both sides: id, name, each test id attribute, and
+ * the pair "same text and same href" (a link that kept its words and its target).
+ */
+export function equalIdentifiers(recorded: ElementMeta, candidate: ElementMeta): string[] {
+  const out: string[] = [];
+  for (const a of ['id', 'name', ...TEST_ID_ATTRIBUTES]) {
+    const v = stableAttribute(recorded, a);
+    if (v !== undefined && v === stableAttribute(candidate, a)) out.push(a);
+  }
+  const href = stableAttribute(recorded, 'href');
+  if (href !== undefined && href === stableAttribute(candidate, 'href') && recorded.text !== '' && recorded.text === candidate.text) out.push('text+href');
+  return out;
+}
+
+/**
+ * Identity strong enough to outweigh a translated or moved region heading: a test id, or two
+ * identifying attributes (id + name, text + href) equal.
+ */
+export function strongIdentity(recorded: ElementMeta, candidate: ElementMeta): boolean {
+  const equal = equalIdentifiers(recorded, candidate);
+  return equal.some((a) => (TEST_ID_ATTRIBUTES as readonly string[]).includes(a)) || equal.length >= 2;
+}
+
+export interface MatchVerdict {
+  ok: boolean;
+  /** Why the match contradicts the recording (the first contradiction). */
+  reason?: string;
+  score: CandidateScore;
+}
+
+/**
+ * Checks a unique selector match against the recording. `score` must already include the derived
+ * expectation's `unconfirmed` cap when the step was imported (see scoreAgainst).
+ */
+export function verifyMatch(recorded: ElementMeta, score: CandidateScore, candidate: ElementMeta, kind: Selector['kind'], threshold: number): MatchVerdict {
+  const caps = score.breakdown.caps;
+  for (const c of caps) {
+    if (ALWAYS_CONTRADICTS.includes(c.cap)) return { ok: false, reason: c.reason, score };
+    if (c.cap === 'surroundings' && !strongIdentity(recorded, candidate)) return { ok: false, reason: c.reason, score };
+  }
+  if (IDENTIFIER_KINDS.has(kind)) return { ok: true, score };
+  if (score.score < threshold) {
+    return { ok: false, reason: caps[0]?.reason ?? `it scores only ${score.score} against the recording (needs ${threshold})`, score };
+  }
+  return { ok: true, score };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imported steps: the expected element, from the selectors alone
+
+/** An ancestor step of an XPath: a tag ('*' for any) and, when the step pins it, an id. */
+export interface PathStep {
+  tag: string;
+  id?: string;
+}
+
+export interface DerivedMeta extends ElementMeta {
+  derived: true;
+  /** Ancestors from the XPath, nearest first (none when the XPath had no path). */
+  xpathAncestors: PathStep[];
+}
+
+const ROLE_TAGS: Readonly<Record<string, string>> = { button: 'button', link: 'a', textbox: 'input', checkbox: 'input', radio: 'input', combobox: 'select', searchbox: 'input', heading: 'h2' };
+
+/** `//*[@id="x"]/div/form/button[2]` → steps; null when the XPath is not a plain path. */
+export function parseXPathPath(xpath: string): { steps: PathStep[]; self: PathStep } | null {
+  const text = xpath.trim();
+  const re = /^\/{1,2}(\*|[a-zA-Z][\w-]*)((?:\[[^\]]*\])*)/;
+  const steps: PathStep[] = [];
+  let rest = text;
+  while (rest !== '') {
+    const m = re.exec(rest);
+    if (!m || m[1] === undefined) return null;
+    const step: PathStep = { tag: m[1].toLowerCase() };
+    const id = /\[@id=(?:"([^"]*)"|'([^']*)')\]/.exec(m[2] ?? '');
+    if (id) step.id = id[1] ?? id[2] ?? '';
+    steps.push(step);
+    rest = rest.slice(m[0].length);
+  }
+  const self = steps.pop();
+  if (!self) return null;
+  return { steps: steps.filter((s) => s.tag !== 'html' && s.tag !== 'body').reverse(), self };
+}
+
+/**
+ * The element an imported step expects, from every selector it has; null when the selectors say
+ * nothing about the element (only CSS paths).
+ */
+export function deriveElementMeta(selectors: readonly Selector[]): DerivedMeta | null {
+  let role = '';
+  let name = '';
+  let text = '';
+  let tag = '';
+  const attributes: Record<string, string> = {};
+  let xpathAncestors: PathStep[] = [];
+  for (const s of selectors) {
+    switch (s.kind) {
+      case 'role': {
+        const r = parseRoleValue(s.value);
+        if (r && role === '') {
+          role = r.role;
+          if (r.name !== undefined && name === '') name = r.name;
+        }
+        break;
+      }
+      case 'label':
+        if (name === '') name = s.value;
+        break;
+      case 'text':
+        if (text === '') text = s.value;
+        break;
+      case 'id':
+        attributes['id'] ??= s.value;
+        break;
+      case 'testid': {
+        const t = parseTestIdValue(s.value);
+        attributes[t.attribute] ??= t.value;
+        break;
+      }
+      case 'xpath': {
+        const p = parseXPathPath(s.value);
+        if (!p) break;
+        if (p.self.tag !== '*' && tag === '') tag = p.self.tag;
+        if (p.self.id !== undefined) attributes['id'] ??= p.self.id;
+        if (p.steps.length > xpathAncestors.length) xpathAncestors = p.steps;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (role === '' && name === '' && text === '' && Object.keys(attributes).length === 0) return null;
+  if (name === '' && text !== '') name = text;
+  if (tag === '') tag = ROLE_TAGS[role] ?? 'button';
+  return {
+    derived: true,
+    xpathAncestors,
+    tag,
+    role,
+    name,
+    labelText: '',
+    nearbyText: '',
+    text,
+    attributes,
+    box: null,
+    ancestors: xpathAncestors.map((a) => ({ tag: a.tag === '*' ? 'div' : a.tag, classes: [], ...(a.id ? { id: a.id } : {}) })).slice(0, 5),
+    lookalikes: 0,
+    region: '',
+  };
+}
+
+export function isDerived(meta: ElementMeta): meta is DerivedMeta {
+  return (meta as Partial<DerivedMeta>).derived === true;
+}
+
+/** Does the candidate sit where the XPath said (same ancestor tags, and ids where the XPath pinned them)? */
+function pathAgrees(path: readonly PathStep[], candidate: ElementMeta): boolean {
+  if (path.length === 0) return false;
+  const n = Math.min(path.length, candidate.ancestors.length);
+  if (n < Math.min(path.length, 2)) return false;
+  for (let i = 0; i < n; i++) {
+    const want = path[i]!;
+    const got = candidate.ancestors[i]!;
+    if (want.tag !== '*' && want.tag !== got.tag) return false;
+    if (want.id !== undefined) return got.id === want.id;
+  }
+  return true;
+}
+
+/**
+ * For a derived expectation: why nothing identifying confirms the candidate, or null. The
+ * recording had an id or test id; the candidate has none of them, and it does not sit where the
+ * XPath's path said. Then only its words match: the "Place order" in the "Gift cards" section.
+ */
+export function unconfirmedReason(recorded: DerivedMeta, candidate: ElementMeta): string | null {
+  const ids = ['id', ...TEST_ID_ATTRIBUTES].filter((a) => recorded.attributes[a] !== undefined);
+  if (ids.length === 0) return null;
+  if (ids.some((a) => recorded.attributes[a] === candidate.attributes[a])) return null;
+  if (pathAgrees(recorded.xpathAncestors, candidate)) return null;
+  return `the recording's ${ids.map((a) => (a === 'id' ? `id "${recorded.attributes[a]}"` : `test id "${recorded.attributes[a]}"`)).join(' and ')} point at nothing and the element is not where its XPath said: only its words match`;
+}
+
+/** What selectors cannot tell about the recorded element. */
+const DERIVED_UNKNOWN: readonly ScoreFeature[] = ['nearby', 'label', 'classes', 'position'];
+
+/** scoreCandidate, plus the `unconfirmed` cap for derived (imported) expectations. */
+export function scoreAgainst(recorded: ElementMeta, candidate: ElementMeta, options: ScoreOptions = {}): CandidateScore {
+  if (!isDerived(recorded)) return scoreCandidate(recorded, candidate, options);
+  const s = scoreCandidate(recorded, candidate, { ...options, unknown: DERIVED_UNKNOWN });
+  const why = unconfirmedReason(recorded, candidate);
+  if (!why) return s;
+  return {
+    score: Math.min(s.score, UNCONFIRMED_CAP),
+    breakdown: { ...s.breakdown, caps: [...s.breakdown.caps, { cap: 'identity', limit: UNCONFIRMED_CAP, reason: why }] },
+  };
+}
