@@ -226,7 +226,11 @@ const DERIVED_UNKNOWN: readonly ScoreFeature[] = ['nearby', 'label', 'classes', 
 /** scoreCandidate, plus the `unconfirmed` cap for derived (imported) expectations. */
 export function scoreAgainst(recorded: ElementMeta, candidate: ElementMeta, options: ScoreOptions = {}): CandidateScore {
   if (!isDerived(recorded)) return scoreCandidate(recorded, candidate, options);
-  const s = scoreCandidate(recorded, candidate, { ...options, unknown: DERIVED_UNKNOWN });
+  const unknown: ScoreFeature[] = [...DERIVED_UNKNOWN];
+  if (recorded.text === '') unknown.push('text');
+  if (recorded.name === '') unknown.push('name');
+  if (recorded.xpathAncestors.length === 0) unknown.push('ancestors');
+  const s = scoreCandidate(recorded, candidate, { ...options, unknown });
   const why = unconfirmedReason(recorded, candidate);
   if (!why) return s;
   return {
