@@ -19,4 +19,5 @@ export * from './secrets.ts';
 export * from './viewport.ts';
 export * from './validation.ts';
 export * from './chrome-recorder.ts';
+export * from './import-labels.ts';
 export * from './locator/index.ts';
