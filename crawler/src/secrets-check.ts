@@ -34,3 +34,33 @@ export function describeMissingSecrets(missing: readonly MissingSecret[]): strin
   const lines = missing.map((m) => `  FLOWLENS_SECRET_${m.name}   (used by ${m.flows.map((f) => JSON.stringify(f)).join(', ')})`);
   return `The flows use secret${missing.length === 1 ? '' : 's'} that ${missing.length === 1 ? 'is' : 'are'} not set. Set ${missing.length === 1 ? 'this environment variable' : 'these environment variables'} and run again:\n${lines.join('\n')}\nNothing was replayed: a missing setting is not a bug of the site.`;
 }
+
+/** The worker's message for a flow it did not run: what to set, and where. */
+export function needsSetupMessage(missing: readonly MissingSecret[]): string {
+  const names = missing.map((m) => m.name).join(', ');
+  return `Needs setup: the flow uses the secret${missing.length === 1 ? '' : 's'} ${names}, not set for this site. Add ${missing.length === 1 ? 'it' : 'them'} under Settings → Credentials (or in the extension when you record); the flow was not run, and this is not a bug of the site.`;
+}
+
+/**
+ * The worker's result for a flow that needs setup: `errored` (FlowLens could not run it), so it
+ * raises no bug and stays out of the health score; every step skipped, the first carrying the fix.
+ */
+export function needsSetupResult<V extends string>(flow: Flow, viewport: V, missing: readonly MissingSecret[]) {
+  const message = needsSetupMessage(missing);
+  return {
+    flow: flow.name,
+    critical: flow.critical,
+    viewport,
+    status: 'errored' as const,
+    steps: flow.steps.map((s, index) => ({ index, action: s.action, label: s.label || `${s.action} step`, status: 'skipped' as const, durationMs: 0, ...(index === 0 ? { error: message } : {}) })),
+    attempts: 1,
+    flaky: false,
+    confirmed: false,
+    failure: { stepIndex: 0, message, pageUrl: '', screenshot: null, startPageDown: false },
+    findings: [],
+    pages: [],
+    blocked: [],
+    consoleLines: [],
+    durationMs: 0,
+  };
+}
