@@ -26,7 +26,7 @@ import { querySelector, SelectorError } from './query.ts';
 import type { CandidateScore, ScoreOptions } from './score.ts';
 import { describeSelector } from './syntax.ts';
 import { textSimilarity } from './text.ts';
-import { deriveElementMeta, scoreAgainst, STRONG_KINDS, verifyMatch, WEAK_KINDS } from './verify.ts';
+import { deriveElementMeta, isDerived, onlySubmitOfForm, scoreAgainst, STRONG_KINDS, verifyMatch, WEAK_KINDS } from './verify.ts';
 
 export const DEFAULT_HEAL_THRESHOLD = 0.75;
 export const DEFAULT_HEAL_MARGIN = 0.15;
@@ -123,6 +123,20 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
   const attempts: SelectorAttempt[] = [];
   // A weak selector (text, XPath) alone never decides when the stronger ones point at nothing.
   let strongEmpty: boolean | null = null;
+  let alikes: number | null = null;
+  const lookalikeCount = (): number =>
+    (alikes ??= Math.max(
+      0,
+      ...(step.selectors ?? [])
+        .filter((s) => s.kind === 'role' || s.kind === 'label' || s.kind === 'text')
+        .map((s) => {
+          try {
+            return querySelector(root, s).filter(visible).length;
+          } catch {
+            return 0;
+          }
+        }),
+    ));
   const strongPointAtNothing = (): boolean =>
     (strongEmpty ??= (() => {
       const strong = (step.selectors ?? []).filter((s) => STRONG_KINDS.has(s.kind));
@@ -166,6 +180,15 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
         continue;
       }
     }
+    // Imported steps: one of several look-alikes told apart only by a positional id (#add-2) is a guess.
+    if (recorded && isDerived(recorded) && (selector.kind === 'id' || selector.kind === 'testid') && /\d+$/.test(selector.value)) {
+      const alike = lookalikeCount();
+      if (alike > 1) {
+        attempt.note = `matched by a positional-looking ${selector.kind} among ${alike} elements with the same name; nothing recorded tells them apart`;
+        attempt.contradicted = true;
+        continue;
+      }
+    }
     // A selector match is a candidate, not a verdict: it must not contradict the recording.
     if (recorded) {
       const meta = describeElement(element, { countLookalikes: false });
@@ -186,6 +209,19 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
   const list = candidates();
   const top = list.slice(0, keep);
   const best = list[0];
+  const clears = !!best && best.score >= threshold && best.score - (list[1]?.score ?? 0) >= margin;
+  if (!clears) {
+    // The form's only submit button, where the recorded one was, with new words (verify.ts).
+    const submit = onlySubmitOfForm(root, recorded, visible);
+    const mine = submit ? (list.find((c) => c.element === submit) ?? null) : null;
+    const meta = submit ? (mine?.meta ?? describeElement(submit, { countLookalikes: false })) : null;
+    const sc = submit && meta ? (mine ?? scoreAgainst(recorded, meta, options)) : null;
+    // New words and a moved place are what this rule accepts; another role or the opposite action never.
+    if (submit && sc && !sc.breakdown.caps.some((c) => c.cap === 'opposite' || c.cap === 'role-family' || c.cap === 'field-kind')) {
+      const fresh = generateSelectors(submit, undefined, { isVisible: visible })[0];
+      return { status: 'healed', element: submit, ...(fresh ? { selectorUsed: fresh } : {}), confidence: Math.max(sc.score, threshold), candidates: top, attempts };
+    }
+  }
   if (!best || best.score < threshold) {
     return { status: sawAmbiguousSelector ? 'ambiguous' : 'not_found', candidates: top, attempts };
   }

@@ -14,9 +14,13 @@
  * confirm with suspicion (see `unconfirmedReason`).
  */
 import type { ElementMeta, Selector } from '../flow.ts';
-import { isStableToken } from './generated.ts';
-import { scoreCandidate, type CandidateScore, type ScoreCap, type ScoreFeature, type ScoreOptions } from './score.ts';
+import { scoreCandidate, strongIdentity, type CandidateScore, type ScoreCap, type ScoreFeature, type ScoreOptions } from './score.ts';
+
+export { equalIdentifiers, strongIdentity } from './score.ts';
+import { deepQueryAll, parentElementOrHost, type SearchRoot } from './dom.ts';
+import { regionHeading } from './meta.ts';
 import { parseRoleValue, parseTestIdValue, TEST_ID_ATTRIBUTES } from './syntax.ts';
+import { textSimilarity } from './text.ts';
 
 /** Selector kinds that say what an element is or is called; text and XPath are weak (they describe words or a place). */
 export const STRONG_KINDS = new Set<Selector['kind']>(['testid', 'id', 'role', 'label']);
@@ -25,41 +29,10 @@ export const WEAK_KINDS = new Set<Selector['kind']>(['text', 'xpath']);
 export const IDENTIFIER_KINDS = new Set<Selector['kind']>(['testid', 'id']);
 
 /** Caps that are a contradiction whatever selector found the element. */
-const ALWAYS_CONTRADICTS: readonly ScoreCap[] = ['role-family', 'field-kind', 'context', 'identity'];
+const ALWAYS_CONTRADICTS: readonly ScoreCap[] = ['opposite', 'role-family', 'field-kind', 'context', 'identity'];
 
 /** The cap a derived (imported) expectation applies when nothing identifying confirms the candidate. */
 export const UNCONFIRMED_CAP = 0.7;
-
-function stableAttribute(meta: ElementMeta, name: string): string | undefined {
-  const v = meta.attributes[name];
-  if (v === undefined || v === '') return undefined;
-  if (name === 'id' && !isStableToken(v)) return undefined;
-  return v;
-}
-
-/**
- * How many identifying attributes are equal on both sides: id, name, each test id attribute, and
- * the pair "same text and same href" (a link that kept its words and its target).
- */
-export function equalIdentifiers(recorded: ElementMeta, candidate: ElementMeta): string[] {
-  const out: string[] = [];
-  for (const a of ['id', 'name', ...TEST_ID_ATTRIBUTES]) {
-    const v = stableAttribute(recorded, a);
-    if (v !== undefined && v === stableAttribute(candidate, a)) out.push(a);
-  }
-  const href = stableAttribute(recorded, 'href');
-  if (href !== undefined && href === stableAttribute(candidate, 'href') && recorded.text !== '' && recorded.text === candidate.text) out.push('text+href');
-  return out;
-}
-
-/**
- * Identity strong enough to outweigh a translated or moved region heading: a test id, or two
- * identifying attributes (id + name, text + href) equal.
- */
-export function strongIdentity(recorded: ElementMeta, candidate: ElementMeta): boolean {
-  const equal = equalIdentifiers(recorded, candidate);
-  return equal.some((a) => (TEST_ID_ATTRIBUTES as readonly string[]).includes(a)) || equal.length >= 2;
-}
 
 export interface MatchVerdict {
   ok: boolean;
@@ -230,11 +203,55 @@ export function scoreAgainst(recorded: ElementMeta, candidate: ElementMeta, opti
   if (recorded.text === '') unknown.push('text');
   if (recorded.name === '') unknown.push('name');
   if (recorded.xpathAncestors.length === 0) unknown.push('ancestors');
-  const s = scoreCandidate(recorded, candidate, { ...options, unknown });
+  const s = scoreCandidate(recorded, candidate, { ...options, unknown, derived: true });
   const why = unconfirmedReason(recorded, candidate);
   if (!why) return s;
   return {
     score: Math.min(s.score, UNCONFIRMED_CAP),
     breakdown: { ...s.breakdown, caps: [...s.breakdown.caps, { cap: 'identity', limit: UNCONFIRMED_CAP, reason: why }] },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form's only submit button
+
+const SUBMIT_CSS = 'button:not([type]), button[type="submit" i], input[type="submit" i], input[type="image" i]';
+
+function isSubmitLike(meta: ElementMeta): boolean {
+  const type = (meta.attributes['type'] ?? '').toLowerCase();
+  return type === 'submit' || type === 'image' || (meta.tag === 'button' && type === '');
+}
+
+/** The form a control submits: its form owner (which follows form="…"), else the form around it, across shadow roots. */
+export function formOf(el: Element): Element | null {
+  const owner = (el as Element & { form?: Element | null }).form;
+  if (owner) return owner;
+  for (let cur = parentElementOrHost(el); cur; cur = parentElementOrHost(cur)) if (cur.localName === 'form') return cur;
+  return null;
+}
+
+/**
+ * Where a careful tester clicks a submit button whose words and ids changed: the recorded element
+ * submitted the form headed like the recording's region; if exactly one such form is on the page and
+ * it has exactly one visible submit button (in the form, in an open shadow root inside it, or
+ * associated with it by form="…" from elsewhere), that button is the one. Null otherwise (two
+ * submit buttons, no such form, a derived expectation without a region).
+ */
+export function onlySubmitOfForm(root: SearchRoot, recorded: ElementMeta, visible: (el: Element) => boolean): Element | null {
+  if (isDerived(recorded) || !isSubmitLike(recorded) || recorded.region === '') return null;
+  const headings = recorded.region.split(' › ');
+  const byForm = new Map<Element, Element[]>();
+  for (const el of deepQueryAll(root, SUBMIT_CSS)) {
+    if (!visible(el)) continue;
+    const form = formOf(el);
+    if (!form) continue;
+    byForm.set(form, [...(byForm.get(form) ?? []), el]);
+  }
+  const forms = [...byForm.keys()].filter((f) => {
+    const h = regionHeading(f);
+    return h !== '' && headings.some((r) => (textSimilarity(r, h) ?? 0) >= 0.9);
+  });
+  if (forms.length !== 1) return null;
+  const submits = byForm.get(forms[0]!) ?? [];
+  return submits.length === 1 ? submits[0]! : null;
 }
