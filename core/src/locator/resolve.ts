@@ -18,13 +18,13 @@
  *    button is not.
  */
 import type { ElementMeta, Selector } from '../flow.ts';
-import { INTERACTIVE_CSS } from './aria.ts';
+import { accessibleName, elementText, getRole, INTERACTIVE_CSS } from './aria.ts';
 import { deepQueryAll, isVisible as defaultIsVisible, type SearchRoot } from './dom.ts';
 import { generateSelectors } from './generate.ts';
-import { describeElement } from './meta.ts';
+import { countLookalikes, describeElement } from './meta.ts';
 import { querySelector, SelectorError } from './query.ts';
 import type { CandidateScore, ScoreOptions } from './score.ts';
-import { describeSelector } from './syntax.ts';
+import { describeSelector, TEST_ID_ATTRIBUTES } from './syntax.ts';
 import { textSimilarity } from './text.ts';
 import { deriveElementMeta, isDerived, onlySubmitOfForm, scoreAgainst, STRONG_KINDS, verifyMatch, WEAK_KINDS } from './verify.ts';
 
@@ -112,6 +112,14 @@ function scoreAll(root: SearchRoot, recorded: ElementMeta, visible: (el: Element
     .map(({ i: _i, ...c }) => c);
 }
 
+/** The recorded id or test id when it ends in a number (`add-2`, `item_3`): a position, not a name. */
+function positionalId(recorded: ElementMeta): string | null {
+  for (const [k, v] of Object.entries(recorded.attributes)) {
+    if ((k === 'id' || TEST_ID_ATTRIBUTES.includes(k as (typeof TEST_ID_ATTRIBUTES)[number])) && /\d+$/.test(v)) return v;
+  }
+  return null;
+}
+
 /** Resolves one step's target under `root`. Never throws for bad selectors: they are reported in `attempts`. */
 export function resolveStep(root: SearchRoot, step: ResolvableStep, options: ResolveOptions = {}): ResolveResult {
   const visible = options.isVisible ?? defaultIsVisible;
@@ -123,20 +131,8 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
   const attempts: SelectorAttempt[] = [];
   // A weak selector (text, XPath) alone never decides when the stronger ones point at nothing.
   let strongEmpty: boolean | null = null;
-  let alikes: number | null = null;
-  const lookalikeCount = (): number =>
-    (alikes ??= Math.max(
-      0,
-      ...(step.selectors ?? [])
-        .filter((s) => s.kind === 'role' || s.kind === 'label' || s.kind === 'text')
-        .map((s) => {
-          try {
-            return querySelector(root, s).filter(visible).length;
-          } catch {
-            return 0;
-          }
-        }),
-    ));
+  // An imported step whose only identity is a positional id among look-alikes: never healed either.
+  let positionalGuess = false;
   const strongPointAtNothing = (): boolean =>
     (strongEmpty ??= (() => {
       const strong = (step.selectors ?? []).filter((s) => STRONG_KINDS.has(s.kind));
@@ -181,10 +177,11 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
       }
     }
     // Imported steps: one of several look-alikes told apart only by a positional id (#add-2) is a guess.
-    if (recorded && isDerived(recorded) && (selector.kind === 'id' || selector.kind === 'testid') && /\d+$/.test(selector.value)) {
-      const alike = lookalikeCount();
+    if (recorded && isDerived(recorded) && positionalId(recorded)) {
+      const alike = 1 + countLookalikes(element, getRole(element), accessibleName(element), elementText(element), visible);
       if (alike > 1) {
-        attempt.note = `matched by a positional-looking ${selector.kind} among ${alike} elements with the same name; nothing recorded tells them apart`;
+        positionalGuess = true;
+        attempt.note = `the recording names one of ${alike} look-alikes only by a positional-looking id (${positionalId(recorded)}); nothing recorded tells them apart`;
         attempt.contradicted = true;
         continue;
       }
@@ -202,6 +199,7 @@ export function resolveStep(root: SearchRoot, step: ResolvableStep, options: Res
     return { status: 'found', element, selectorUsed: selector, confidence: 1, candidates: [], attempts };
   }
 
+  if (positionalGuess) return { status: 'ambiguous', candidates: [], attempts };
   if (!recorded || options.heal === false) {
     return { status: sawAmbiguousSelector ? 'ambiguous' : 'not_found', candidates: [], attempts };
   }

@@ -125,6 +125,71 @@ describe('imported Chrome Recorder steps (no metadata)', () => {
   });
 });
 
+describe('imported steps with positional ids', () => {
+  const selectors: Selector[] = [
+    { kind: 'role', value: 'button "Add to cart"' },
+    { kind: 'id', value: 'add-2' },
+    { kind: 'xpath', value: '//*[@id="add-2"]' },
+    { kind: 'text', value: 'Add to cart' },
+  ];
+
+  it('refuses one of several look-alikes named only by a positional id, even on an unchanged page, and does not heal', () => {
+    document.body.innerHTML = productList(PRODUCTS);
+    const result = resolveStep(document, { selectors });
+    expect(result.element).toBeUndefined();
+    expect(result.status).toBe('ambiguous');
+    expect(result.attempts.find((a) => a.selector.kind === 'id')?.note).toMatch(/one of 4 look-alikes only by a positional-looking id \(add-2\)/);
+  });
+
+  it('takes a positional id that has no look-alike', () => {
+    document.body.innerHTML = '<main><button id="step-2" type="button">Continue</button><button type="button">Back</button></main>';
+    const result = resolveStep(document, { selectors: [{ kind: 'role', value: 'button "Continue"' }, { kind: 'id', value: 'step-2' }] });
+    expect(result.status).toBe('found');
+  });
+});
+
+describe('heal where a careful tester would', () => {
+  const checkout = (actions: string, outside = '') =>
+    `<main><header><nav aria-label="Account">${outside}</nav></header><form id="co" aria-labelledby="h"><h2 id="h">Checkout</h2><label for="e">Email</label><input id="e" name="email" type="email"><div class="actions">${actions}</div></form>
+     <section aria-labelledby="g"><h2 id="g">Gift cards</h2><button type="button">Place order</button></section></main>`;
+  const recorded = () => recordOn(checkout('<button id="place-order" type="submit" class="btn">Place order</button>'), () => must('#place-order'));
+
+  it("clicks the form's only submit button when its words and id changed", () => {
+    const step = recorded();
+    document.body.innerHTML = checkout('<button id="x9f2" type="submit" class="c7">Complete purchase</button>');
+    const result = resolveStep(document, step);
+    expect(result.status).toBe('healed');
+    expect(result.element).toBe(must('#x9f2'));
+  });
+
+  it('follows form= to a submit button moved out of the form', () => {
+    const step = recorded();
+    document.body.innerHTML = checkout('', '<button id="x9f2" type="submit" form="co">Complete purchase</button>');
+    expect(resolveStep(document, step).element).toBe(must('#x9f2'));
+  });
+
+  it('refuses when the form now has two submit buttons', () => {
+    const step = recorded();
+    document.body.innerHTML = checkout('<button type="submit" name="later">Save for later</button><button id="x9f2" type="submit">Complete purchase</button>');
+    expect(resolveStep(document, step).element).toBeUndefined();
+  });
+
+  it('refuses the opposite action under the same id (Sign in → Sign out)', () => {
+    const step = recordOn('<header><nav><a id="account" href="/login">Sign in</a></nav></header>', () => must('#account'));
+    document.body.innerHTML = '<header><nav><a id="account" href="/logout">Sign out</a></nav></header>';
+    const result = resolveStep(document, step);
+    expect(result.element).toBeUndefined();
+    expect(result.attempts.find((a) => a.selector.kind === 'id')?.note).toMatch(/opposite/);
+  });
+
+  it('keeps a link whose text and href are unchanged when its section heading was translated', () => {
+    const page = (h: string, cls: string) => `<main><section aria-labelledby="f"><h2 id="f">${h}</h2><ul><li><div class="${cls}"><a href="/p/linen" class="${cls}">Linen Throw</a></div></li></ul></section></main>`;
+    const step = recordOn(page('Featured', 'card'), () => must('a'));
+    document.body.innerHTML = page('Empfohlen', 'tile-x');
+    expect(resolveStep(document, step)).toMatchObject({ element: must('a') });
+  });
+});
+
 describe('identity evidence', () => {
   it('counts equal identifying attributes, and text + href as one', () => {
     document.body.innerHTML = '<a id="a" name="n" href="/team" class="x">Team</a><a id="a" name="n" href="/team" class="y">Team</a>';
