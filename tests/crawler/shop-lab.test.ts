@@ -139,6 +139,7 @@ describe('shop healing lab', () => {
   });
 
   it('acts on the target or refuses as the answer key says, and never acts on anything else', async () => {
+    const shared = await pool.lease('desktop', { allowPrivate: true });
     const rows: { scenario: string; flavour: Flavour; expected: string; got: Outcome; status: string; confidence?: number; actions: string }[] = [];
     for (const s of SHOP_LAB_SCENARIOS) {
       for (const flavour of FLAVOURS) {
@@ -147,18 +148,26 @@ describe('shop healing lab', () => {
         const flow: Flow = { schemaVersion: 1, name: key, startUrl: `${server.url}/lab/${encodeURIComponent(key)}`, critical: false, steps: [step] };
         const result = await runFlow(flow, {
           viewport: 'desktop',
-          newContext: async () => {
-            const lease = await pool.lease('desktop', { allowPrivate: true });
-            const close = lease.close;
-            // Let the page's reports reach the server before the context goes.
-            return { ...lease, close: async () => { await lease.context.pages()[0]?.waitForTimeout(150).catch(() => {}); return close(); } };
-          },
+          // One context for the whole lab (the pages share nothing: no cookies, no storage); each
+          // replay gets a fresh page, closed after its reports reached the server.
+          newContext: async () => ({
+            context: shared.context,
+            viewport: 'desktop',
+            blocked: () => [],
+            close: async () => {
+              for (const p of shared.context.pages()) {
+                await p.waitForTimeout(150).catch(() => {});
+                await p.close().catch(() => {});
+              }
+              return [];
+            },
+          }),
           siteOrigin: server.url,
           templateOf: (u) => new URL(u).pathname,
           secrets: () => undefined,
           detectors: detectorSettings({ enabled: false }),
-          // Refusals wait the whole step timeout: short, except where the page renders late.
-          stepTimeoutMs: s.options.lateMs ? 2000 : 1000,
+          // Refusals wait the whole step timeout; generous enough for a loaded 2-core machine.
+          stepTimeoutMs: 2500,
           healGraceMs: 250,
           retry: false,
         });
@@ -167,6 +176,7 @@ describe('shop healing lab', () => {
         rows.push({ scenario: s.name, flavour, expected: s.expect[flavour], got: classify(actions, s), status: st?.status ?? '?', confidence: st?.healing?.confidence, actions: actions.join(',') });
       }
     }
+    await shared.close();
     const tally = (f: Flavour) => {
       const r = rows.filter((x) => x.flavour === f);
       const right = r.filter((x) => (x.expected === 'act' ? x.got === 'target' : x.got === 'refused')).length;
