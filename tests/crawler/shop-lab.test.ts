@@ -10,7 +10,7 @@
  * Then the threshold/margin trade-off: the same recorded steps resolved in the page with other
  * healing thresholds and margins (no replay), counting right / refused / wrong.
  *
- * One browser, one server, one context per replay.
+ * One browser, one server, one context per flavour.
  */
 import { importChromeRecording, type Flow, type Step } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,17 +139,19 @@ describe('shop healing lab', () => {
   });
 
   it('acts on the target or refuses as the answer key says, and never acts on anything else', async () => {
-    const shared = await pool.lease('desktop', { allowPrivate: true });
+    // One context per flavour for the whole lab (the pages share nothing: no cookies, no storage);
+    // the two flavours of a scenario replay side by side, each on a fresh page closed after its
+    // reports reached the server.
+    const contexts = { extension: await pool.lease('desktop', { allowPrivate: true }), recorder: await pool.lease('desktop', { allowPrivate: true }) };
     const rows: { scenario: string; flavour: Flavour; expected: string; got: Outcome; status: string; confidence?: number; actions: string }[] = [];
     for (const s of SHOP_LAB_SCENARIOS) {
-      for (const flavour of FLAVOURS) {
+      await Promise.all(FLAVOURS.map(async (flavour) => {
+        const shared = contexts[flavour];
         const key = keyOf(flavour, s);
         const step = recorded.get(`${flavour} ${s.target}`)!;
         const flow: Flow = { schemaVersion: 1, name: key, startUrl: `${server.url}/lab/${encodeURIComponent(key)}`, critical: false, steps: [step] };
         const result = await runFlow(flow, {
           viewport: 'desktop',
-          // One context for the whole lab (the pages share nothing: no cookies, no storage); each
-          // replay gets a fresh page, closed after its reports reached the server.
           newContext: async () => ({
             context: shared.context,
             viewport: 'desktop',
@@ -174,9 +176,9 @@ describe('shop healing lab', () => {
         const actions = received.get(key) ?? [];
         const st = result.steps[0];
         rows.push({ scenario: s.name, flavour, expected: s.expect[flavour], got: classify(actions, s), status: st?.status ?? '?', confidence: st?.healing?.confidence, actions: actions.join(',') });
-      }
+      }));
     }
-    await shared.close();
+    await Promise.all([contexts.extension.close(), contexts.recorder.close()]);
     const tally = (f: Flavour) => {
       const r = rows.filter((x) => x.flavour === f);
       const right = r.filter((x) => (x.expected === 'act' ? x.got === 'target' : x.got === 'refused')).length;
