@@ -50,6 +50,7 @@ import { cssEscape, cssString, formatRoleValue, parseRoleValue, parseTestIdValue
 import { formatSecretPlaceholder } from './secrets.ts';
 import { idSegmentRule, originOf } from './url-template.ts';
 import { ValidationError, formatPath, parseWith, type ValidationIssue } from './validation.ts';
+import { importedStepLabel } from './import-labels.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The Chrome Recorder shape (what we read and write)
@@ -476,7 +477,8 @@ export function importChromeRecording(input: unknown, options: ChromeImportOptio
     critical: options.critical ?? false,
     ...(options.siteId ? { siteId: options.siteId } : {}),
     ...(recording.timeout !== undefined ? { timeoutMs: Math.round(recording.timeout) } : {}),
-    steps,
+    // Recorder steps have no labels: name them from their selectors ("Click 'Sign in'").
+    steps: steps.map((step) => (typeof step['label'] === 'string' && step['label'] !== '' ? step : { ...step, label: importedStepLabel(step) || undefined })),
   });
   return { flow, warnings };
 }

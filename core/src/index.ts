@@ -22,4 +22,5 @@ export * from './viewport.ts';
 export * from './validation.ts';
 export * from './chrome-recorder.ts';
 export * from './playwright-export.ts';
+export * from './import-labels.ts';
 export * from './locator/index.ts';

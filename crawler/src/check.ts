@@ -16,8 +16,15 @@ import { claudeTieBreaker } from './replay/claude.ts';
 import { discover } from './replay/discover.ts';
 import { runFlow, type FlowRunResult } from './replay/runner.ts';
 import { detectorSettings } from './replay/settings.ts';
+import { describeMissingSecrets, missingSecrets } from './secrets-check.ts';
 
 export class UsageError extends Error {}
+
+/** `flowlens check --help` / `-h`: print the usage and exit 0 (before any other argument is judged). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 export const CHECK_USAGE = `Usage:
   flowlens check --base-url URL --flow FILE [--flow FILE…] [--viewports desktop,tablet,mobile]
@@ -33,8 +40,10 @@ export const CHECK_USAGE = `Usage:
   --screenshots DIR  save a screenshot of each failing step in DIR
   --allow-origin O   another origin (an SSO provider) where the flows may type their secrets;
                      repeatable. Secrets are typed only on the site's origin and these.
-  Secrets in flows ({{secret:NAME}}) are read from the environment variable FLOWLENS_SECRET_NAME.
-  Exit code: 0 no P0/P1 bug, 1 a P0/P1 bug was found, 2 bad input.`;
+  -h, --help         print this help and exit 0
+  Secrets in flows ({{secret:NAME}}) are read from the environment variable FLOWLENS_SECRET_NAME;
+  all are checked before anything runs, and a missing one exits 2 naming what to set.
+  Exit code: 0 no P0/P1 bug, 1 a P0/P1 bug was found, 2 bad input or missing secrets.`;
 
 interface CheckArgs {
   baseUrl: string | undefined;
@@ -205,8 +214,18 @@ export function summarise(report: Report): string {
 }
 
 export async function runCheck(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(CHECK_USAGE);
+    return 0;
+  }
   const args = parseCheckArgs(argv);
   const flows = loadFlows(args.flows).map((f) => rebaseFlow(f, args.baseUrl));
+  // Every {{secret:…}} up front: a missing setting exits 2 with what to set, before any replay.
+  const missing = missingSecrets(flows, (name) => process.env[`FLOWLENS_SECRET_${name}`]);
+  if (missing.length > 0) {
+    console.error(`✖ ${describeMissingSecrets(missing)}`);
+    return 2;
+  }
   const baseUrl = args.baseUrl ?? flows[0]!.startUrl;
   const siteOrigin = new URL(baseUrl).origin;
   const policy = { allowPrivate: args.allowPrivate, allowedPrivateOrigins: new Set([originHostPort(siteOrigin)]) };

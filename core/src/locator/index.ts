@@ -44,4 +44,20 @@ export {
   type TestIdAttribute,
 } from './syntax.ts';
 export { meaningfulTarget } from './target.ts';
+export {
+  deriveElementMeta,
+  equalIdentifiers,
+  IDENTIFIER_KINDS,
+  isDerived,
+  parseXPathPath,
+  scoreAgainst,
+  STRONG_KINDS,
+  strongIdentity,
+  unconfirmedReason,
+  verifyMatch,
+  WEAK_KINDS,
+  type DerivedMeta,
+  type MatchVerdict,
+  type PathStep,
+} from './verify.ts';
 export { dice, foldText, textSimilarity, tokens, trigrams, truncate } from './text.ts';

@@ -148,7 +148,7 @@ export function regionOf(el: Element): string {
   return truncate(headings.join(' › '), REGION_MAX * 2);
 }
 
-function regionHeading(region: Element): string {
+export function regionHeading(region: Element): string {
   const label = region.getAttribute('aria-label')?.trim();
   if (label) return truncate(label, REGION_MAX);
   const labelledBy = region.getAttribute('aria-labelledby');

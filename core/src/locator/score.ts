@@ -37,6 +37,14 @@
  *                         section, dialog or landmark's heading) and the headings are unlike (< 0.34):
  *                         the same "Subscribe" button under "Restock alerts" instead of under
  *                         "Get the weekly digest" is another action.
+ * - `opposite`      0.50  the names differ by an opposite word (Sign in / Sign out, Subscribe / Unsubscribe):
+ *                         it does the other thing.
+ *
+ * Strong identity (equalIdentifiers: a test id, the text and href of a link, or two of id, name and
+ * a test id equal) outweighs restyled classes and moved ancestors: `surroundings` does not apply
+ * (a translated or renamed heading), `context` does not apply when the region still matches, and a
+ * candidate with no contradiction scores at least STRONG_IDENTITY_FLOOR. Field names that differ
+ * are no contradiction when the labels still say the same field of the same type (hashed names).
  */
 import type { ElementMeta } from '../flow.ts';
 import { isStableToken } from './generated.ts';
@@ -58,12 +66,58 @@ export const SCORE_WEIGHTS = {
 export type ScoreFeature = keyof typeof SCORE_WEIGHTS;
 
 export const SCORE_CAPS = {
+  opposite: 0.5,
   'role-family': 0.5,
   'field-kind': 0.5,
   identity: 0.6,
   context: 0.6,
   surroundings: 0.7,
 } as const;
+
+/** The least score of a candidate with strong identity and no contradiction. */
+export const STRONG_IDENTITY_FLOOR = 0.8;
+
+/** Word pairs that name opposite actions; a name that swaps one for the other does the other thing. */
+const OPPOSITES: readonly (readonly [string, string])[] = [
+  ['in', 'out'], ['on', 'off'], ['add', 'remove'], ['subscribe', 'unsubscribe'], ['accept', 'decline'], ['accept', 'reject'],
+  ['open', 'close'], ['show', 'hide'], ['enable', 'disable'], ['yes', 'no'], ['next', 'previous'], ['next', 'back'],
+  ['save', 'delete'], ['confirm', 'cancel'], ['place', 'cancel'], ['follow', 'unfollow'], ['like', 'unlike'], ['start', 'stop'],
+  ['up', 'down'], ['increase', 'decrease'], ['buy', 'sell'], ['allow', 'deny'], ['lock', 'unlock'], ['join', 'leave'],
+];
+
+/** The opposite pair two names differ by ("in/out"), or null. */
+export function oppositeWords(a: string, b: string): string | null {
+  const wa = a.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const wb = b.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (wa.length === 0 || wb.length === 0) return null;
+  const onlyA = wa.filter((w) => !wb.includes(w));
+  const onlyB = wb.filter((w) => !wa.includes(w));
+  for (const [x, y] of OPPOSITES) {
+    if ((onlyA.includes(x) && onlyB.includes(y)) || (onlyA.includes(y) && onlyB.includes(x))) return `${x}/${y}`;
+  }
+  return null;
+}
+
+/**
+ * Identifying attributes equal on both sides: id, name, each test id attribute, and the pair
+ * "same text and same href" (a link that kept its words and its target).
+ */
+export function equalIdentifiers(recorded: ElementMeta, candidate: ElementMeta): string[] {
+  const out: string[] = [];
+  for (const a of ['id', 'name', ...TEST_ID_ATTRIBUTES]) {
+    const v = attributeValue(recorded, a);
+    if (v !== undefined && v === attributeValue(candidate, a)) out.push(a);
+  }
+  const href = attributeValue(recorded, 'href');
+  if (href !== undefined && href === attributeValue(candidate, 'href') && recorded.text !== '' && recorded.text === candidate.text) out.push('text+href');
+  return out;
+}
+
+/** A test id, a link's text + href, or two of id / name equal: identity that outweighs restyles and moves. */
+export function strongIdentity(recorded: ElementMeta, candidate: ElementMeta): boolean {
+  const equal = equalIdentifiers(recorded, candidate);
+  return equal.length >= 2 || equal.some((a) => a === 'text+href' || (TEST_ID_ATTRIBUTES as readonly string[]).includes(a));
+}
 
 /** Region headings less similar than this name different parts of the page (see the `surroundings` cap). */
 export const SURROUNDINGS_REGION_MIN = 0.34;
@@ -89,6 +143,13 @@ export interface CandidateScore {
 export interface ScoreOptions {
   /** Compare positions (off when replaying on a different viewport than the recording). Default true. */
   usePosition?: boolean;
+  /**
+   * The recorded side was derived from selectors (an imported step): compare only the attributes it
+   * has, and skip the field-kind check (its input type is unknown).
+   */
+  derived?: boolean;
+  /** Features the recorded side cannot know (an imported step has no nearby text): left out, not a mismatch. */
+  unknown?: readonly ScoreFeature[];
 }
 
 const ROLE_FAMILIES: readonly (readonly string[])[] = [
@@ -130,13 +191,13 @@ function attributeValue(meta: ElementMeta, name: string): string | undefined {
   return v;
 }
 
-function attributesSimilarity(a: ElementMeta, b: ElementMeta): number | null {
+function attributesSimilarity(a: ElementMeta, b: ElementMeta, onlyRecorded = false): number | null {
   let total = 0;
   let count = 0;
   for (const name of COMPARED_ATTRIBUTES) {
     const va = attributeValue(a, name);
     const vb = attributeValue(b, name);
-    if (va === undefined && vb === undefined) continue;
+    if (va === undefined && (vb === undefined || onlyRecorded)) continue;
     count++;
     if (va === undefined || vb === undefined) continue;
     if (va === vb) total += 1;
@@ -199,13 +260,14 @@ export function scoreCandidate(recorded: ElementMeta, candidate: ElementMeta, op
     tag: tagSimilarity(recorded.tag, candidate.tag),
     name: textSimilarity(recorded.name, candidate.name),
     text: textSimilarity(recorded.text, candidate.text),
-    attributes: attributesSimilarity(recorded, candidate),
+    attributes: attributesSimilarity(recorded, candidate, options.derived === true),
     classes: classesSimilarity(recorded, candidate),
     label: textSimilarity(recorded.labelText, candidate.labelText),
     nearby: textSimilarity(recorded.nearbyText, candidate.nearbyText),
     ancestors: ancestorsSimilarity(recorded, candidate),
     position: options.usePosition === false ? null : positionSimilarity(recorded, candidate),
   };
+  for (const key of options.unknown ?? []) features[key] = null;
 
   let weighted = 0;
   let weights = 0;
@@ -223,11 +285,13 @@ export function scoreCandidate(recorded: ElementMeta, candidate: ElementMeta, op
   if (recorded.role !== '' && candidate.role !== '' && roleFamily(recorded.role) !== roleFamily(candidate.role)) {
     cap('role-family', `role ${candidate.role} is not like the recorded ${recorded.role}`);
   }
-  if (FIELD_TAGS.has(recorded.tag) && FIELD_TAGS.has(candidate.tag)) {
+  if (FIELD_TAGS.has(recorded.tag) && FIELD_TAGS.has(candidate.tag) && options.derived !== true) {
     const ra = attributeValue(recorded, 'name');
     const ca = attributeValue(candidate, 'name');
+    // Hashed field names: the label still says which field it is, and the type agrees.
+    const sameLabel = recorded.labelText !== '' && (textSimilarity(recorded.labelText, candidate.labelText) ?? 0) >= 0.9;
     if (fieldKind(recorded) !== fieldKind(candidate)) cap('field-kind', `field kind ${fieldKind(candidate)} differs from the recorded ${fieldKind(recorded)}`);
-    else if (ra !== undefined && ca !== undefined && ra !== ca) cap('field-kind', `field name "${ca}" differs from the recorded "${ra}"`);
+    else if (ra !== undefined && ca !== undefined && ra !== ca && !sameLabel) cap('field-kind', `field name "${ca}" differs from the recorded "${ra}"`);
   }
   if (recorded.name !== '' || recorded.text !== '') {
     const nameSim = features.name ?? 0;
@@ -238,14 +302,20 @@ export function scoreCandidate(recorded: ElementMeta, candidate: ElementMeta, op
     });
     if (nameSim < 0.34 && textSim < 0.34 && !sameIdentifier) cap('identity', 'its name and text are unlike the recorded ones and no identifying attribute matches');
   }
-  if (recorded.lookalikes > 0 && (features.nearby ?? 0) < LOOKALIKE_CONTEXT_MIN) {
+  const strong = strongIdentity(recorded, candidate);
+  const sameRegion = recorded.region !== '' && candidate.region !== '' && regionSimilarity(recorded.region, candidate.region) >= LOOKALIKE_CONTEXT_MIN;
+  if (recorded.lookalikes > 0 && (features.nearby ?? 0) < LOOKALIKE_CONTEXT_MIN && !(strong && sameRegion)) {
     cap('context', `the recorded element was one of ${recorded.lookalikes + 1} look-alikes and the text around this one differs from the text around it`);
   }
 
-  if (recorded.region !== '' && candidate.region !== '' && regionSimilarity(recorded.region, candidate.region) < SURROUNDINGS_REGION_MIN) {
+  if (recorded.region !== '' && candidate.region !== '' && regionSimilarity(recorded.region, candidate.region) < SURROUNDINGS_REGION_MIN && !strong) {
     cap('surroundings', `it is under "${candidate.region}", the recorded element was under "${recorded.region}"`);
   }
 
-  const score = Math.min(raw, ...caps.map((c) => c.limit));
+  const opposite = oppositeWords(recorded.name || recorded.text, candidate.name || candidate.text);
+  if (opposite) cap('opposite', `"${candidate.name || candidate.text}" does the opposite of "${recorded.name || recorded.text}" (${opposite})`);
+
+  const floor = strong && caps.length === 0 ? STRONG_IDENTITY_FLOOR : 0;
+  const score = Math.min(Math.max(raw, floor), ...caps.map((c) => c.limit));
   return { score: Math.round(score * 1000) / 1000, breakdown: { features, raw: Math.round(raw * 1000) / 1000, caps } };
 }

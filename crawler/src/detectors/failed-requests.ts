@@ -1,12 +1,23 @@
 /**
  * Requests that failed: network errors and HTTP 4xx/5xx answers, for documents, scripts, styles,
  * images, fonts and fetch/XHR. Requests the page itself cancelled (navigating away) and requests the
- * egress guard refused are not the site's fault and are left out.
+ * egress guard refused are not the site's fault and are left out. A failed top-level document
+ * belongs to the page it loads (pageOfRequest).
  */
 import type { Page, Request, Response } from 'playwright';
 import { MAX_LISTENER_FINDINGS, type Detector, type DetectorContext, type Finding } from './types.ts';
 
 const WATCHED = new Set(['document', 'script', 'stylesheet', 'image', 'font', 'fetch', 'xhr', 'media']);
+
+/**
+ * The page a failed request belongs to. A top-level document request is the page it loads: while
+ * it fails, page.url() still names the page the browser is leaving (`GET /team fails (404)` is
+ * about /team, not about the /checkout the link was followed from).
+ */
+export function pageOfRequest(page: Page, request: Request): string {
+  if (request.resourceType() === 'document' && request.isNavigationRequest() && request.frame() === page.mainFrame()) return request.url();
+  return page.url();
+}
 
 export class FailedRequestDetector implements Detector {
   readonly name = 'failed-requests';
@@ -23,7 +34,7 @@ export class FailedRequestDetector implements Detector {
       kept += 1;
       this.findings.push({
         type: 'request_failed',
-        pageUrl: page.url(),
+        pageUrl: pageOfRequest(page, request),
         viewport: ctx.viewport,
         message: `${request.method()} ${url} ${what}`,
         request: { url, method: request.method(), status, failure, resourceType: request.resourceType(), sameOrigin },

@@ -20,6 +20,7 @@ import type { Lease, PageTraps } from '../browser/pool.ts';
 import type { ViewportName } from '../browser/viewports.ts';
 import type { Finding } from '../detectors/types.ts';
 import type { BlockedRequest } from '../net/guard-proxy.ts';
+import { describeDoubt, doubtBefore, doubtOf, type StepDoubt } from './doubt.ts';
 import { locatorBundle } from './locator-bundle.ts';
 import { PageSession, type DetectorSettings, type PageVisit } from './page-session.ts';
 
@@ -39,6 +40,8 @@ export interface StepResult {
   selectorUsed?: SelectorRef;
   healing?: { confidence: number; from: SelectorRef | null; to: SelectorRef };
   error?: string;
+  /** Why this step's action was uncertain (healed, tie-broken, a contradicting match seen); see doubt.ts. */
+  doubt?: string;
 }
 
 export interface FlowFailure {
@@ -61,6 +64,8 @@ export interface FlowRunResult {
   flaky: boolean;
   /** Failed on the retry too. */
   confirmed: boolean;
+  /** The failure followed an uncertain action: not retried, and this is the step that probably went wrong. */
+  suspect?: StepDoubt;
   failure: FlowFailure | null;
   findings: Finding[];
   pages: PageVisit[];
@@ -116,6 +121,9 @@ interface InPageResolution {
   confidence: number | null;
   explanation: string | null;
   candidates: AmbiguityCandidate[];
+  /** A selector's unique match contradicted the recording (its note). */
+  contradicted?: string | null;
+  tieBroken?: boolean;
 }
 
 class StepError extends Error {}
@@ -222,6 +230,7 @@ async function resolveInPage(frame: Frame, step: Step, nonce: string): Promise<I
           confidence: r.confidence ?? null,
           explanation: r.status === 'not_found' || r.status === 'ambiguous' ? L.explainResolveFailure(r) : null,
           candidates: top.map((c, i) => ({ index: i, score: c.score, meta: c.meta })),
+          contradicted: (r as { attempts?: { contradicted?: boolean; note?: string }[] }).attempts?.find((a) => a.contradicted)?.note ?? null,
         };
       },
       { step: step as unknown, nonce },
@@ -269,7 +278,7 @@ async function locate(page: Page, step: Step, flow: Flow, opts: RunOptions, labe
       const frame = frameFor(page, step.frame);
       const locator = frame.locator(`[data-flowlens-candidate="${nonce}:${pick}"]`);
       if ((await locator.count()) === 1) {
-        return { locator, res: { ...last, status: 'healed', confidence: last.candidates[pick]!.score, selectorUsed: null } };
+        return { locator, res: { ...last, status: 'healed', confidence: last.candidates[pick]!.score, selectorUsed: null, tieBroken: true } };
       }
     }
   }
@@ -497,6 +506,7 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number, used: Se
           ...(healed && res
             ? { healing: { confidence: Math.round((res.confidence ?? 0) * 1000) / 1000, from: selectorRef('selectors' in step ? step.selectors?.[0] : undefined), to: res.selectorUsed ?? { kind: 'css', value: '(chosen among look-alikes)' } } }
             : {}),
+          ...(res && doubtOf(res) ? { doubt: doubtOf(res)! } : {}),
         };
         inspectAfter = true;
       } catch (e) {
@@ -567,6 +577,12 @@ export async function runFlow(flow: Flow, opts: RunOptions): Promise<FlowRunResu
     onStep: onStep ? (event) => onStep(redactSecretsDeep(event, used)) : undefined,
   };
   const first = await attempt(flow, runOpts, 1, used);
+  // A retry never repeats a harm: a failure after an uncertain action is reported, not retried blind.
+  const suspect = first.status === 'failed' && first.failure ? doubtBefore(first.steps, first.failure.stepIndex) : null;
+  if (suspect && first.failure) {
+    const failure = { ...first.failure, message: `${first.failure.message} ${describeDoubt(suspect)}` };
+    return redactResult({ ...first, failure, suspect, attempts: 1, flaky: false, confirmed: true, durationMs: Date.now() - started }, used);
+  }
   if (first.status === 'passed' || opts.retry === false) {
     return redactResult({ ...first, attempts: 1, flaky: false, confirmed: first.status !== 'passed', durationMs: Date.now() - started }, used);
   }

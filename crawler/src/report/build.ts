@@ -20,6 +20,7 @@ import { MAX_LISTENER_FINDINGS, type Finding } from '../detectors/types.ts';
 import type { DiscoverResult } from '../replay/discover.ts';
 import type { PageVisit } from '../replay/page-session.ts';
 import type { FlowRunResult } from '../replay/runner.ts';
+import { dropRequestsReportedAsBrokenLinks } from './dedupe.ts';
 
 const METRIC_BY_COLUMN: Record<string, PerfMetric> = { ttfb_ms: 'ttfbMs', fcp_ms: 'fcpMs', lcp_ms: 'lcpMs', cls: 'cls', load_ms: 'loadMs' };
 
@@ -232,7 +233,7 @@ export function buildReport(input: BuildInput): Report {
     baseUrl: input.baseUrl,
     runs,
     pages,
-    bugs,
+    bugs: dropRequestsReportedAsBrokenLinks(bugs),
     coverage: [...coverage.values()],
   });
 }

@@ -19,6 +19,7 @@ import { detectorSettings } from '../replay/settings.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { credentialLookup } from './credentials.ts';
 import { Queue, RefusedError, type JobPayload } from './queue.ts';
+import { missingSecrets, needsSetupResult } from '../secrets-check.ts';
 
 class JobTimeout extends Error {}
 
@@ -186,6 +187,12 @@ export class Worker {
       }
     })];
     const secrets = credentialLookup(p.credentials, this.config.credentialsKey);
+    // A secret the site never set is missing configuration, not a broken site: not run, no bug.
+    const unset = missingSecrets([flow], (name) => (p.credentials.some((c) => c.name === name) ? 'set' : undefined));
+    if (unset.length > 0) {
+      this.log(`⚠ flow "${flow.name}" needs setup: secret(s) ${unset.map((m) => m.name).join(', ')} not set`);
+      return buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns: [{ result: needsSetupResult(flow, viewport, unset), flowId: p.flow.id, startedAt }], discoveries: [] });
+    }
     const result = await runFlow(flow, {
       viewport,
       newContext,
