@@ -71,6 +71,11 @@ export interface DerivedMeta extends ElementMeta {
   derived: true;
   /** Ancestors from the XPath, nearest first (none when the XPath had no path). */
   xpathAncestors: PathStep[];
+  /**
+   * Whether a selector said what kind of element it is (a role, or the XPath's own tag). A label or
+   * text selector alone does not: `tag` is then a placeholder the score leaves out.
+   */
+  tagKnown: boolean;
 }
 
 const ROLE_TAGS: Readonly<Record<string, string>> = { button: 'button', link: 'a', textbox: 'input', checkbox: 'input', radio: 'input', combobox: 'select', searchbox: 'input', heading: 'h2' };
@@ -144,11 +149,13 @@ export function deriveElementMeta(selectors: readonly Selector[]): DerivedMeta |
   }
   if (role === '' && name === '' && text === '' && Object.keys(attributes).length === 0) return null;
   if (name === '' && text !== '') name = text;
-  if (tag === '') tag = ROLE_TAGS[role] ?? 'button';
+  if (tag === '') tag = ROLE_TAGS[role] ?? '';
+  const tagKnown = tag !== '';
   return {
     derived: true,
     xpathAncestors,
-    tag,
+    tagKnown,
+    tag: tagKnown ? tag : 'button',
     role,
     name,
     labelText: '',
@@ -202,6 +209,8 @@ export function scoreAgainst(recorded: ElementMeta, candidate: ElementMeta, opti
   const unknown: ScoreFeature[] = [...DERIVED_UNKNOWN];
   if (recorded.text === '') unknown.push('text');
   if (recorded.name === '') unknown.push('name');
+  if (!recorded.tagKnown) unknown.push('tag');
+  if (recorded.role === '') unknown.push('role');
   if (recorded.xpathAncestors.length === 0) unknown.push('ancestors');
   const s = scoreCandidate(recorded, candidate, { ...options, unknown, derived: true });
   const why = unconfirmedReason(recorded, candidate);
