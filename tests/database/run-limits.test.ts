@@ -104,6 +104,33 @@ describe('run now', () => {
   });
 });
 
+describe('invitations', () => {
+  async function invite(actor: 'owner' | 'stranger', org: string) {
+    const info = stackInfo();
+    const res = await fetch(`${info.restUrl}/rpc/invite_member`, {
+      method: 'POST',
+      headers: { apikey: info.anonKey, authorization: `Bearer ${w.users[actor].accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ org_id: org, invitee_email: `inv-${randomUUID().slice(0, 8)}@flowlens.test` }),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { message?: string; hint?: string } };
+  }
+
+  it('limits the invitations one organisation sends per hour (429, Retry-After); other organisations are unaffected; the next window opens', async () => {
+    await sql(`insert into private.limits (name, organization_id, max_count, window_seconds) values ('invitations_per_org', $1, 2, 3600)`, [w.orgA]);
+    expect((await invite('owner', w.orgA)).status).toBe(200);
+    expect((await invite('owner', w.orgA)).status).toBe(200);
+    const refused = await invite('owner', w.orgA);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(refused.body.hint).toBe('rate_limited');
+    expect(refused.body.message).toMatch(/sent 2 invitations in the last hour.*invite again in \d+ minutes/);
+    expect((await sql(`select 1 from public.invitations where organization_id = $1`, [w.orgA])).rowCount).toBe(2);
+    expect((await invite('stranger', w.orgB)).status).toBe(200);
+    await sql(`update private.rate_counters set window_start = window_start - interval '1 hour' where name = 'invitations_per_org' and subject = $1`, [w.orgA]);
+    expect((await invite('owner', w.orgA)).status).toBe(200);
+  });
+});
+
 describe('shared rate counters', () => {
   it('allows up to the limit in a window, refuses after with the seconds to the next window, per subject', async () => {
     const name = `test_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
