@@ -131,6 +131,35 @@ describe('invitations', () => {
   });
 });
 
+describe('notification preferences', () => {
+  it('lets a member change their own preferences but not the address, user or site of their row; admins still can', async () => {
+    const site = await newSite();
+    const row = (await sql(`select id, email from public.notification_recipients where site_id = $1 and user_id = $2`, [site, w.users.member.id])).rows[0] as { id: string; email: string } | undefined;
+    const id = row?.id ?? ((await sql(`insert into public.notification_recipients (site_id, user_id, email) values ($1, $2, $3) returning id`, [site, w.users.member.id, w.users.member.email.toLowerCase()])).rows[0] as { id: string }).id;
+    const patch = async (actor: 'member' | 'admin', body: Record<string, unknown>) => {
+      const info = stackInfo();
+      const res = await fetch(`${info.restUrl}/notification_recipients?id=eq.${id}`, {
+        method: 'PATCH',
+        headers: { apikey: info.anonKey, authorization: `Bearer ${w.users[actor].accessToken}`, 'content-type': 'application/json', prefer: 'return=representation' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const own = await patch('member', { daily: false, weekly: false });
+    expect(own.status).toBe(200);
+    expect((own.body as { daily: boolean }[])[0]!.daily).toBe(false);
+    const moved = await patch('member', { email: 'attacker@evil.example' });
+    expect(moved.status).toBe(403);
+    expect(JSON.stringify(moved.body)).toMatch(/not the address they go to/);
+    const stolen = await patch('member', { user_id: w.users.owner.id });
+    expect(stolen.status).toBe(403);
+    const stored = (await sql(`select email, user_id from public.notification_recipients where id = $1`, [id])).rows[0] as { email: string; user_id: string };
+    expect(stored.user_id).toBe(w.users.member.id);
+    expect(stored.email).not.toBe('attacker@evil.example');
+    expect((await patch('admin', { email: `moved-${randomUUID().slice(0, 6)}@flowlens.test` })).status).toBe(200);
+  });
+});
+
 describe('shared rate counters', () => {
   it('allows up to the limit in a window, refuses after with the seconds to the next window, per subject', async () => {
     const name = `test_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
