@@ -49,6 +49,7 @@ grant execute on function private.limit_of(text, uuid) to service_role;
 -- Fair claiming ------------------------------------------------------------------------------------
 
 create index crawl_jobs_running_org_idx on public.crawl_jobs (organization_id) where status = 'running';
+create index crawl_jobs_site_queued_idx on public.crawl_jobs (site_id, available_at) where status = 'queued';
 
 create or replace function public.claim_jobs(worker text, max_jobs integer default 1, lease_seconds integer default 120, only_sites uuid[] default null)
 returns setof jsonb
@@ -101,13 +102,27 @@ begin
           where r.status = 'running' and r.lease_expires_at >= now()
           group by r.organization_id
        ),
-       claimable as (
-         select c.id, c.organization_id, c.site_id, c.available_at, c.created_at,
-                case cr.trigger when 'schedule' then 0 else 1 end as prio
-           from public.crawl_jobs c join public.crawl_runs cr on cr.id = c.run_id
+       sites as (
+         select distinct c.site_id from public.crawl_jobs c
           where ((c.status = 'queued' and c.available_at <= now())
              or (c.status = 'running' and c.lease_expires_at < now() and c.attempts < c.max_attempts))
             and (only_sites is null or c.site_id = any (only_sites))
+       ),
+       claimable as (
+         -- Only each site's first max_jobs jobs: a later one has at least max_jobs jobs of its own
+         -- site (same organisation, same running count) ranked before it, so it cannot be among
+         -- the max_jobs this call takes. Keeps a claim cheap with thousands of jobs queued.
+         select x.* from sites st
+         cross join lateral (
+           select c.id, c.organization_id, c.site_id, c.available_at, c.created_at,
+                  case cr.trigger when 'schedule' then 0 else 1 end as prio
+             from public.crawl_jobs c join public.crawl_runs cr on cr.id = c.run_id
+            where c.site_id = st.site_id
+              and ((c.status = 'queued' and c.available_at <= now())
+               or (c.status = 'running' and c.lease_expires_at < now() and c.attempts < c.max_attempts))
+            order by 6, c.available_at, c.created_at, c.id
+            limit greatest(max_jobs, 0)
+         ) x
        ),
        by_site as (
          -- A site's own order: scheduled runs first, then oldest first.

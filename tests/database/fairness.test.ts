@@ -31,7 +31,7 @@ async function newOrg(sites = 1): Promise<{ orgId: string; siteIds: string[] }> 
   });
 }
 
-/** A run of `jobs` page-discovery jobs on the site (inserted in one statement: floods are big). */
+/** A run of `jobs` page-discovery jobs on the site, all available now, oldest first (one statement: floods are big). */
 async function queueRun(siteId: string, jobs: number, trigger: 'schedule' | 'manual' | 'deploy' = 'manual', ageSeconds = 0): Promise<string> {
   return withDb(async (db) => {
     const run = await db.query<{ id: string }>(
@@ -42,8 +42,9 @@ async function queueRun(siteId: string, jobs: number, trigger: 'schedule' | 'man
     const runId = run.rows[0]!.id;
     await db.query(
       `insert into public.crawl_jobs (run_id, site_id, viewport, available_at, created_at)
-       select $1, $2, 'desktop', now() - make_interval(secs => $3::integer) + g * interval '1 millisecond', now() - make_interval(secs => $3::integer) + g * interval '1 millisecond'
-         from generate_series(1, $4) g`,
+       select $1, $2, 'desktop', t, t
+         from generate_series(1, $4) g
+         cross join lateral (select now() - make_interval(secs => $3::integer) - ($4 - g) * interval '1 millisecond' as t) at`,
       [runId, siteId, ageSeconds, jobs],
     );
     return runId;
