@@ -211,3 +211,31 @@ begin
 end;
 $$;
 revoke all on function private.accept_deploy(uuid, text, text, text, text, timestamptz, jsonb) from public, anon, authenticated;
+
+-- The deploy webhook now calls accept_deploy; record_deploy (issue 5) goes through it too, so no
+-- path stores a deploy or queues its crawl around the limits. Same answer as before: one row
+-- (deploy_event_id, run_id) when the delivery was taken (queued or merged), none otherwise.
+create or replace function private.record_deploy(
+  target_site uuid,
+  p_commit_sha text,
+  p_branch text,
+  p_environment text,
+  p_delivery_id text,
+  p_sent_at timestamptz,
+  p_payload jsonb
+) returns table (deploy_event_id uuid, run_id uuid)
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  outcome jsonb;
+begin
+  outcome := private.accept_deploy(target_site, p_commit_sha, p_branch, p_environment, p_delivery_id, p_sent_at, p_payload);
+  if outcome ->> 'status' in ('queued', 'merged') then
+    deploy_event_id := (outcome ->> 'deployEventId')::uuid;
+    run_id := (outcome ->> 'runId')::uuid;
+    return next;
+  end if;
+end;
+$$;
+revoke all on function private.record_deploy(uuid, text, text, text, text, timestamptz, jsonb) from public, anon, authenticated;

@@ -104,6 +104,25 @@ describe('run now', () => {
   });
 });
 
+describe('deploys recorded in SQL', () => {
+  it('record_deploy goes through the same limits as the webhook: merge, crawling off, hourly limit', async () => {
+    const site = await newSite();
+    const record = async (delivery: string) =>
+      (await sql(`select * from private.record_deploy($1, 'abc123', 'main', 'production', $2, now(), '{}')`, [site, delivery])).rows as { deploy_event_id: string; run_id: string }[];
+    const [first] = await record(`d-${randomUUID()}`);
+    const [second] = await record(`d-${randomUUID()}`);
+    expect(second!.run_id).toBe(first!.run_id);
+    await sql(`update public.sites set crawl_enabled = false where id = $1`, [site]);
+    expect(await record(`d-${randomUUID()}`)).toEqual([]);
+    await sql(`update public.sites set crawl_enabled = true where id = $1`, [site]);
+    const org = await withDb(async (db) => (await db.query<{ organization_id: string }>('select organization_id from public.sites where id = $1', [site])).rows[0]!.organization_id);
+    await sql(`insert into private.limits (name, organization_id, max_count, window_seconds) values ('deploy_runs_per_site', $1, 1, 3600) on conflict do nothing`, [org]);
+    await sql(`update public.crawl_runs set status = 'running', started_at = now() where site_id = $1`, [site]);
+    expect(await record(`d-${randomUUID()}`)).toEqual([]);
+    expect((await sql(`select 1 from public.crawl_runs where site_id = $1`, [site])).rowCount).toBe(1);
+  });
+});
+
 describe('invitations', () => {
   async function invite(actor: 'owner' | 'stranger', org: string) {
     const info = stackInfo();
