@@ -1,5 +1,5 @@
 -- Edge function and invitation limits (issue 14, docs/limits.md). The functions count through
--- private.take_rate (20261203002100_run_limits.sql) over their database connection, so every
+-- private.take_rate (20261203003100_run_limits.sql) over their database connection, so every
 -- function instance shares the same counters.
 
 insert into private.limits (name, max_count, window_seconds, description) values
