@@ -263,6 +263,10 @@ export class Stack {
             // The schedule/notify timers (gateway/timers.ts): on for a developer's stack, off for the
             // test stack (fast), whose tests inject time themselves; FLOWLENS_TIMERS overrides both.
             FLOWLENS_TIMERS: process.env.FLOWLENS_TIMERS ?? (this.config.fast ? 'off' : 'on'),
+            // Sign-up/sign-in limits per IP (gateway/auth.ts): the test stack's whole suite signs
+            // up hundreds of users from 127.0.0.1, so the per-IP limit is off there (auth.test.ts
+            // tests it on its own instance); per address stays on everywhere.
+            FLOWLENS_AUTH_LIMIT_PER_IP: process.env.FLOWLENS_AUTH_LIMIT_PER_IP ?? (this.config.fast ? 'off' : ''),
           },
           this.config.repoRoot,
         );

@@ -1,7 +1,9 @@
 /**
- * "Run now": asks for a manual crawl of the site (rpc request_crawl, rate-limited per site to one
- * at a time and one every two minutes). A refusal is shown as what it is — a crawl is already on
- * its way — with the server's own sentence, not as an error.
+ * "Run now": asks for a manual crawl of the site (rpc request_crawl). A request while a manual
+ * run is still queued answers with that run; one while it runs, within two minutes of the last, or
+ * above the site's hourly limit (docs/limits.md) is refused with HTTP 429 and a sentence saying
+ * when to ask again. A refusal is shown as what it is, with the server's own sentence, not as an
+ * error.
  */
 import { useState } from 'react';
 import { Link } from 'react-router';

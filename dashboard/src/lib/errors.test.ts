@@ -9,6 +9,14 @@ describe('toFriendly', () => {
     expect(f.message).toMatch(/requested at 10:02:11 UTC/);
   });
 
+  it('names the hourly run-now limit as such and keeps its sentence', () => {
+    const f = toFriendly({ code: 'hourly_limit', hint: 'rate_limited', message: 'This site has had 6 crawls on request in the last hour, the most FlowLens runs; you can ask again at 10:42 UTC. The nightly crawl runs as usual.' });
+    expect(f.kind).toBe('rate_limited');
+    expect(f.title).toBe('Enough crawls of this site for now');
+    expect(f.message).toMatch(/ask again at 10:42 UTC/);
+    expect(toFriendly({ code: 'crawl_in_progress', hint: 'rate_limited', message: 'x' }).title).toBe('A crawl is already on its way');
+  });
+
   it('explains constraint violations in plain words', () => {
     const f = toFriendly({ code: '23514', message: 'new row for relation "sites" violates check constraint "sites_allowed_origins_format"' });
     expect(f.kind).toBe('invalid');

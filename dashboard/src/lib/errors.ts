@@ -43,7 +43,9 @@ export function toFriendly(err: unknown): FriendlyError {
   if (err instanceof AppError) return err.friendly;
   const e = normalise(err);
   if (e.hint === 'rate_limited') {
-    return { kind: 'rate_limited', title: 'A crawl is already on its way', message: e.message };
+    // Refusals of the limits in docs/limits.md (HTTP 429 with Retry-After); the sentence says when.
+    const title = e.code === 'hourly_limit' ? 'Enough crawls of this site for now' : e.code === 'crawl_in_progress' || e.code === 'P0001' ? 'A crawl is already on its way' : 'Please wait a moment';
+    return { kind: 'rate_limited', title, message: e.message };
   }
   if (/Failed to fetch|NetworkError|fetch failed|Load failed/i.test(e.message)) {
     return {

@@ -2,8 +2,13 @@
  * The Auth stand-in, exercised through @supabase/supabase-js itself (the client our dashboard,
  * extension and crawler use), plus the tokens it issues against PostgREST and Storage.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { decodeJwt, signJwt } from '../jwt.ts';
+import { AuthService, DEFAULT_AUTH_LIMITS, parseRateWindow, type AuthLimits } from './auth.ts';
+import { HttpError, sendJson } from './http.ts';
 import { createTestUser, rest, stackInfo, supabaseClient, uniqueEmail } from '../testing/index.ts';
 
 describe('Auth stand-in through supabase-js', () => {
@@ -120,5 +125,92 @@ describe('Auth stand-in through supabase-js', () => {
     expect(created.data.user?.id).toBeTruthy();
     const deleted = await admin.auth.admin.deleteUser(created.data.user!.id);
     expect(deleted.error).toBeNull();
+  });
+});
+
+describe('Auth stand-in limits (issue 14)', () => {
+  // An instance of its own with small limits and a clock the test moves: the shared test stack
+  // runs with the per-IP limit off (the suite signs up hundreds of users from 127.0.0.1).
+  async function limitedAuth(limits: AuthLimits) {
+    let clock = Date.UTC(2026, 11, 3, 10, 0, 0);
+    const pool = new pg.Pool({ connectionString: stackInfo().dbUrl, max: 2 });
+    const auth = new AuthService({ pool, jwtSecret: 'limits-test-secret-at-least-32-chars!!', issuer: 'http://auth.test/auth/v1', jwtExpiry: 3600, limits, now: () => clock });
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      auth.handle(req, res, url.pathname, url.searchParams).catch((e: unknown) => {
+        if (e instanceof HttpError) return sendJson(res, e.status, e.body, e.headers);
+        sendJson(res, 500, { msg: String(e) });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { msg?: string; error_code?: string; access_token?: string } };
+    };
+    return {
+      signUp: (email: string, password = 'right-password') => post('/signup', { email, password }),
+      signIn: (email: string, password: string) => post('/token?grant_type=password', { email, password }),
+      advance: (seconds: number) => {
+        clock += seconds * 1000;
+      },
+      close: async () => {
+        await new Promise((r) => server.close(r));
+        await pool.end();
+      },
+    };
+  }
+
+  it('stops password guessing per address (also the right password, then), and the next window opens', async () => {
+    const a = await limitedAuth({ perIp: { max: 0, windowSeconds: 300 }, perAddress: { max: 3, windowSeconds: 900 } });
+    try {
+      const email = uniqueEmail('guess');
+      const other = uniqueEmail('bystander');
+      expect((await a.signUp(email)).status).toBe(200);
+      expect((await a.signUp(other)).status).toBe(200);
+      expect((await a.signIn(email, 'guess-1')).status).toBe(400);
+      expect((await a.signIn(email, 'guess-2')).status).toBe(400);
+      const limited = await a.signIn(email, 'guess-3');
+      expect(limited.status).toBe(429);
+      expect(limited.body.error_code).toBe('over_request_rate_limit');
+      expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+      expect(Number(limited.retryAfter)).toBeLessThanOrEqual(900);
+      expect((await a.signIn(email, 'right-password')).status).toBe(429);
+      // Another address is unaffected, and its successful sign-ins do not count.
+      for (let i = 0; i < 5; i++) expect((await a.signIn(other, 'right-password')).status).toBe(200);
+      a.advance(900);
+      const next = await a.signIn(email, 'right-password');
+      expect(next.status).toBe(200);
+      expect(next.body.access_token).toBeTruthy();
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('limits sign-ups and sign-ins per client IP, with Retry-After, until the next window', async () => {
+    const a = await limitedAuth({ perIp: { max: 4, windowSeconds: 300 }, perAddress: { max: 0, windowSeconds: 900 } });
+    try {
+      const email = uniqueEmail('ip');
+      expect((await a.signUp(email)).status).toBe(200);
+      expect((await a.signIn(email, 'right-password')).status).toBe(200);
+      expect((await a.signUp(uniqueEmail('ip2'))).status).toBe(200);
+      expect((await a.signIn(email, 'wrong')).status).toBe(400);
+      const refused = await a.signUp(uniqueEmail('ip3'));
+      expect(refused.status).toBe(429);
+      expect(refused.body.msg).toMatch(/Too many sign-up and sign-in attempts from this address; try again in \d+ seconds/);
+      expect(Number(refused.retryAfter)).toBeLessThanOrEqual(300);
+      expect((await a.signIn(email, 'right-password')).status).toBe(429);
+      a.advance(300);
+      expect((await a.signIn(email, 'right-password')).status).toBe(200);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('reads limits as attempts/seconds or off', () => {
+    expect(parseRateWindow(undefined, DEFAULT_AUTH_LIMITS.perIp)).toEqual({ max: 30, windowSeconds: 300 });
+    expect(parseRateWindow('5/60', DEFAULT_AUTH_LIMITS.perIp)).toEqual({ max: 5, windowSeconds: 60 });
+    expect(parseRateWindow('off', DEFAULT_AUTH_LIMITS.perIp).max).toBe(0);
+    expect(() => parseRateWindow('lots', DEFAULT_AUTH_LIMITS.perIp)).toThrow(/attempts\/seconds/);
   });
 });

@@ -11,6 +11,13 @@
  *   GET  /settings, GET /health
  *   POST/GET/DELETE /admin/users[/id]     service role only (seeding and tests)
  *
+ * Sign-up and sign-in attempts are limited (issue 14, docs/limits.md): per client IP every
+ * sign-up and password sign-in counts; per address the sign-ups and the failed sign-ins count
+ * (a guessing attacker is stopped; the owner's own successful sign-ins are not). Past a limit the
+ * answer is GoTrue's 429 `over_request_rate_limit` with Retry-After — also for the right password.
+ * Counted in this process, in fixed windows (the stand-in is one process; hosted Supabase Auth
+ * applies its own limits, see docs/limits.md).
+ *
  * Users live in auth.users with bcrypt hashes (pgcrypto's `crypt`, the same $2a$ format GoTrue
  * writes); access tokens carry the claims Supabase Auth issues: sub, role, email, aud, exp, iat,
  * iss, session_id, aal, amr, app_metadata, user_metadata, is_anonymous.
@@ -21,12 +28,78 @@ import type pg from 'pg';
 import { JwtError, signJwt, verifyJwt, type JwtClaims } from '../jwt.ts';
 import { bearer, HttpError, readJson, sendJson } from './http.ts';
 
+export interface RateWindow {
+  /** Attempts allowed in one window; 0 turns the limit off. */
+  max: number;
+  windowSeconds: number;
+}
+
+export interface AuthLimits {
+  perIp: RateWindow;
+  perAddress: RateWindow;
+}
+
+export const DEFAULT_AUTH_LIMITS: AuthLimits = { perIp: { max: 30, windowSeconds: 300 }, perAddress: { max: 10, windowSeconds: 900 } };
+
+/** "30/300" (attempts per seconds), "0" or "off" (no limit); anything else is an error. */
+export function parseRateWindow(value: string | undefined, fallback: RateWindow): RateWindow {
+  if (value === undefined || value.trim() === '') return fallback;
+  const v = value.trim();
+  if (v === '0' || v === 'off') return { max: 0, windowSeconds: fallback.windowSeconds };
+  const m = /^(\d{1,7})\/(\d{1,7})$/.exec(v);
+  if (!m || Number(m[2]) === 0) throw new Error(`"${value}" is not a rate limit: write attempts/seconds, like 30/300, or off.`);
+  return { max: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+
 export interface AuthOptions {
   pool: pg.Pool;
   jwtSecret: string;
   issuer: string;
   /** Access-token lifetime in seconds (Supabase's default is 3600). */
   jwtExpiry: number;
+  /** Sign-up and sign-in limits (DEFAULT_AUTH_LIMITS when absent). */
+  limits?: AuthLimits;
+  /** The clock of the limit windows (tests move it). */
+  now?: () => number;
+}
+
+/** Fixed-window counters kept in memory. */
+class WindowCounter {
+  private readonly counts = new Map<string, { start: number; n: number }>();
+
+  /** Counts one attempt; null when allowed, else the seconds until the window opens again. */
+  take(key: string, w: RateWindow, now = Date.now()): number | null {
+    if (w.max <= 0) return null;
+    const size = w.windowSeconds * 1000;
+    const start = Math.floor(now / size) * size;
+    const cur = this.counts.get(key);
+    const entry = cur && cur.start === start ? cur : { start, n: 0 };
+    entry.n++;
+    this.counts.set(key, entry);
+    if (this.counts.size > 50_000) for (const [k, e] of this.counts) if (e.start < start) this.counts.delete(k);
+    return entry.n > w.max ? Math.max(1, Math.ceil((start + size - now) / 1000)) : null;
+  }
+
+  /** Whether the key is already over the limit in this window (without counting). */
+  over(key: string, w: RateWindow, now = Date.now()): number | null {
+    if (w.max <= 0) return null;
+    const size = w.windowSeconds * 1000;
+    const start = Math.floor(now / size) * size;
+    const cur = this.counts.get(key);
+    return cur && cur.start === start && cur.n >= w.max ? Math.max(1, Math.ceil((start + size - now) / 1000)) : null;
+  }
+}
+
+function rateLimited(retryAfter: number, what: string): HttpError {
+  return new HttpError(
+    429,
+    { code: 429, error_code: 'over_request_rate_limit', msg: `Too many ${what}; try again in ${retryAfter} seconds.` },
+    { 'retry-after': String(retryAfter), 'access-control-expose-headers': 'retry-after' },
+  );
+}
+
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 interface UserRow {
@@ -72,7 +145,24 @@ export function userJson(u: UserRow) {
 }
 
 export class AuthService {
-  constructor(private readonly opts: AuthOptions) {}
+  private readonly counter = new WindowCounter();
+  private readonly limits: AuthLimits;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.limits = opts.limits ?? DEFAULT_AUTH_LIMITS;
+  }
+
+  /** Counts a sign-up or sign-in attempt from the request's IP (and, for sign-ups, its address). */
+  private countAttempt(req: IncomingMessage, address: string | null, countAddress: boolean): void {
+    const now = this.opts.now?.() ?? Date.now();
+    const ipWait = this.counter.take(`ip:${clientIp(req)}`, this.limits.perIp, now);
+    if (ipWait !== null) throw rateLimited(ipWait, 'sign-up and sign-in attempts from this address');
+    if (!address) return;
+    const addressWait = countAddress
+      ? this.counter.take(`address:${address}`, this.limits.perAddress, now)
+      : this.counter.over(`address:${address}`, this.limits.perAddress, now);
+    if (addressWait !== null) throw rateLimited(addressWait, 'attempts for this email address');
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
@@ -98,6 +188,7 @@ export class AuthService {
 
   private async signup(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJson<{ email?: string; password?: string; data?: Record<string, unknown> }>(req);
+    this.countAttempt(req, typeof body.email === 'string' ? body.email.trim().toLowerCase() : null, true);
     const user = await this.createUser(body.email, body.password, body.data ?? {});
     sendJson(res, 200, await this.issueSession(user));
   }
@@ -129,6 +220,8 @@ export class AuthService {
     const body = await readJson<{ email?: string; password?: string }>(req);
     const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
     if (!email || typeof body.password !== 'string') throw gotrueError(400, 'validation_failed', 'An email address and a password are required');
+    // An address over its limit is refused even with the right password (else guessing goes on).
+    this.countAttempt(req, email, false);
     const { rows } = await this.opts.pool.query<UserRow>(
       `update auth.users set last_sign_in_at = now(), updated_at = now()
         where email = $1 and deleted_at is null and encrypted_password = extensions.crypt($2, encrypted_password)
@@ -137,6 +230,8 @@ export class AuthService {
     );
     const user = rows[0];
     if (!user) {
+      const wait = this.counter.take(`address:${email}`, this.limits.perAddress, this.opts.now?.() ?? Date.now());
+      if (wait !== null) throw rateLimited(wait, 'attempts for this email address');
       throw new HttpError(400, { code: 400, error_code: 'invalid_credentials', msg: 'Invalid login credentials', error: 'invalid_grant', error_description: 'Invalid login credentials' });
     }
     sendJson(res, 200, await this.issueSession(user));

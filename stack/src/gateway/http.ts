@@ -5,6 +5,7 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(String(body.message ?? body.msg ?? body.error ?? status));
   }

@@ -9,7 +9,7 @@ import { loadConfig, urls } from '../config.ts';
 import { MailSink } from '../mail.ts';
 import { adminUrl } from '../postgres.ts';
 import { loadOrCreateSecrets } from '../secrets.ts';
-import { AuthService } from './auth.ts';
+import { AuthService, DEFAULT_AUTH_LIMITS, parseRateWindow } from './auth.ts';
 import { createGateway } from './server.ts';
 import { StorageService } from './storage.ts';
 import { startTimers, timersEnabled } from './timers.ts';
@@ -25,6 +25,10 @@ const auth = new AuthService({
   jwtSecret: secrets.jwtSecret,
   issuer: `${u.gateway}/auth/v1`,
   jwtExpiry: Number(process.env.FLOWLENS_JWT_EXPIRY ?? 3600),
+  limits: {
+    perIp: parseRateWindow(process.env.FLOWLENS_AUTH_LIMIT_PER_IP, DEFAULT_AUTH_LIMITS.perIp),
+    perAddress: parseRateWindow(process.env.FLOWLENS_AUTH_LIMIT_PER_ADDRESS, DEFAULT_AUTH_LIMITS.perAddress),
+  },
 });
 const storage = new StorageService({ pool, jwtSecret: secrets.jwtSecret, root: join(config.dir, 'storage') });
 const gateway = createGateway({

@@ -110,7 +110,7 @@ export function createGateway(opts: GatewayOptions): http.Server {
     };
     handle().catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
-      if (e instanceof HttpError) return sendJson(res, e.status, e.body, CORS_HEADERS);
+      if (e instanceof HttpError) return sendJson(res, e.status, e.body, { ...CORS_HEADERS, ...e.headers });
       console.error(`gateway: ${req.method} ${path} failed:`, e);
       sendJson(res, 500, { message: 'Internal error in the local stack gateway; see `npm run stack logs gateway`.' }, CORS_HEADERS);
     });

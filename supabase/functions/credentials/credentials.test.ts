@@ -149,3 +149,29 @@ Deno.test({ name: 'credentials: without FLOWLENS_CREDENTIALS_KEY storing is 503 
   }
   assertEquals((await rows(site.siteId)).length, 0);
 } });
+
+Deno.test({ name: 'credentials: per-user rate limit (429, Retry-After); other users unaffected; the next window opens', ...STACK_TEST, async fn() {
+  const site = await createSite();
+  const owner = await member(site.organizationId, 'owner');
+  const other = await member(site.organizationId, 'admin');
+  await testDb().query(`insert into private.limits (name, organization_id, max_count, window_seconds) values ('credentials_per_user', $1, 3, 3600)`, [site.organizationId]);
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await call(owner.accessToken, 'POST', { site_id: site.siteId, name: `KEY_${i}`, value: 'v' })).status, 200);
+  }
+  const res = await callFunction('credentials', {
+    key: null,
+    method: 'GET',
+    path: `?site_id=${site.siteId}`,
+    headers: { apikey: stackInfo().anonKey, authorization: `Bearer ${owner.accessToken}` },
+  });
+  assertEquals(res.status, 429);
+  const retry = Number(res.headers.get('retry-after'));
+  assert(retry > 0 && retry <= 3600, String(retry));
+  assert(/3 credential requests in an hour/.test((await res.json()).error));
+  // Refused writes store nothing.
+  assertEquals((await call(owner.accessToken, 'POST', { site_id: site.siteId, name: 'KEY_X', value: 'v' })).status, 429);
+  assertEquals((await rows(site.siteId)).map((r) => r.name), ['KEY_0', 'KEY_1', 'KEY_2']);
+  assertEquals((await call(other.accessToken, 'GET', undefined, `?site_id=${site.siteId}`)).status, 200);
+  await testDb().query(`update private.rate_counters set window_start = window_start - interval '1 hour' where name = 'credentials_per_user' and subject = $1`, [owner.id]);
+  assertEquals((await call(owner.accessToken, 'GET', undefined, `?site_id=${site.siteId}`)).status, 200);
+} });

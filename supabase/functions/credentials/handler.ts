@@ -8,7 +8,8 @@
  *   GET    ?site_id=<uuid>           (members)      -> 200 { names: string[] }
  *
  * A signed-in user's JWT (verify_jwt = true). 401 not signed in · 400 bad input · 403 not an
- * owner/admin (or, for GET, not a member) · 404 unknown site · 503 FLOWLENS_CREDENTIALS_KEY unset.
+ * owner/admin (or, for GET, not a member) · 404 unknown site · 503 FLOWLENS_CREDENTIALS_KEY unset ·
+ * 429 more than `credentials_per_user` requests of one user a minute (Retry-After; docs/limits.md).
  *
  * The value is encrypted with AES-256-GCM under FLOWLENS_CREDENTIALS_KEY (base64, 32 bytes) as
  * `v1.<iv, 12 bytes, base64>.<ciphertext followed by the 16-byte tag, base64>` — exactly what
@@ -20,6 +21,7 @@ import { getUser } from '../_shared/auth.ts';
 import { corsHeaders, json } from '../_shared/cors.ts';
 import { db } from '../_shared/db.ts';
 import { env } from '../_shared/env.ts';
+import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
 
 export const NAME_PATTERN = /^[A-Z0-9_]{1,64}$/;
 export const MAX_VALUE_LENGTH = 4096;
@@ -71,6 +73,16 @@ async function roleOn(siteId: string, userId: string): Promise<{ organizationId:
 
 const isAdmin = (role: Role | undefined) => role === 'owner' || role === 'admin';
 
+/** The per-user limit (the site's organisation may have its own); a 429 response when it is reached. */
+async function limited(userId: string, siteId: string): Promise<Response | null> {
+  const { rows } = await db().query<{ organization_id: string }>('select organization_id from public.sites where id = $1', [siteId]);
+  const rate = await takeRate('credentials_per_user', userId, rows[0]?.organization_id ?? null);
+  if (rate.allowed) return null;
+  return tooMany(`You made ${rate.max} credential requests in ${perWindow(rate.windowSeconds)}, the most FlowLens allows; try again in ${rate.retryAfter} seconds.`, rate.retryAfter, {
+    'access-control-allow-methods': METHODS,
+  });
+}
+
 function reply(body: unknown, status = 200): Response {
   return json(body, status, { 'access-control-allow-methods': METHODS });
 }
@@ -97,6 +109,8 @@ export async function handler(req: Request): Promise<Response> {
     if (req.method === 'GET') {
       const siteId = new URL(req.url).searchParams.get('site_id') ?? '';
       if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
+      const refusal = await limited(user.id, siteId);
+      if (refusal) return refusal;
       const who = await roleOn(siteId, user.id);
       if (!who) return reply({ error: 'No such site.' }, 404);
       if (!who.role) return reply({ error: 'You are not a member of this site’s organisation.' }, 403);
@@ -110,6 +124,8 @@ export async function handler(req: Request): Promise<Response> {
     const name = typeof body.name === 'string' ? body.name : '';
     if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
     if (!NAME_PATTERN.test(name)) return reply({ error: '`name` must be 1–64 capital letters, digits or underscores (like PASSWORD).' }, 400);
+    const refusal = await limited(user.id, siteId);
+    if (refusal) return refusal;
 
     if (req.method === 'POST') {
       const value = body.value;

@@ -6,10 +6,14 @@
  *   { "commit_sha": "abc123", "branch": "main", "environment": "production", "timestamp": "…" }
  *
  * No JWT (verify_jwt = false): the signature is the authentication. Answers
- *   202 { deployEventId, runId }   stored, and a deploy-triggered crawl is queued
+ *   202 { deployEventId, runId, merged }  stored, and a deploy-triggered crawl is queued; merged:
+ *                                  true when a deploy run of the site was still queued and now
+ *                                  crawls this deploy too (runId is that run)
  *   400 malformed body             401 missing/bad signature, or a timestamp more than 5 min off
- *   404 unknown site               409 this exact delivery was already received (replay)
+ *   404 unknown site               409 this exact delivery was already received (replay), or
+ *                                  crawling is turned off for the site (nothing stored)
  *   413 body over 64 KB            405 not POST
+ *   429 too many deliveries or deploy crawls for the site this hour (Retry-After; nothing stored)
  */
 import { json, preflight } from '../_shared/cors.ts';
 import { hmacSha256, fromHex, safeEqual, sha256Hex } from '../_shared/crypto.ts';
@@ -118,11 +122,42 @@ export async function handleDeploy(req: Request, now: Date): Promise<Response> {
   }
 
   const deliveryId = await sha256Hex(sigHex.toLowerCase());
-  const { rows } = await pool.query<{ deploy_event_id: string; run_id: string }>(
-    'select deploy_event_id, run_id from private.record_deploy($1, $2, $3, $4, $5, $6, $7)',
+  const { rows } = await pool.query<{ outcome: unknown }>(
+    'select private.accept_deploy($1, $2, $3, $4, $5, $6, $7) as outcome',
     [siteId, commitSha, text(payload.branch, 200), text(payload.environment, 100), deliveryId, sentAt.toISOString(), payload],
   );
-  const row = rows[0];
-  if (!row) return json({ error: 'This delivery was already received (replay).' }, 409);
-  return json({ deployEventId: row.deploy_event_id, runId: row.run_id, trigger: 'deploy' }, 202);
+  const outcome = readOutcome(rows[0]?.outcome);
+  switch (outcome.status) {
+    case 'queued':
+    case 'merged':
+      return json({ deployEventId: outcome.deployEventId, runId: outcome.runId, trigger: 'deploy', merged: outcome.status === 'merged' }, 202);
+    case 'replay':
+    case 'disabled':
+      return json({ error: outcome.message }, 409);
+    case 'rate_limited':
+      return json({ error: outcome.message, retryAfter: outcome.retryAfter }, 429, { 'retry-after': String(outcome.retryAfter) });
+  }
+}
+
+type Outcome =
+  | { status: 'queued' | 'merged'; deployEventId: string; runId: string }
+  | { status: 'replay' | 'disabled'; message: string }
+  | { status: 'rate_limited'; message: string; retryAfter: number };
+
+/** private.accept_deploy's answer, checked (it is our own SQL, but a drift must not become a 202). */
+function readOutcome(v: unknown): Outcome {
+  const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
+  switch (o.status) {
+    case 'queued':
+    case 'merged':
+      if (str('deployEventId') && str('runId')) return { status: o.status, deployEventId: str('deployEventId'), runId: str('runId') };
+      break;
+    case 'replay':
+    case 'disabled':
+      return { status: o.status, message: str('message') };
+    case 'rate_limited':
+      return { status: 'rate_limited', message: str('message'), retryAfter: typeof o.retryAfter === 'number' && o.retryAfter > 0 ? Math.ceil(o.retryAfter) : 60 };
+  }
+  throw new Error(`accept_deploy answered something unexpected: ${JSON.stringify(v).slice(0, 200)}`);
 }

@@ -1,23 +1,30 @@
 /**
  * `label-steps`: Claude names recorded flow steps for the extension.
  *
- *   POST /functions/v1/label-steps   (a signed-in user's JWT)
- *   { steps: [{ index, action, label?, element: core ElementMeta { tag, role, name, text, labelText, attributes … },
+ *   POST /functions/v1/label-steps   (a signed-in user's JWT, a member of the site's organisation)
+ *   { site_id: "<uuid>" (or flow_id), steps: [{ index, action, label?, element: core ElementMeta { tag, role, name, text, labelText, attributes … },
  *               page?: { url, title }, key?, screenshot_path? }],
  *     screenshot?: "<bucket>/<path>"   an optional storage object the user can read (PNG/JPEG/WebP);
  *                                      else the last step's screenshot_path }
  *   -> 200 { available: true, labels: [{ index, label, instruction, confidence }] }
  *   -> 503 { available: false }        ANTHROPIC_API_KEY is not set: keep the template labels
- *   -> 401 not signed in · 400 bad input · 502 Claude failed or answered nonsense
+ *   -> 401 not signed in · 400 bad input · 403 not a member of the site's organisation
+ *   -> 413 body over 256 KB, or the screenshot over 4 MB · 429 too many requests (Retry-After;
+ *      per user: `label_steps_per_user` a minute, `label_steps_per_user_day` a day, docs/limits.md)
+ *   -> 502 Claude failed or answered nonsense
  * Typed values are never sent to Claude (they may be passwords or card numbers).
  */
 import { getUser } from '../_shared/auth.ts';
 import { askClaude, type ClaudeContent, claudeFromEnv, type ClaudeOptions, extractJson } from '../_shared/claude.ts';
 import { json, preflight } from '../_shared/cors.ts';
+import { db } from '../_shared/db.ts';
 import { env, requireEnv } from '../_shared/env.ts';
+import { perWindow, readLimited, takeRate, TooLarge, tooMany } from '../_shared/limits.ts';
 
 export const MAX_STEPS = 100;
-const MAX_SCREENSHOT_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_SCREENSHOT_BYTES = 4 * 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Element metadata as core's ElementMeta records it (plus a few flat aliases). Never `value`.
 const ELEMENT_FIELDS = ['tag', 'role', 'name', 'text', 'labelText', 'nearbyText', 'region', 'type', 'label', 'ariaLabel', 'id', 'placeholder', 'title', 'alt', 'href', 'selector', 'testId'] as const;
 const ATTRIBUTE_FIELDS = ['type', 'name', 'id', 'placeholder', 'aria-label', 'title', 'alt', 'href', 'role', 'data-testid', 'data-test', 'data-cy'] as const;
@@ -98,7 +105,9 @@ export function parseLabels(answer: string, steps: StepInput[]): StepLabel[] {
   return steps.map((s) => byIndex.get(s.index)).filter((l): l is StepLabel => !!l);
 }
 
-async function screenshotBlock(path: string, token: string): Promise<ClaudeContent[number] | null> {
+type Screenshot = ClaudeContent[number] | 'too-large' | null;
+
+async function screenshotBlock(path: string, token: string): Promise<Screenshot> {
   if (!/^[A-Za-z0-9_-]+\/[^\s?#]+$/.test(path) || path.includes('..')) return null;
   const res = await fetch(`${requireEnv('SUPABASE_URL').replace(/\/+$/, '')}/storage/v1/object/authenticated/${path}`, {
     headers: { authorization: `Bearer ${token}`, apikey: env('SUPABASE_ANON_KEY') ?? token },
@@ -112,8 +121,13 @@ async function screenshotBlock(path: string, token: string): Promise<ClaudeConte
     await res.body?.cancel();
     return null;
   }
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.length > MAX_SCREENSHOT_BYTES) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readLimited(res.body, MAX_SCREENSHOT_BYTES, res.headers.get('content-length'));
+  } catch (e) {
+    if (e instanceof TooLarge) return 'too-large';
+    throw e;
+  }
   let bin = '';
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return { type: 'image', source: { type: 'base64', media_type: type as 'image/png', data: btoa(bin) } };
@@ -143,18 +157,41 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
     if (!claude) return json({ available: false, error: 'Step labelling by Claude is not configured (ANTHROPIC_API_KEY).' }, 503);
     let body: unknown;
     try {
-      body = await req.json();
-    } catch {
+      const raw = await readLimited(req.body, MAX_BODY_BYTES, req.headers.get('content-length'));
+      body = JSON.parse(new TextDecoder().decode(raw));
+    } catch (e) {
+      if (e instanceof TooLarge) return json({ error: `The request is larger than ${MAX_BODY_BYTES / 1024} KB; send fewer steps at a time.` }, 413);
       return json({ error: 'The body must be JSON.' }, 400);
     }
     const steps = parseSteps(body);
     if (typeof steps === 'string') return json({ error: steps }, 400);
+
+    // Only for a site of the caller's own organisation: Claude is paid for per organisation.
+    const siteId = (body as { site_id?: unknown }).site_id;
+    const flowId = (body as { flow_id?: unknown }).flow_id;
+    const site = typeof siteId === 'string' && UUID.test(siteId) ? siteId : null;
+    const flow = typeof flowId === 'string' && UUID.test(flowId) ? flowId : null;
+    if (!site && !flow) return json({ error: '`site_id` (or `flow_id`) must name the site the steps were recorded on.' }, 400);
+    const { rows } = await db().query<{ org: string | null }>('select private.member_org_of($1, $2, $3) as org', [user.id, site, flow]);
+    const org = rows[0]?.org ?? null;
+    if (!org) return json({ error: 'You can label steps only for sites of your own organisation; this site does not exist or you are not a member of its organisation.' }, 403);
+    for (const limit of ['label_steps_per_user', 'label_steps_per_user_day']) {
+      const rate = await takeRate(limit, user.id, org);
+      if (!rate.allowed) {
+        return tooMany(
+          `You asked Claude to label steps ${rate.max} times in ${perWindow(rate.windowSeconds)}, the most FlowLens allows; the template labels stay, and you can ask again in ${rate.retryAfter} seconds.`,
+          rate.retryAfter,
+        );
+      }
+    }
+
     const content: ClaudeContent = [];
     // One screenshot: the request's own, or the last step's (the extension sends screenshot_path per step).
     const perStep = ((body as { steps: { screenshot_path?: unknown }[] }).steps ?? []).map((x) => x?.screenshot_path).filter((x) => typeof x === 'string');
     const shot = (body as { screenshot?: unknown }).screenshot ?? perStep[perStep.length - 1];
     if (typeof shot === 'string' && shot) {
       const block = await screenshotBlock(shot, user.token).catch(() => null);
+      if (block === 'too-large') return json({ error: `The screenshot is larger than ${MAX_SCREENSHOT_BYTES / 1024 / 1024} MB.` }, 413);
       if (block) content.push(block);
     }
     content.push({ type: 'text', text: prompt(steps) });
