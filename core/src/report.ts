@@ -29,7 +29,7 @@ export const REPORT_LIMITS = {
   /** Characters. */
   text: { title: 500, message: 4000, error: 2000, url: 2048, urlTemplate: 1024, selector: 1000, label: 500, name: 200, consoleLine: 500, html: 2000, short: 200 },
   /** Items. */
-  items: { runs: 200, steps: 1000, pages: 2000, bugs: 2000, links: 500, coverage: 5000, consoleLines: 20, reproSteps: 200 },
+  items: { secrets: 50, runs: 200, steps: 1000, pages: 2000, bugs: 2000, links: 500, coverage: 5000, consoleLines: 20, reproSteps: 200 },
   /** Milliseconds for durations and page timings (an hour); layout shift is unitless. */
   maxMillis: 3_600_000,
   maxDurationMs: 86_400_000,
@@ -96,6 +96,11 @@ export const RunResultSchema = z
     /** For failed runs: the failure reproduced on a re-run. */
     confirmed: z.boolean().optional(),
     error: text(L.text.error).optional(),
+    /**
+     * Errored runs only: the flow was not run because the site has not stored these secrets
+     * (missing configuration, not a bug of the site). The flow is shown as "needs setup".
+     */
+    needsSetup: z.object({ secrets: z.array(text(L.text.name).min(1)).min(1).max(L.items.secrets) }).optional(),
     steps: z.array(StepResultSchema).max(L.items.steps),
     /** Page templates × viewport this run visited. */
     coverage: z.array(CoverageEntrySchema).max(L.items.coverage).default([]),
@@ -103,6 +108,9 @@ export const RunResultSchema = z
   .check((ctx) => {
     if (ctx.value.confirmed !== undefined && ctx.value.status === 'passed') {
       ctx.issues.push({ code: 'custom', input: ctx.value.confirmed, path: ['confirmed'], message: 'only applies to failed or errored runs' });
+    }
+    if (ctx.value.needsSetup !== undefined && ctx.value.status !== 'errored') {
+      ctx.issues.push({ code: 'custom', input: ctx.value.needsSetup, path: ['needsSetup'], message: 'only applies to errored runs' });
     }
   });
 export type RunResult = z.output<typeof RunResultSchema>;
@@ -289,6 +297,7 @@ export function boundReport(report: Report): Report {
         ...run,
         flow: capText(run.flow, T.name),
         error: capOpt(run.error, T.error),
+        needsSetup: run.needsSetup ? { secrets: run.needsSetup.secrets.slice(0, I.secrets).map((n) => capText(n, T.name)) } : undefined,
         durationMs: run.durationMs === undefined ? undefined : Math.min(Math.max(run.durationMs, 0), L.maxDurationMs),
         steps: run.steps.slice(0, I.steps).map((step) =>
           withoutUndefined({

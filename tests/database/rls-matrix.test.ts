@@ -311,6 +311,18 @@ const TABLES: Record<string, TableSpec> = {
     },
     patch: { mode: 'consecutive' },
   },
+  flow_setup: {
+    key: ['flow_id'],
+    select: MEMBERS,
+    insert: NOBODY, // written by the flow_results triggers when the worker reports it (issue 13)
+    update: NOBODY,
+    delete: NOBODY,
+    row: async ({ w }, db) => {
+      const flow = await insertRow(db, 'flows', { site_id: w.siteA, name: `Setup ${uid()}`, start_url: 'https://a.example.com/' });
+      return { flow_id: flow.id, site_id: w.siteA, organization_id: w.orgA, missing_secrets: ['PASSWORD'], since: new Date().toISOString() };
+    },
+    patch: { missing_secrets: ['FORGED'] },
+  },
   alert_decisions: {
     key: ['id'],
     select: MEMBERS,

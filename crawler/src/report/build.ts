@@ -32,6 +32,8 @@ export interface FlowRunInput {
   /** The step's first recorded selector, for the bug's selector field. */
   failedSelector?: string;
   startedAt: string;
+  /** The flow was not run: the site has not stored these secrets (see secrets-check.ts). */
+  needsSetup?: string[];
 }
 
 export interface BuildInput {
@@ -200,6 +202,7 @@ export function buildReport(input: BuildInput): Report {
       ...(r.flaky ? { flaky: true } : {}),
       ...(r.status !== 'passed' ? { confirmed: r.confirmed } : {}),
       ...(r.failure && r.status === 'errored' ? { error: r.failure.message } : {}),
+      ...(fr.needsSetup?.length && r.status === 'errored' ? { needsSetup: { secrets: fr.needsSetup } } : {}),
       steps: r.steps.map((s) => ({
         index: s.index,
         action: s.action,

@@ -191,7 +191,7 @@ export class Worker {
     const unset = missingSecrets([flow], (name) => (p.credentials.some((c) => c.name === name) ? 'set' : undefined));
     if (unset.length > 0) {
       this.log(`⚠ flow "${flow.name}" needs setup: secret(s) ${unset.map((m) => m.name).join(', ')} not set`);
-      return buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns: [{ result: needsSetupResult(flow, viewport, unset), flowId: p.flow.id, startedAt }], discoveries: [] });
+      return buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns: [{ result: needsSetupResult(flow, viewport, unset), flowId: p.flow.id, startedAt, needsSetup: unset.map((m) => m.name) }], discoveries: [] });
     }
     const result = await runFlow(flow, {
       viewport,

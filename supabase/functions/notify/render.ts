@@ -303,19 +303,49 @@ export function renderDigest(f: DigestFacts, links: Links, prose: string[]): Ren
 
 // A channel that keeps failing (issue 18) ---------------------------------------------------------------
 
-export function renderChannelFailing(f: { siteName: string; channelName: string; channelKind: string; urlHint: string; error: string; settings: string }): Rendered {
-  const subject = oneLine(`[FlowLens] The ${f.channelKind} channel "${f.channelName}" for ${f.siteName} keeps failing`, 200);
-  const lines = [
-    `FlowLens could not deliver alerts for ${f.siteName} to the ${f.channelKind} channel "${f.channelName}"${f.urlHint ? ` (${f.urlHint})` : ''}.`,
-    `The receiver's last answer: ${f.error}.`,
-    'It is marked failing in the site settings. Check the URL (a Slack webhook stops working when its app or channel is removed), then press "Send a test": a successful test marks it healthy again. Until then, emails still arrive as usual.',
-    'You get this email once each time the channel starts failing.',
-  ];
+/** A short email to the people who can fix something (owners and admins): a title, sentences, one button. */
+function adminNotice(n: { subject: string; title: string; lines: string[]; href: string; button: string; linkLabel: string }): Rendered {
+  const subject = oneLine(n.subject, 200);
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:24px;background:#f2f4f7"><div style="max-width:600px;margin:0 auto;background:#ffffff;border:1px solid #eaecf0;border-radius:8px;padding:20px 24px">
-<h1 style="margin:0 0 16px 0;${FONT};font-size:20px;color:#101828">${e(`The ${f.channelKind} channel "${f.channelName}" keeps failing`)}</h1>
-${lines.map(paragraph).join('')}
-<p style="margin:20px 0 0 0">${button(f.settings, 'Open the channel settings')}</p>
+<h1 style="margin:0 0 16px 0;${FONT};font-size:20px;color:#101828">${e(n.title)}</h1>
+${n.lines.map(paragraph).join('')}
+<p style="margin:20px 0 0 0">${button(n.href, n.button)}</p>
 </div></body></html>`;
-  return { subject, text: [...lines, '', `Channel settings: ${f.settings}`].join('\n\n'), html };
+  return { subject, text: [...n.lines, '', `${n.linkLabel}: ${n.href}`].join('\n\n'), html };
+}
+
+export function renderChannelFailing(f: { siteName: string; channelName: string; channelKind: string; urlHint: string; error: string; settings: string }): Rendered {
+  return adminNotice({
+    subject: `[FlowLens] The ${f.channelKind} channel "${f.channelName}" for ${f.siteName} keeps failing`,
+    title: `The ${f.channelKind} channel "${f.channelName}" keeps failing`,
+    lines: [
+      `FlowLens could not deliver alerts for ${f.siteName} to the ${f.channelKind} channel "${f.channelName}"${f.urlHint ? ` (${f.urlHint})` : ''}.`,
+      `The receiver's last answer: ${f.error}.`,
+      'It is marked failing in the site settings. Check the URL (a Slack webhook stops working when its app or channel is removed), then press "Send a test": a successful test marks it healthy again. Until then, emails still arrive as usual.',
+      'You get this email once each time the channel starts failing.',
+    ],
+    href: f.settings,
+    button: 'Open the channel settings',
+    linkLabel: 'Channel settings',
+  });
+}
+
+// A flow that needs setup (issue 13) ------------------------------------------------------------------
+
+export function renderNeedsSetup(f: { siteName: string; flowName: string; secrets: string[]; credentials: string }): Rendered {
+  const names = f.secrets.join(', ');
+  const one = f.secrets.length === 1;
+  return adminNotice({
+    subject: `[FlowLens] The flow "${f.flowName}" on ${f.siteName} needs setup`,
+    title: `"${f.flowName}" needs setup`,
+    lines: [
+      `FlowLens did not replay the flow "${f.flowName}" on ${f.siteName}: it types the secret${one ? '' : 's'} ${names}, and ${one ? 'no value is' : 'no values are'} stored for this site.`,
+      `This is missing configuration, not a bug of your site: the flow is left out of the health score and no bug was opened. Store ${one ? 'the value' : 'the values'} under Settings → Credentials (owners and admins); the next crawl runs the flow again.`,
+      'You get this email once each time a flow starts needing setup.',
+    ],
+    href: f.credentials,
+    button: 'Store the credentials',
+    linkLabel: 'Credentials',
+  });
 }

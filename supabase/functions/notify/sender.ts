@@ -17,7 +17,7 @@ import { signUnsubscribe } from '../_shared/unsubscribe-token.ts';
 import { briefingProse } from './briefing.ts';
 import { type ChannelOutcome, runChannels } from './channels.ts';
 import { digestFacts, instantFacts, siteFacts } from './facts.ts';
-import { type Links, renderChannelFailing, renderDigest, renderInstant, type Rendered } from './render.ts';
+import { type Links, renderChannelFailing, renderDigest, renderInstant, renderNeedsSetup, type Rendered } from './render.ts';
 
 export const MAX_ATTEMPTS = 8;
 
@@ -29,7 +29,7 @@ export function backoffMs(attempt: number): number {
 interface OutboxRow {
   id: string;
   site_id: string;
-  kind: 'instant' | 'daily' | 'weekly' | 'channel_failing';
+  kind: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'needs_setup';
   period_key: string;
   run_id: string | null;
   payload: Record<string, unknown>;
@@ -111,6 +111,7 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
       return { ...base, status: 'skipped', delivered };
     }
     if (row.kind === 'channel_failing') return await deliverChannelFailing(pool, row, opts, worker, site.name);
+    if (row.kind === 'needs_setup') return await deliverNeedsSetup(pool, row, opts, worker, site.name);
     const recipients = (await pool.query<{ id: string; email: string }>(
       `select id, email from public.notification_recipients where site_id = $1 and ${row.kind} order by email`,
       [row.site_id],
@@ -183,6 +184,45 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
  * the people who can fix the URL. Says what the receiver answered, never the URL.
  */
 async function deliverChannelFailing(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: string, siteName: string): Promise<NotifyOutcome> {
+  const mail = renderChannelFailing({
+    siteName,
+    channelName: typeof row.payload?.channelName === 'string' ? row.payload.channelName : 'An alert channel',
+    channelKind: row.payload?.channelKind === 'slack' ? 'Slack' : 'webhook',
+    urlHint: typeof row.payload?.urlHint === 'string' ? row.payload.urlHint : '',
+    error: typeof row.payload?.error === 'string' ? row.payload.error : 'it keeps failing',
+    settings: `${dashboardUrl()}/sites/${encodeURIComponent(row.site_id)}/settings`,
+  });
+  return await deliverToAdmins(pool, row, opts, worker, mail);
+}
+
+/**
+ * "This flow needs setup" (issue 13): once per episode (the outbox row is unique per flow and the
+ * time it started needing setup), to the owners and admins — only they can store a secret. Says
+ * which secrets, never a value. Skipped when the flow ran again before the email went out.
+ */
+async function deliverNeedsSetup(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: string, siteName: string): Promise<NotifyOutcome> {
+  const base = { id: row.id, siteId: row.site_id, kind: row.kind, periodKey: row.period_key };
+  const flowId = typeof row.payload?.flowId === 'string' ? row.payload.flowId : '';
+  const setup = (await pool.query<{ name: string; missing_secrets: string[] }>(
+    `select f.name, s.missing_secrets from public.flow_setup s join public.flows f on f.id = s.flow_id
+      where s.flow_id::text = $1 and s.site_id = $2`,
+    [flowId, row.site_id],
+  )).rows[0];
+  if (!setup) {
+    await finish(pool, row, worker, 'skipped', 'the flow no longer needs setup');
+    return { ...base, status: 'skipped', delivered: 0 };
+  }
+  const mail = renderNeedsSetup({
+    siteName,
+    flowName: setup.name,
+    secrets: setup.missing_secrets,
+    credentials: `${dashboardUrl()}/sites/${encodeURIComponent(row.site_id)}/settings#credentials`,
+  });
+  return await deliverToAdmins(pool, row, opts, worker, mail);
+}
+
+/** Sends one notice to each owner and admin of the site's organisation not yet reached by this row. */
+async function deliverToAdmins(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: string, mail: Rendered): Promise<NotifyOutcome> {
   const base = { id: row.id, siteId: row.site_id, kind: row.kind, periodKey: row.period_key };
   const admins = (await pool.query<{ email: string }>(
     `select distinct lower(m.email) as email from public.organization_members m join public.sites s on s.organization_id = m.organization_id
@@ -193,17 +233,9 @@ async function deliverChannelFailing(pool: Db, row: OutboxRow, opts: NotifyOptio
     await finish(pool, row, worker, 'skipped', 'no owner or admin has an email address');
     return { ...base, status: 'skipped', delivered: 0 };
   }
-  const mail = renderChannelFailing({
-    siteName,
-    channelName: typeof row.payload?.channelName === 'string' ? row.payload.channelName : 'An alert channel',
-    channelKind: row.payload?.channelKind === 'slack' ? 'Slack' : 'webhook',
-    urlHint: typeof row.payload?.urlHint === 'string' ? row.payload.urlHint : '',
-    error: typeof row.payload?.error === 'string' ? row.payload.error : 'it keeps failing',
-    settings: `${dashboardUrl()}/sites/${encodeURIComponent(row.site_id)}/settings`,
-  });
   let delivered = 0;
   for (const email of admins) {
-    await opts.mailer.send({ to: email, ...mail, headers: { 'X-FlowLens-Notification': `channel_failing; site=${row.site_id}` } });
+    await opts.mailer.send({ to: email, ...mail, headers: { 'X-FlowLens-Notification': `${row.kind}; site=${row.site_id}` } });
     delivered += 1;
     await pool.query('update public.notification_outbox set recipients = array_append(recipients, $2) where id = $1', [row.id, email]);
   }
