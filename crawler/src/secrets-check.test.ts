@@ -29,13 +29,18 @@ describe('secrets checked up front', () => {
       baseUrl: 'https://shop.example',
       startedAt: '2026-12-03T08:00:00.000Z',
       finishedAt: '2026-12-03T08:00:01.000Z',
-      flowRuns: [{ result: needsSetupResult(flow, 'desktop', missing), flowId: '00000000-0000-4000-8000-000000000001', startedAt: '2026-12-03T08:00:00.000Z' }],
+      flowRuns: [{ result: needsSetupResult(flow, 'desktop', missing), flowId: '00000000-0000-4000-8000-000000000001', startedAt: '2026-12-03T08:00:00.000Z', needsSetup: missing.map((m) => m.name) }],
       discoveries: [],
     });
     expect(() => parseReport(JSON.parse(JSON.stringify(report)))).not.toThrow();
     expect(report.bugs).toEqual([]);
-    expect(report.runs[0]).toMatchObject({ status: 'errored', error: expect.stringMatching(/^Needs setup: the flow uses the secrets EMAIL, PASSWORD, not set for this site\. Add them under Settings → Credentials/) });
+    expect(report.runs[0]).toMatchObject({ status: 'errored', error: expect.stringMatching(/^Needs setup: the flow uses the secrets EMAIL, PASSWORD, not set for this site\. Store them in the dashboard under Settings → Credentials/), needsSetup: { secrets: ['EMAIL', 'PASSWORD'] } });
     expect(report.runs[0]?.steps.map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(report.runs[0]?.steps[0]?.error).toMatch(/^Needs setup/);
+    // The mark belongs to errored runs only: a passed run claiming it is refused at the boundary.
+    const forged = JSON.parse(JSON.stringify(report));
+    forged.runs[0].status = 'passed';
+    delete forged.runs[0].confirmed;
+    expect(() => parseReport(forged)).toThrow(/needsSetup/);
   });
 });

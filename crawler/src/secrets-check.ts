@@ -38,7 +38,7 @@ export function describeMissingSecrets(missing: readonly MissingSecret[]): strin
 /** The worker's message for a flow it did not run: what to set, and where. */
 export function needsSetupMessage(missing: readonly MissingSecret[]): string {
   const names = missing.map((m) => m.name).join(', ');
-  return `Needs setup: the flow uses the secret${missing.length === 1 ? '' : 's'} ${names}, not set for this site. Add ${missing.length === 1 ? 'it' : 'them'} under Settings → Credentials (or in the extension when you record); the flow was not run, and this is not a bug of the site.`;
+  return `Needs setup: the flow uses the secret${missing.length === 1 ? '' : 's'} ${names}, not set for this site. Store ${missing.length === 1 ? 'it' : 'them'} in the dashboard under Settings → Credentials (or in the extension's side panel when you open the flow); the flow was not run, and this is not a bug of the site.`;
 }
 
 /**

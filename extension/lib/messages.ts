@@ -32,7 +32,7 @@ export interface FlowSummary {
   updatedAt: string;
   stepCount: number;
   /** The most recent replay per viewport, newest first; empty when never replayed. */
-  lastResults: { viewport: string; status: 'passed' | 'failed' | 'errored'; finishedAt: string }[];
+  lastResults: { viewport: string; status: 'passed' | 'failed' | 'errored' | 'needs_setup'; finishedAt: string }[];
 }
 
 export type AssertionRequest =

@@ -139,6 +139,7 @@ const STATUS_STYLE: Record<string, string> = {
   passed: 'bg-[#effaf3] text-[#166534]',
   failed: 'bg-[#fdf2f2] text-[#991b1b]',
   errored: 'bg-[#fef8e7] text-[#854d0e]',
+  needs_setup: 'bg-[#fef8e7] text-[#854d0e]',
   completed: 'bg-[#effaf3] text-[#166534]',
   running: 'bg-[#eef3fe] text-[#1e40af]',
   queued: 'bg-[#f4f4f2] text-[#4a4a4a]',
@@ -150,7 +151,7 @@ const STATUS_STYLE: Record<string, string> = {
   rejected: 'bg-[#f4f4f2] text-[#4a4a4a]',
 };
 
-const STATUS_TEXT: Record<string, string> = { false_positive: 'false positive' };
+const STATUS_TEXT: Record<string, string> = { false_positive: 'false positive', needs_setup: 'needs setup' };
 
 export function StatusPill({ status, className }: { status: string; className?: string }) {
   return (

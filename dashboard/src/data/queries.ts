@@ -426,7 +426,7 @@ export async function fetchFlows(db: Db, siteId: string, page: number): Promise<
   const res = await db
     .from('flows')
     .select(
-      'id,site_id,name,start_url,critical,version,updated_at,flow_results(id,flow_id,run_id,viewport,source,status,healed_steps,failed_step,finished_at),selector_proposals(id)',
+      'id,site_id,name,start_url,critical,version,updated_at,flow_results(id,flow_id,run_id,viewport,source,status,missing_secrets,healed_steps,failed_step,finished_at),selector_proposals(id)',
       { count: 'exact' },
     )
     .eq('site_id', siteId)
@@ -447,6 +447,11 @@ export async function fetchFlows(db: Db, siteId: string, page: number): Promise<
       pendingProposals: selector_proposals?.length ?? 0,
     })),
   };
+}
+
+/** The secrets a flow waits for, from its latest result per viewport (empty: it does not need setup). */
+export function missingSecretsOf(latest: Partial<Record<Viewport, FlowResult>>): string[] {
+  return [...new Set(Object.values(latest).flatMap((r) => (r?.status === 'needs_setup' ? (r.missing_secrets ?? []) : [])))];
 }
 
 export function latestPerViewport(results: FlowResult[]): Partial<Record<Viewport, FlowResult>> {
@@ -476,7 +481,7 @@ export async function fetchFlow(db: Db, siteId: string, flowId: string): Promise
       .limit(50),
     db
       .from('flow_results')
-      .select('id,flow_id,run_id,viewport,source,status,healed_steps,failed_step,finished_at')
+      .select('id,flow_id,run_id,viewport,source,status,missing_secrets,healed_steps,failed_step,finished_at')
       .eq('flow_id', flowId)
       .order('finished_at', { ascending: false })
       .limit(30),
@@ -540,7 +545,7 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
   const [health, jobs, results, deploy, bugs] = await Promise.all([
     db.from('health_scores').select('id,run_id,score,computed_at,components,inputs,formula_version').eq('run_id', runId).maybeSingle(),
     db.from('crawl_jobs').select('id,flow_id,viewport,status,attempts,started_at,finished_at,last_error,flows(name)').eq('run_id', runId).order('viewport').limit(500),
-    db.from('flow_results').select('id,flow_id,run_id,viewport,source,status,healed_steps,failed_step,finished_at,flows(name)').eq('run_id', runId).limit(500),
+    db.from('flow_results').select('id,flow_id,run_id,viewport,source,status,missing_secrets,healed_steps,failed_step,finished_at,flows(name)').eq('run_id', runId).limit(500),
     run.deploy_event_id
       ? db.from('deploy_events').select('id,commit_sha,branch,environment,received_at').eq('id', run.deploy_event_id).maybeSingle()
       : Promise.resolve({ data: null, error: null }),

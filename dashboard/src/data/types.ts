@@ -243,7 +243,9 @@ export interface FlowResult {
   run_id: string | null;
   viewport: Viewport;
   source: 'crawler' | 'walkthrough';
-  status: 'passed' | 'failed' | 'errored';
+  /** needs_setup: not run, a secret the flow types is not stored (missing_secrets names it). */
+  status: 'passed' | 'failed' | 'errored' | 'needs_setup';
+  missing_secrets?: string[];
   healed_steps: number[];
   failed_step: number | null;
   finished_at: string;

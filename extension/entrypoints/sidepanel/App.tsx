@@ -547,7 +547,7 @@ function PickCheck() {
   );
 }
 
-const STATUS_STYLE: Record<string, string> = { passed: 'bg-emerald-100 text-emerald-800', failed: 'bg-red-100 text-red-800', errored: 'bg-amber-100 text-amber-800' };
+const STATUS_STYLE: Record<string, string> = { passed: 'bg-emerald-100 text-emerald-800', failed: 'bg-red-100 text-red-800', errored: 'bg-amber-100 text-amber-800', needs_setup: 'bg-amber-100 text-amber-800' };
 
 function SavedFlows() {
   const { flows, siteId, openFlow, exportPlaywright, busy, recorder } = usePanel();
@@ -570,7 +570,7 @@ function SavedFlows() {
                 {f.lastResults.length === 0 && <span data-testid="flow-status">not replayed yet</span>}
                 {f.lastResults.map((r) => (
                   <span key={r.viewport} className={`rounded px-1 ${STATUS_STYLE[r.status] ?? ''}`} data-testid="flow-status" title={new Date(r.finishedAt).toLocaleString()}>
-                    {r.viewport}: {r.status}
+                    {r.viewport}: {r.status === 'needs_setup' ? 'needs setup (open the flow to store its secret)' : r.status}
                   </span>
                 ))}
               </div>

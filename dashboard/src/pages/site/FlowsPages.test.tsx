@@ -16,13 +16,14 @@ vi.mock('../../data/queries.ts', async (importOriginal) => ({
 }));
 vi.mock('../../data/mutations.ts', () => ({ requestCrawl: vi.fn(), decideProposal: vi.fn() }));
 
-const result = (viewport: 'desktop' | 'tablet' | 'mobile', status: 'passed' | 'failed', healed: number[] = []) => ({
+const result = (viewport: 'desktop' | 'tablet' | 'mobile', status: 'passed' | 'failed' | 'needs_setup', healed: number[] = []) => ({
   id: `${viewport}-${status}`,
   flow_id: FLOW_ID,
   run_id: RUN_ID,
   viewport,
   source: 'crawler' as const,
   status,
+  missing_secrets: status === 'needs_setup' ? ['PASSWORD'] : [],
   healed_steps: healed,
   failed_step: status === 'failed' ? 2 : null,
   finished_at: '2026-11-22T02:05:00Z',
@@ -61,6 +62,30 @@ describe('flows', () => {
     expect(within(row).getByText('critical')).toBeTruthy();
     expect(within(row).getAllByRole('cell').slice(1, 4).map((c) => c.textContent?.split(' ')[0])).toEqual(['passed', 'healed', 'failed']);
     expect(within(row).getByRole('link', { name: '1 healed selector' }).getAttribute('href')).toBe(`/sites/${SITE_ID}/flows/${FLOW_ID}#healed`);
+  });
+
+  it('a flow that needs setup says so with the secret and where to store it, on the list and the flow', async () => {
+    vi.mocked(queries.fetchFlows).mockResolvedValue({
+      rows: [{ id: FLOW_ID, site_id: SITE_ID, name: 'Sign in', start_url: 'https://shop.lumen.example/login', critical: false, version: 1, updated_at: '', latest: { desktop: result('desktop', 'needs_setup'), mobile: result('mobile', 'needs_setup') }, pendingProposals: 0 }],
+      total: 1,
+      page: 1,
+      pageSize: 25,
+    });
+    renderApp(`/sites/${SITE_ID}/flows`);
+    const note = await screen.findByTestId('flow-needs-setup');
+    expect(note.textContent).toContain('Needs setup: store PASSWORD under Settings → Credentials');
+    expect(within(note).getByRole('link', { name: 'Settings → Credentials' }).getAttribute('href')).toBe(`/sites/${SITE_ID}/settings#credentials`);
+    const row = within(screen.getByRole('table', { name: /Flows with their last result/ })).getAllByRole('row')[1]!;
+    expect(within(row).getAllByRole('cell').slice(1, 4).map((c) => c.textContent?.replace(/ .*$/, ''))).toEqual(['needs', 'not', 'needs']);
+    cleanup();
+    vi.mocked(queries.fetchFlow).mockResolvedValueOnce({
+      flow: { id: FLOW_ID, site_id: SITE_ID, name: 'Sign in', start_url: 'https://shop.lumen.example/login', critical: false, version: 1, updated_at: '' },
+      steps: [],
+      proposals: [],
+      results: [result('desktop', 'needs_setup')],
+    });
+    renderApp(`/sites/${SITE_ID}/flows/${FLOW_ID}`);
+    expect((await screen.findByTestId('flow-needs-setup')).textContent).toContain('store PASSWORD under Settings → Credentials');
   });
 
   it('run now: a rate-limit refusal reads as "already on its way", not as an error', async () => {

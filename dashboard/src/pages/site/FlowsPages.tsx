@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { decideProposal } from '../../data/mutations.ts';
-import { fetchFlow, fetchFlowExport, fetchFlows, latestPerViewport, signedScreenshotUrls, type FlowDetail } from '../../data/queries.ts';
+import { fetchFlow, fetchFlowExport, fetchFlows, latestPerViewport, missingSecretsOf, signedScreenshotUrls, type FlowDetail } from '../../data/queries.ts';
 import { VIEWPORTS, type FlowResult, type SelectorProposal } from '../../data/types.ts';
 import { PAGE_SIZE } from '../../lib/bugFilters.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -17,6 +17,19 @@ import { toast } from '../../stores/toasts.ts';
 import { RunNow } from '../../components/RunNow.tsx';
 import { useSiteContext } from '../../components/SiteLayout.tsx';
 import { Button, Card, EmptyState, ErrorCard, PageHeader, Pagination, Skeleton, SkeletonCard, StatusPill } from '../../components/ui.tsx';
+
+/** Missing configuration, said with its fix (issue 13): which secrets, and where owners store them. */
+function NeedsSetup({ siteId, secrets }: { siteId: string; secrets: string[] }) {
+  return (
+    <>
+      Needs setup: store {secrets.join(', ')} under{' '}
+      <Link className="link" to={`/sites/${siteId}/settings#credentials`}>
+        Settings → Credentials
+      </Link>
+      . Until then the flow is not run and is left out of the health score (not a bug of the site).
+    </>
+  );
+}
 
 function ResultCell({ result, siteId }: { result: FlowResult | undefined; siteId: string }) {
   if (!result) return <span className="text-xs text-muted">not run</span>;
@@ -85,6 +98,11 @@ export function FlowsPage() {
                       </Link>
                       {f.critical && <span className="ml-2 rounded-full border border-[#f1c4c4] px-2 py-0.5 text-[11px] font-medium text-[#991b1b]">critical</span>}
                       <p className="metric truncate text-xs text-muted">{f.start_url}</p>
+                      {missingSecretsOf(f.latest).length > 0 && (
+                        <p className="mt-1 text-xs text-[#854d0e]" data-testid="flow-needs-setup">
+                          <NeedsSetup siteId={site.id} secrets={missingSecretsOf(f.latest)} />
+                        </p>
+                      )}
                     </td>
                     {VIEWPORTS.map((v) => (
                       <td key={v} className="py-3 pr-3">
@@ -142,6 +160,7 @@ export function FlowDetailPage() {
   const { flow: f, steps, proposals, results } = flow.data;
   const latest = latestPerViewport(results);
   const pending = proposals.filter((p) => p.status === 'pending');
+  const setup = missingSecretsOf(latest);
 
   return (
     <div className="space-y-4">
@@ -171,6 +190,11 @@ export function FlowDetailPage() {
       />
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
+          {setup.length > 0 && (
+            <div role="status" className="rounded-md border border-[#f5d88a] bg-[#fef8e7] p-3 text-sm text-[#854d0e]" data-testid="flow-needs-setup">
+              <NeedsSetup siteId={site.id} secrets={setup} />
+            </div>
+          )}
           {pending.length > 0 && <Proposals proposals={pending} flowDetail={flow.data} siteId={site.id} />}
           <Card title={`Steps (${steps.length})`} labelledBy="steps-title">
             <ol className="space-y-4">

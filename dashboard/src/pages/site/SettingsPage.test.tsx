@@ -1,5 +1,6 @@
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as credentials from '../../data/credentials.ts';
 import * as mutations from '../../data/mutations.ts';
 import * as queries from '../../data/queries.ts';
 import { ORG_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
@@ -10,6 +11,13 @@ vi.mock('../../data/queries.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../data/queries.ts')>()),
   fetchSite: vi.fn(),
   fetchSettings: vi.fn(),
+}));
+vi.mock('../../data/credentials.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../data/credentials.ts')>()),
+  fetchCredentialNames: vi.fn(),
+  fetchFlowsNeedingSetup: vi.fn(),
+  storeCredential: vi.fn(),
+  removeCredential: vi.fn(),
 }));
 vi.mock('../../data/mutations.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../data/mutations.ts')>();
@@ -32,6 +40,8 @@ beforeEach(() => {
     invitations: [],
     secret: { webhook_secret: SECRET, rotated_at: '2026-11-01T00:00:00Z' },
   });
+  vi.mocked(credentials.fetchCredentialNames).mockResolvedValue(['API_TOKEN']);
+  vi.mocked(credentials.fetchFlowsNeedingSetup).mockResolvedValue([]);
 });
 afterEach(() => {
   cleanup();
@@ -102,6 +112,37 @@ describe('settings', () => {
     expect(mutations.inviteMember).toHaveBeenCalledWith(expect.anything(), ORG_ID, 'carol@example.com', 'admin');
     // Owners may change other members' roles.
     expect(screen.getByLabelText('Role of bob@example.com')).toBeTruthy();
+  });
+
+  it('credentials: a flow that needs setup is named with its missing secret, and an owner stores the value', async () => {
+    vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('owner'));
+    vi.mocked(credentials.fetchFlowsNeedingSetup).mockResolvedValue([{ flowId: 'f1', flowName: 'Checkout <b>now</b>', missingSecrets: ['PASSWORD'], since: new Date(Date.now() - 3_600_000).toISOString() }]);
+    vi.mocked(credentials.storeCredential).mockResolvedValue();
+    renderApp(`/sites/${SITE_ID}/settings`);
+    const notice = await screen.findByTestId('needs-setup');
+    expect(notice.textContent).toContain('A flow needs setup');
+    expect(notice.textContent).toContain('it types PASSWORD, which is not stored');
+    // The flow's name is text, never HTML.
+    expect(notice.querySelector('b')).toBeNull();
+    expect(screen.getByRole('link', { name: 'Checkout <b>now</b>' }).getAttribute('href')).toBe(`/sites/${SITE_ID}/flows/f1`);
+    expect(screen.getByRole('list', { name: 'Stored credentials' }).textContent).toContain('API_TOKEN');
+    const value = screen.getByLabelText('Value of PASSWORD') as HTMLInputElement;
+    expect(value.type).toBe('password');
+    fireEvent.change(value, { target: { value: 'hunter2' } });
+    vi.mocked(credentials.fetchCredentialNames).mockResolvedValue(['API_TOKEN', 'PASSWORD']);
+    fireEvent.click(within(screen.getByRole('form', { name: 'Store PASSWORD' })).getByRole('button', { name: 'Store' }));
+    await waitFor(() => expect(credentials.storeCredential).toHaveBeenCalledWith(expect.anything(), SITE_ID, 'PASSWORD', 'hunter2'));
+    expect(await screen.findByText(/has what it needs now: the next crawl runs it again/)).toBeTruthy();
+    expect(screen.queryByLabelText('Value of PASSWORD')).toBeNull();
+  });
+
+  it('credentials: members see the names and who can store them, with no form', async () => {
+    vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('member'));
+    vi.mocked(credentials.fetchFlowsNeedingSetup).mockResolvedValue([{ flowId: 'f1', flowName: 'Sign in', missingSecrets: ['PASSWORD'], since: new Date().toISOString() }]);
+    renderApp(`/sites/${SITE_ID}/settings`);
+    expect(await screen.findByText('Ask an owner or admin of the organisation to store PASSWORD.')).toBeTruthy();
+    expect(screen.queryByLabelText('Value of PASSWORD')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Remove API_TOKEN' })).toBeNull();
   });
 
   it('parses allowed origins from lines or commas', () => {

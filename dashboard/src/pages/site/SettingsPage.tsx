@@ -1,7 +1,7 @@
 /**
  * Site settings: address and allowed origins, schedule, time zone and viewports; who gets emails
  * and which; Slack/webhook alert channels and the alert policy (AlertSettings.tsx); the deploy webhook secret (reveal, rotate) with copy-paste examples; members and
- * invitations. What a role may change is decided by RLS; the page shows it read-only otherwise.
+ * invitations; credentials flows type (Credentials.tsx). What a role may change is decided by RLS; the page shows it read-only otherwise.
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import {
@@ -27,6 +27,7 @@ import { toast } from '../../stores/toasts.ts';
 import { useSiteContext } from '../../components/SiteLayout.tsx';
 import { Button, Card, cx, ErrorCard, Field, inlineInputClass, inputClass, PageHeader, SkeletonCard } from '../../components/ui.tsx';
 import { AlertSettings } from './AlertSettings.tsx';
+import { Credentials } from './Credentials.tsx';
 
 const DAYS = [
   [1, 'Mon'],
@@ -63,6 +64,7 @@ export function SettingsPage() {
       <PageHeader title="Settings" subtitle={ctx.isAdmin ? undefined : `You are a ${ctx.role ?? 'member'} of ${ctx.organizationName}: owners and admins change these settings; you can change your own email preferences.`} />
       <div className="space-y-4">
         <SiteForm site={ctx.site} canEdit={ctx.isAdmin} />
+        <Credentials siteId={ctx.site.id} canManage={ctx.isAdmin} />
         {settings.status === 'error' && !settings.data ? (
           <ErrorCard message={settings.error ?? ''} onRetry={settings.reload} />
         ) : !settings.data ? (

@@ -1,0 +1,62 @@
+/**
+ * Site credentials (the values of `{{secret:NAME}}` in flows) and the flows that need them (issue
+ * 13). Values are written through the `credentials` edge function (it encrypts them; owners and
+ * admins only) and never read back: only names are listed. `flow_setup` rows (read under RLS) say
+ * which flows the crawler could not run because a value is missing.
+ */
+import { AppError, unwrap } from '../lib/errors.ts';
+import type { Db } from '../lib/supabase.tsx';
+
+/** The name rule of the `credentials` function (capitals, digits, underscores). */
+export const CREDENTIAL_NAME = /^[A-Z0-9_]{1,64}$/;
+
+export interface FlowNeedingSetup {
+  flowId: string;
+  flowName: string;
+  missingSecrets: string[];
+  since: string;
+}
+
+const isNames = (v: unknown): v is { names: string[] } =>
+  !!v && typeof v === 'object' && Array.isArray((v as { names?: unknown }).names) && (v as { names: unknown[] }).names.every((n) => typeof n === 'string' && CREDENTIAL_NAME.test(n));
+const isStored = (v: unknown): boolean => !!v && typeof v === 'object' && (v as { stored?: unknown }).stored === true;
+
+/** The function's own sentence for a refusal (it answers `{ error }`), with Retry-After for a 429. */
+async function refusal(error: unknown, doing: string): Promise<AppError> {
+  const ctx = (error as { context?: unknown }).context;
+  let message = `FlowLens could not ${doing}. Try again.`;
+  let status = 0;
+  if (ctx instanceof Response) {
+    status = ctx.status;
+    const body: unknown = await ctx.json().catch(() => null);
+    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') message = String((body as { error: string }).error).slice(0, 300);
+  }
+  if (status === 429) return new AppError({ kind: 'rate_limited', title: 'Too many requests', message });
+  if (status === 403) return new AppError({ kind: 'forbidden', title: 'Not allowed', message });
+  if (status === 400) return new AppError({ kind: 'invalid', title: 'Check the value', message });
+  return new AppError({ kind: 'other', title: 'Credentials', message });
+}
+
+export async function fetchCredentialNames(db: Db, siteId: string): Promise<string[]> {
+  const { data, error } = await db.functions.invoke(`credentials?site_id=${encodeURIComponent(siteId)}`, { method: 'GET' });
+  if (error) throw await refusal(error, 'list the stored credentials');
+  if (!isNames(data)) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
+  return data.names;
+}
+
+export async function storeCredential(db: Db, siteId: string, name: string, value: string): Promise<void> {
+  const { data, error } = await db.functions.invoke('credentials', { method: 'POST', body: { site_id: siteId, name, value } });
+  if (error) throw await refusal(error, `store ${name}`);
+  if (!isStored(data)) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
+}
+
+export async function removeCredential(db: Db, siteId: string, name: string): Promise<void> {
+  const { error } = await db.functions.invoke('credentials', { method: 'DELETE', body: { site_id: siteId, name } });
+  if (error) throw await refusal(error, `remove ${name}`);
+}
+
+export async function fetchFlowsNeedingSetup(db: Db, siteId: string): Promise<FlowNeedingSetup[]> {
+  const res = await db.from('flow_setup').select('flow_id,missing_secrets,since,flows(name)').eq('site_id', siteId).order('since').limit(200);
+  const rows = unwrap(res, 'load the flows that need setup') as unknown as { flow_id: string; missing_secrets: string[]; since: string; flows: { name: string } | null }[];
+  return rows.map((r) => ({ flowId: r.flow_id, flowName: r.flows?.name ?? 'A flow', missingSecrets: r.missing_secrets, since: r.since }));
+}
