@@ -1,14 +1,17 @@
 /**
  * `npm run bench:crawler` — the crawler benchmark (issue 3). On the local fixture shop:
  *   (a) flow-runs per minute with 1, 2 and 4 concurrent contexts (one browser, all detectors)
- *   (b) per-step time of FlowLens replay, without and with detectors, against a plain Playwright
- *       script doing the same steps — ratios measured in the same run
+ *   (b) wall time and CPU (this process + every Chromium process) of FlowLens replay — without
+ *       detectors, through the egress guard, with every detector — against a plain Playwright
+ *       script doing the same steps, interleaved in the same run, medians of per-repetition ratios
+ *       (`--reps N`, default 9; `--cost-only` stops after it and writes docs/benchmarks/crawler-cost.md)
  *   (c) the cost of each detector per page (p50, p95), axe included
  *   (d) browser context creation time (p50, p95)
  *   (e) memory of the worker process and the browser over many consecutive flow-runs
  * Writes docs/benchmarks/crawler.md. `--runs N` sets (e)'s flow-runs (default 100; 500 for the
  * figure in the README: `npm run bench:crawler -- --runs 500`).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +22,12 @@ import { originHostPort } from '../../crawler/src/net/address-policy.ts';
 import { runFlow } from '../../crawler/src/replay/runner.ts';
 import { detectorSettings } from '../../crawler/src/replay/settings.ts';
 import { startShop } from '../fixtures/index.ts';
+import { type Cost, measure } from './cpu.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const args = process.argv.slice(2);
 const memoryRuns = Number(args[args.indexOf('--runs') + 1] ?? 100) || 100;
+const costReps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) || 9 : 9;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,14 +47,11 @@ const say = (l: string) => {
   lines.push(l);
 };
 
-/** A public site's crawl goes through the egress guard; a site marked local does not. */
-const GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([originHostPort(shop.url)]) };
-
-async function flowlensRun(detectors: boolean, settings = detectorSettings({ enabled: detectors, checkExternalLinks: false }), guarded = false) {
+async function flowlensRun(detectors: boolean, settings = detectorSettings({ enabled: detectors, checkExternalLinks: false })) {
   const started = Date.now();
   const r = await runFlow(flow, {
     viewport: 'desktop',
-    newContext: () => pool.lease('desktop', guarded ? GUARDED : { allowPrivate: true }),
+    newContext: () => pool.lease('desktop', { allowPrivate: true }),
     siteOrigin: shop.url,
     templateOf,
     secrets: () => undefined,
@@ -61,8 +63,8 @@ async function flowlensRun(detectors: boolean, settings = detectorSettings({ ena
 }
 
 /** The same steps as the flow, written as a plain Playwright script would. */
-async function plainRun(browser: import('playwright').Browser) {
-  const started = Date.now();
+async function plainRun(browser: import('playwright').Browser, base: string) {
+  const shop = { url: base };
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
   await page.goto(shop.url, { waitUntil: 'load' });
@@ -77,35 +79,75 @@ async function plainRun(browser: import('playwright').Browser) {
   await page.getByTestId('place-order').click();
   await page.waitForURL(/\/thanks/);
   await context.close();
-  return Date.now() - started;
 }
 
 say(`# Crawler benchmark\n\nMachine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}, Chromium via Playwright; fixture shop on 127.0.0.1; checkout flow of ${flow.steps.length} steps (+ start page).\n`);
 
-// (b) overhead vs plain Playwright, interleaved so both see the same machine state.
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-await plainRun(browser);
-await flowlensRun(false);
-const plain: number[] = [];
-const bare: number[] = [];
-const guarded: number[] = [];
-const full: number[] = [];
-for (let i = 0; i < 8; i++) {
-  plain.push(await plainRun(browser));
-  bare.push((await flowlensRun(false)).ms);
-  guarded.push((await flowlensRun(false, undefined, true)).ms);
-  // Fresh detector state each time: every page is inspected (axe, links…) as on a first visit.
-  full.push((await flowlensRun(true)).ms);
+// (b) cost vs plain Playwright: interleaved repetitions so every variant sees the same machine
+// state; wall time and CPU (this process + every Chromium process) per run; medians of the
+// per-repetition ratios. The shop serves from a child process here, left out of the CPU count.
+const served = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'tests', 'fixtures', 'shop', 'cli.ts'), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const servedUrl = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  served.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    const line = out.split('\n').find((l) => l.startsWith('{'));
+    if (line) resolve((JSON.parse(line) as { url: string }).url);
+  });
+  served.once('exit', (code) => reject(new Error(`the shop process exited (${code})`)));
+});
+const notShop = new Set([served.pid!]);
+const { flow: servedRecorded } = loadFlowJson(JSON.parse(readFileSync(join(root, 'tests', 'crawler', 'flows', 'checkout-by-hand.json'), 'utf8').replaceAll('http://shop.example.com', servedUrl)));
+const servedFlow: Flow = { ...servedRecorded, name: 'bench checkout' };
+const servedTemplate = (u: string) => urlTemplate(u, servedUrl);
+const costPool = new BrowserPool();
+/** A public site's crawl goes through the egress guard; a site marked local does not. */
+const COST_GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([originHostPort(servedUrl)]) };
+const replayOnce = async (detectors: boolean, guarded: boolean) => {
+  const r = await runFlow(servedFlow, {
+    viewport: 'desktop',
+    newContext: () => costPool.lease('desktop', guarded ? COST_GUARDED : { allowPrivate: true }),
+    siteOrigin: servedUrl,
+    templateOf: servedTemplate,
+    secrets: () => undefined,
+    detectors: detectorSettings({ enabled: detectors, checkExternalLinks: false }),
+    retry: false,
+  });
+  if (r.status !== 'passed') throw new Error(`bench flow failed: ${r.failure?.message}`);
+};
+const plainBrowser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const VARIANTS: [string, () => Promise<unknown>][] = [
+  ['plain Playwright script', () => plainRun(plainBrowser, servedUrl)],
+  ['FlowLens replay, no detectors', () => replayOnce(false, false)],
+  ['… through the egress guard (public sites)', () => replayOnce(false, true)],
+  ['FlowLens replay, all detectors', () => replayOnce(true, false)],
+];
+for (const [, run] of VARIANTS) await run(); // warm-up: browsers launched, code paths compiled
+const costs: Cost[][] = VARIANTS.map(() => []);
+for (let i = 0; i < costReps; i++) {
+  for (const [v, [, run]] of VARIANTS.entries()) costs[v]!.push(await measure(run, notShop));
 }
-await browser.close();
-const steps = flow.steps.length + 1;
-say('## Replay overhead (same run, 8 interleaved repetitions, desktop)\n');
-say('| variant | mean flow | per step | ratio to plain Playwright |');
-say('|---|---|---|---|');
-say(`| plain Playwright script | ${Math.round(mean(plain))} ms | ${r1(mean(plain) / steps)} ms | 1.00× |`);
-say(`| FlowLens replay, no detectors | ${Math.round(mean(bare))} ms | ${r1(mean(bare) / steps)} ms | ${(mean(bare) / mean(plain)).toFixed(2)}× |`);
-say(`| … through the egress guard (public sites) | ${Math.round(mean(guarded))} ms | ${r1(mean(guarded) / steps)} ms | ${(mean(guarded) / mean(plain)).toFixed(2)}× |`);
-say(`| FlowLens replay, all detectors | ${Math.round(mean(full))} ms | ${r1(mean(full) / steps)} ms | ${(mean(full) / mean(plain)).toFixed(2)}× |\n`);
+await plainBrowser.close();
+await costPool.close();
+served.kill('SIGTERM');
+const median = (xs: number[]) => pct(xs, 50);
+const ratio = (v: number, key: (c: Cost) => number) => median(costs[v]!.map((c, i) => key(c) / key(costs[0]![i]!)));
+const cpu = (c: Cost) => c.nodeCpuMs + c.browserCpuMs;
+say(`## Replay cost vs plain Playwright (same run, ${costReps} interleaved repetitions, desktop, medians)\n`);
+say('| variant | wall | CPU (Node + Chromium) | Node CPU | Chromium CPU | wall ratio | CPU ratio |');
+say('|---|---|---|---|---|---|---|');
+for (const [v, [name]] of VARIANTS.entries()) {
+  const c = costs[v]!;
+  say(`| ${name} | ${Math.round(median(c.map((x) => x.wallMs)))} ms | ${Math.round(median(c.map(cpu)))} ms | ${Math.round(median(c.map((x) => x.nodeCpuMs)))} ms | ${Math.round(median(c.map((x) => x.browserCpuMs)))} ms | ${ratio(v, (x) => x.wallMs).toFixed(2)}× | ${ratio(v, cpu).toFixed(2)}× |`);
+}
+say('\nRatios are the median of each repetition\'s ratio to the plain script run just before it. CPU counts this process (replay driver, Playwright client, egress proxy) and every Chromium process; the shop runs in its own process and is not counted.\n');
+if (args.includes('--cost-only')) {
+  await pool.close();
+  await shop.close();
+  writeFileSync(join(root, 'docs', 'benchmarks', 'crawler-cost.md'), `${lines.join('\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:crawler -- --cost-only --reps ${costReps}\`.\n`);
+  console.log('\nwritten to docs/benchmarks/crawler-cost.md');
+  process.exit(0);
+}
 
 // (c) detector cost per page, from a few full runs.
 const settings = detectorSettings({ enabled: true, checkExternalLinks: false });
