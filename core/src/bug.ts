@@ -20,6 +20,16 @@ export type BugType = (typeof BUG_TYPES)[number];
 export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** A bug's lifecycle (enum public.bug_status). */
+export const BUG_STATUSES = ['new', 'active', 'fixed', 'regressed'] as const;
+export type BugStatus = (typeof BUG_STATUSES)[number];
+
+/**
+ * The lifecycle statuses of a bug that is still open. "Open" also means not marked a false
+ * positive and not snoozed at that moment; in SQL that whole rule is private.bug_is_open.
+ */
+export const OPEN_BUG_STATUSES = ['new', 'active', 'regressed'] as const satisfies readonly BugStatus[];
+
 /** axe-core impact levels, most severe first. */
 export const A11Y_IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const;
 export type A11yImpact = (typeof A11Y_IMPACTS)[number];

@@ -8,6 +8,7 @@ export const FLOWLENS_CORE_VERSION = '0.1.0';
 export * from './flow.ts';
 export * from './flow-rows.ts';
 export * from './report.ts';
+export * from './queue.ts';
 export * from './bug.ts';
 export * from './alerts.ts';
 export * from './severity.ts';

@@ -48,6 +48,9 @@ export const STEP_STATUSES = ['passed', 'healed', 'failed', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 export const RUN_STATUSES = ['passed', 'failed', 'errored'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+/** flow_results.status: a report's run status, or needs_setup (the run said what secrets it lacked). */
+export const FLOW_RESULT_STATUSES = [...RUN_STATUSES, 'needs_setup'] as const;
+export type FlowResultStatus = (typeof FLOW_RESULT_STATUSES)[number];
 
 export const CoverageEntrySchema = z.object({ urlTemplate: text(L.text.urlTemplate).min(1), viewport: Viewport });
 export type CoverageEntry = z.output<typeof CoverageEntrySchema>;

@@ -3,22 +3,11 @@
  * the service role — the only key that may call these functions, because a worker serves every
  * organisation's jobs.
  */
-import type { flowFromRows } from '@flowlens/core';
+import { jobPayloadProblems, JobPayloadSchema, type JobPayload } from '@flowlens/core/queue';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
-import type { PageFingerprint } from '../detectors/page-structure.ts';
-import type { Baseline } from '../detectors/performance.ts';
 
-export interface JobPayload {
-  job: { id: string; runId: string; siteId: string; flowId: string | null; flowVersion: number | null; viewport: 'desktop' | 'tablet' | 'mobile'; attempts: number; maxAttempts: number };
-  run: { id: string; trigger: string; deployEventId: string | null };
-  site: { id: string; name: string; baseUrl: string; allowedOrigins: string[]; isLocal: boolean; discoverPages: number; timezone: string };
-  /** Database rows, as core's flowFromRows reads them. */
-  flow: (Parameters<typeof flowFromRows>[0] & { version: number; steps: Parameters<typeof flowFromRows>[1] }) | null;
-  credentials: { name: string; ciphertext: string }[];
-  baselines: Baseline[];
-  pages: { urlTemplate: string; fingerprint: PageFingerprint }[];
-}
+export type { JobPayload };
 
 /** The database refused the call's input (SQLSTATE 22023): sending it again cannot succeed. */
 export class RefusedError extends Error {
@@ -28,7 +17,11 @@ export class RefusedError extends Error {
 export class Queue {
   readonly client: SupabaseClient;
 
-  constructor(url: string, serviceRoleKey: string) {
+  constructor(
+    url: string,
+    serviceRoleKey: string,
+    private readonly log: (line: string) => void = () => {},
+  ) {
     // Node 20 has no global WebSocket; supabase-js needs `ws` for realtime even when unused.
     this.client = createClient(url, serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } });
   }
@@ -42,8 +35,26 @@ export class Queue {
     return data as T;
   }
 
-  claim(worker: string, max: number, leaseSeconds: number, onlySites: readonly string[] | null = null): Promise<JobPayload[]> {
-    return this.rpc<JobPayload[]>('claim_jobs', { worker, max_jobs: max, lease_seconds: leaseSeconds, only_sites: onlySites }).then((d) => d ?? []);
+  /**
+   * Claims up to `max` jobs. Each payload is parsed against core's JobPayloadSchema where it crosses
+   * into the worker: a job whose payload cannot be read is failed for good at once (sending it
+   * again cannot help), with the problems named, and is not returned.
+   */
+  async claim(worker: string, max: number, leaseSeconds: number, onlySites: readonly string[] | null = null): Promise<JobPayload[]> {
+    const raw = (await this.rpc<unknown[] | null>('claim_jobs', { worker, max_jobs: max, lease_seconds: leaseSeconds, only_sites: onlySites })) ?? [];
+    const jobs: JobPayload[] = [];
+    for (const item of raw) {
+      const parsed = JobPayloadSchema.safeParse(item);
+      if (parsed.success) {
+        jobs.push(parsed.data);
+        continue;
+      }
+      const id = (item as { job?: { id?: unknown } } | null)?.job?.id;
+      const problems = jobPayloadProblems(item) ?? 'unreadable';
+      this.log(`✖ claimed a job FlowLens cannot read (${problems}); failing it`);
+      if (typeof id === 'string') await this.fail(id, worker, `The job could not be read: ${problems}`.slice(0, 2000), false).catch(() => 'unknown');
+    }
+    return jobs;
   }
 
   heartbeat(jobId: string, worker: string, leaseSeconds: number): Promise<boolean> {

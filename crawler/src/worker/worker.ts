@@ -33,7 +33,7 @@ export class Worker {
   jobsDone = 0;
 
   constructor(private readonly config: WorkerConfig, private readonly log: (line: string) => void = (l) => console.log(l)) {
-    this.queue = new Queue(config.supabaseUrl, config.serviceRoleKey);
+    this.queue = new Queue(config.supabaseUrl, config.serviceRoleKey, (line) => this.log(line));
     this.pool = new BrowserPool({ maxContextsPerBrowser: config.maxContextsPerBrowser, maxBrowserRssMb: config.maxBrowserRssMb });
   }
 

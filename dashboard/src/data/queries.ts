@@ -3,6 +3,8 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
+import { OPEN_BUG_STATUSES } from '@flowlens/core/bug';
+import { parseRunSummary } from '@flowlens/core/queue';
 import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
@@ -71,7 +73,7 @@ function asQuery(builder: unknown): Query {
 
 /** Open = counts towards the score: new/active/regressed, not a false positive, not snoozed now. */
 function openBugs(q: Query, now: Date): Query {
-  return q.in('status', ['new', 'active', 'regressed']).eq('false_positive', false).or(notSnoozedFilter(now.toISOString()));
+  return q.in('status', [...OPEN_BUG_STATUSES]).eq('false_positive', false).or(notSnoozedFilter(now.toISOString()));
 }
 
 // All sites ----------------------------------------------------------------------------------------
@@ -539,7 +541,8 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
   const run = unwrap(await db.from('crawl_runs').select(`${RUN_LIST_COLUMNS},summary`).eq('id', runId).eq('site_id', siteId).maybeSingle(), 'load the run') as RunDetail['run'] | null;
   if (!run) return null;
-  run.summary = run.summary ? normaliseSummary(run.summary) : null;
+  // The summary crosses from SQL here: parsed with core's schema (a list an older summary lacks reads as empty).
+  run.summary = run.summary ? parseRunSummary(run.summary) : null;
   const s = run.summary;
   const ids = s ? [...s.new.slice(0, RUN_DIFF_LIMIT), ...s.regressed.slice(0, RUN_DIFF_LIMIT), ...s.fixed.slice(0, RUN_DIFF_LIMIT), ...s.persistent.slice(0, RUN_DIFF_LIMIT)] : [];
   const [health, jobs, results, deploy, bugs] = await Promise.all([
@@ -560,23 +563,6 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
     results: unwrap(results, 'load the flow results') as RunDetail['results'],
     deploy: unwrap(deploy, 'load the deploy') as DeployEvent | null,
     bugs: byId,
-  };
-}
-
-/** Fills what an older or partial summary lacks, so the page never trips over a missing list. */
-export function normaliseSummary(raw: Partial<RunSummary>): RunSummary {
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
-  return {
-    new: list(raw.new),
-    regressed: list(raw.regressed),
-    persistent: list(raw.persistent),
-    fixed: list(raw.fixed),
-    pagesAdded: list(raw.pagesAdded),
-    pagesRemoved: list(raw.pagesRemoved),
-    healthScore: typeof raw.healthScore === 'number' ? raw.healthScore : null,
-    previousHealthScore: typeof raw.previousHealthScore === 'number' ? raw.previousHealthScore : null,
-    jobs: raw.jobs ?? null,
-    deployEventId: typeof raw.deployEventId === 'string' ? raw.deployEventId : null,
   };
 }
 

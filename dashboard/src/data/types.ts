@@ -3,21 +3,17 @@
  * dashboard selects; names are the database's.
  */
 
-import { BUG_TYPES, SEVERITIES, type BugType, type Severity } from '@flowlens/core/bug';
+import { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity } from '@flowlens/core/bug';
+import type { CrawlTrigger, MemberRole, RunState } from '@flowlens/core/queue';
 import { VIEWPORT_NAMES, type ViewportName } from '@flowlens/core/viewport';
 
-// The bug and viewport vocabularies are core's (the crawler, the database enums and the emails use
-// the same strings); re-exported here so pages import every row type from one place.
-export { BUG_TYPES, SEVERITIES, type BugType, type Severity };
+// The vocabularies are core's (the crawler, the database enums — tests/database/vocabulary.test.ts —
+// and the emails use the same strings); re-exported here so pages import every row type from one place.
+export { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity, type CrawlTrigger, type MemberRole };
 export const VIEWPORTS = VIEWPORT_NAMES;
 export type Viewport = ViewportName;
 
-export const BUG_STATUSES = ['new', 'active', 'fixed', 'regressed'] as const;
-export type BugStatus = (typeof BUG_STATUSES)[number];
-
-export type MemberRole = 'owner' | 'admin' | 'member';
-export type CrawlTrigger = 'schedule' | 'deploy' | 'manual';
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = RunState;
 
 export interface Organization {
   id: string;
@@ -150,18 +146,8 @@ export interface RunRow {
   deploy_events?: { commit_sha: string; branch: string | null } | null;
 }
 
-export interface RunSummary {
-  new: string[];
-  regressed: string[];
-  persistent: string[];
-  fixed: string[];
-  pagesAdded: string[];
-  pagesRemoved: string[];
-  healthScore: number | null;
-  previousHealthScore: number | null;
-  jobs: { done: number; total: number } | null;
-  deployEventId: string | null;
-}
+/** crawl_runs.summary, as core's RunSummarySchema reads it. */
+export type { RunSummary } from '@flowlens/core/queue';
 
 export interface HealthComponents {
   bugs: number;

@@ -11,6 +11,7 @@
  *   false_positive  marked false positive (whatever the lifecycle says)
  *   all             everything
  */
+import { OPEN_BUG_STATUSES } from '@flowlens/core/bug';
 import { BUG_STATUSES, BUG_TYPES, SEVERITIES, VIEWPORTS, type BugType, type Severity, type Viewport } from '../data/types.ts';
 
 export const STATUS_FILTERS = ['open', 'new', 'active', 'regressed', 'fixed', 'snoozed', 'false_positive', 'all'] as const;
@@ -123,7 +124,7 @@ export function applyBugFilters<Q extends FilterBuilder<Q>>(query: Q, f: BugFilt
   if (f.severity.length) q = q.in('severity', f.severity);
   switch (f.status) {
     case 'open':
-      q = q.in('status', ['new', 'active', 'regressed']).eq('false_positive', false).or(notSnoozedFilter(nowIso));
+      q = q.in('status', [...OPEN_BUG_STATUSES]).eq('false_positive', false).or(notSnoozedFilter(nowIso));
       break;
     case 'snoozed':
       q = q.gt('snoozed_until', nowIso).eq('false_positive', false);

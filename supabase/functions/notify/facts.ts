@@ -191,7 +191,8 @@ export async function instantFacts(pool: Db, site: SiteFacts, payload: Record<st
   };
 }
 
-const OPEN = `b.status in ('new', 'active', 'regressed') and not b.false_positive and (b.snoozed_until is null or b.snoozed_until <= $3)`;
+/** Open at the end of the period: SQL's one definition (private.bug_is_open). */
+const OPEN = `private.bug_is_open(b.status, b.false_positive, b.snoozed_until, $3)`;
 
 /**
  * Daily: the 24 hours up to 09:00 local on the period's date. Weekly: the 7 days up to Monday 09:00
