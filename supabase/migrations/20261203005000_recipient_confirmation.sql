@@ -76,7 +76,7 @@ set search_path = ''
 as $$
 declare
   caller uuid := (select auth.uid());
-  trusted boolean := caller is null or current_setting('flowlens.confirmation_write', true) = 'on';
+  trusted boolean := caller is null or coalesce(current_setting('flowlens.confirmation_write', true), '') = 'on';
   own boolean := private.is_members_own_address(new.user_id, new.organization_id, new.email);
 begin
   if tg_op = 'UPDATE' and new.email is not distinct from old.email and new.user_id is not distinct from old.user_id then
