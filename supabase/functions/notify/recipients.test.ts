@@ -167,6 +167,13 @@ Deno.test({ name: 'confirmation: a new address starts over (old links fail); res
   const otherResend = await rest('/rpc/resend_recipient_confirmation', otherAdmin.accessToken, { method: 'POST', body: { target_recipient: otherAdded.body[0].id } });
   assertEquals(otherResend.status, 200, JSON.stringify(otherResend.body));
 
+  // The organisation's own budget: with 1 left, a second new address is refused and not stored.
+  await testDb().query(`insert into private.limits (name, organization_id, max_count, window_seconds) values ('confirmation_emails_per_org', $1, 1, 3600)`, [otherSite.organizationId]);
+  const overOrg = await rest('/notification_recipients', otherAdmin.accessToken, { method: 'POST', body: { site_id: otherSite.siteId, email: `more-${uid()}@example.com` } });
+  assertEquals(overOrg.status, 429, JSON.stringify(overOrg.body));
+  assert(/confirmation emails in the last hour/.test(overOrg.body.message), overOrg.body.message);
+  assertEquals((await testDb().query('select count(*)::int as n from public.notification_recipients where site_id = $1 and user_id is null', [otherSite.siteId])).rows[0].n, 2, 'the refused address is not stored');
+
   // The next window opens.
   await testDb().query(`update private.rate_counters set window_start = window_start - interval '1 hour' where name = 'confirmation_emails_per_recipient' and subject = $1`, [id]);
   const reopened = await rest('/rpc/resend_recipient_confirmation', admin.accessToken, { method: 'POST', body: { target_recipient: id } });
@@ -222,9 +229,16 @@ Deno.test({ name: 'daily cap: alerts past the cap are held and go out once as "a
   assertEquals((await notify([site], '2027-02-11T00:10:00Z')).outcomes.filter((o) => o.kind === 'alert_overflow'), []);
   assertEquals((await mailboxFor(site.email)).length, 3);
 
+  // An alert of that day handled after its list was sent goes out on its own rather than into a
+  // list already sent.
+  await alert(site, 'Busy bug handled late');
+  const lateOne = await notify([site], '2027-02-10T23:59:00Z');
+  assertEquals(lateOne.outcomes.filter((o) => o.kind === 'instant').map((o) => o.status), ['sent']);
+  assertEquals((await mailboxFor(site.email)).length, 4);
+
   // A new day opens the cap again.
   await alert(site, 'Busy bug of the next day');
   const next = await notify([site], '2027-02-11T10:00:00Z');
   assertEquals(next.outcomes.filter((o) => o.kind === 'instant').map((o) => o.status), ['sent']);
-  assertEquals((await mailboxFor(site.email)).length, 4);
+  assertEquals((await mailboxFor(site.email)).length, 5);
 } });
