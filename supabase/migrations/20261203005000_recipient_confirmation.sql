@@ -116,6 +116,26 @@ $$;
 create trigger notification_recipients_zy_confirmation before insert or update on public.notification_recipients
   for each row execute function private.recipient_confirmation();
 
+-- Someone who joins the organisation with an address already on a site's list (added earlier as
+-- an outside address) has shown it is theirs: that row counts as confirmed from then on.
+create or replace function private.confirm_joining_member_address() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if new.email is not null then
+    perform set_config('flowlens.confirmation_write', 'on', true);
+    update public.notification_recipients
+       set confirmed_at = now(), confirmation_requested_at = null, confirmation_sent_at = null
+     where organization_id = new.organization_id and email = lower(new.email) and confirmed_at is null;
+    perform set_config('flowlens.confirmation_write', 'off', true);
+  end if;
+  return new;
+end;
+$$;
+create trigger organization_members_confirm_address after insert on public.organization_members
+  for each row execute function private.confirm_joining_member_address();
+
 -- "Resend" in the dashboard: owners and admins of the site's organisation, for an address that has
 -- not confirmed yet; counted against both limits. notify sends it on its next call.
 create or replace function public.resend_recipient_confirmation(target_recipient uuid) returns timestamptz

@@ -109,6 +109,17 @@ Deno.test({ name: 'confirmation: an address an admin adds hears nothing until it
   const after = await mailboxFor(external);
   assertEquals(after.length, 2);
   assert(after.some((x) => x.text.includes('Search returns nothing')), 'the confirmed address gets alerts');
+
+  // An outside address whose owner then joins the organisation (invitation accepted while signed in
+  // with it) has shown it is theirs: it counts as confirmed.
+  const joiner = await signUpUser();
+  const pre = await rest('/notification_recipients', admin.accessToken, { method: 'POST', body: { site_id: site.siteId, email: joiner.email } });
+  assertEquals(pre.body[0].confirmed_at, null);
+  const invited = await rest('/rpc/invite_member', admin.accessToken, { method: 'POST', body: { org_id: site.organizationId, invitee_email: joiner.email, invitee_role: 'member' } });
+  assertEquals(invited.status, 200, JSON.stringify(invited.body));
+  const accepted = await rest('/rpc/accept_invitation', joiner.accessToken, { method: 'POST', body: { invitation_token: invited.body[0].token } });
+  assertEquals(accepted.status, 200, JSON.stringify(accepted.body));
+  assert((await recipientRow(pre.body[0].id)).confirmed_at, 'confirmed by joining');
 } });
 
 Deno.test({ name: 'confirmation: a new address starts over (old links fail); resend is for admins and limited; other organisations unaffected', ...STACK_TEST, async fn() {
