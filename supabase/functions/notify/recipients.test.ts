@@ -6,6 +6,8 @@
  */
 import { assert, assertEquals, callFunction, createSite, type Fixture, mailboxFor, signUpUser, STACK_TEST, stackInfo, testDb, uid } from '../_shared/testing.ts';
 import { seedBug, seedInstantOutbox, seedRun } from './fixtures.ts';
+import type { InstantFacts } from './facts.ts';
+import { renderOverflow } from './render.ts';
 
 interface Outcomes {
   confirmations: { recipientId: string; status: string }[];
@@ -253,3 +255,20 @@ Deno.test({ name: 'daily cap: alerts past the cap are held and go out once as "a
   assertEquals(next.outcomes.filter((o) => o.kind === 'instant').map((o) => o.status), ['sent']);
   assertEquals((await mailboxFor(site.email)).length, 5);
 } });
+
+Deno.test('"and N more" email: a long day is cut after the listed alerts and says how many more; page text is escaped', () => {
+  const site = { id: 'site-1', name: 'Shop <i>x</i>', baseUrl: 'https://shop.example.com', timezone: 'Europe/Paris' };
+  const alert = (n: number): InstantFacts => ({
+    kind: 'instant', site, runId: `run-${n}`, runTrigger: 'deploy', runFinishedAt: new Date('2027-02-10T15:00:00Z'), healthScore: 60, previousScore: 70,
+    bugs: [{ id: `bug-${n}`, title: `<script>alert(${n})</script>`, severity: 'P1', type: 'js_error', status: 'new', page: '/checkout', viewports: ['desktop'], firstSeenAt: new Date('2027-02-10T14:00:00Z'), fixedAt: null, timesRegressed: 0 }],
+    deploy: null, reasons: {}, flapping: [], policy: null,
+  });
+  const links = { dashboard: 'https://app.example.com', preferences: 'https://app.example.com/p', unsubscribeKind: 'https://u/k', unsubscribeAll: 'https://u/a' };
+  const m = renderOverflow({ site, localDate: '2027-02-10', cap: 10, alerts: [alert(1), alert(2)], total: 5 }, links);
+  assertEquals(m.subject, '[FlowLens] Shop <i>x</i>: and 5 more alerts on 2027-02-10');
+  assert(m.text.includes('here are the first 2 of the 5 alerts held that day'), m.text);
+  assert(m.text.includes('…and 3 more alerts that day, not listed here'), m.text);
+  assert(m.text.includes('https://app.example.com/sites/site-1/runs/run-2'), m.text);
+  assert(!m.html.includes('<script>') && m.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'titles are escaped');
+  assert(!m.html.includes('<i>x</i>'), 'the site name is escaped');
+});

@@ -326,18 +326,25 @@ export interface OverflowFacts {
   site: InstantFacts['site'];
   localDate: string;
   cap: number;
-  /** The held alerts, oldest first; each as its instant alert would have said it. */
+  /** The held alerts listed, oldest first; each as its instant alert would have said it. */
   alerts: InstantFacts[];
+  /** All alerts held that day (more than `alerts` when the list was cut). */
+  total: number;
 }
 
 export function renderOverflow(f: OverflowFacts, links: Links): Rendered {
   const tz = f.site.timezone;
-  const n = f.alerts.length;
+  const n = Math.max(f.total, f.alerts.length);
+  const unlisted = n - f.alerts.length;
   const bugs = f.alerts.reduce((sum, a) => sum + a.bugs.length, 0);
+  const runsUrl = `${links.dashboard}/sites/${encodeURIComponent(f.site.id)}/runs`;
+  const unlistedText = unlisted > 0 ? `…and ${plural(unlisted, 'more alert')} that day, not listed here: see the site's runs in FlowLens.` : null;
   const subject = oneLine(`[FlowLens] ${f.site.name}: and ${plural(n, 'more alert')} on ${f.localDate}`, 200);
   const title = `And ${plural(n, 'more alert')} about ${f.site.name}`;
   const intro = `FlowLens sends at most ${plural(f.cap, 'alert email')} a day about one site, and ${f.site.name} reached that on ${f.localDate}. ` +
-    `Instead of ${plural(n, 'more email')}, here ${n === 1 ? 'is the alert' : `are the ${n} alerts`} held that day (${plural(bugs, 'P0/P1 bug')} in all).`;
+    (unlisted > 0
+      ? `Instead of ${plural(n, 'more email')}, here are the first ${f.alerts.length} of the ${n} alerts held that day (${plural(bugs, 'P0/P1 bug')}); the rest are in FlowLens.`
+      : `Instead of ${plural(n, 'more email')}, here ${n === 1 ? 'is the alert' : `are the ${n} alerts`} held that day (${plural(bugs, 'P0/P1 bug')} in all).`);
   const runUrl = (a: InstantFacts) => `${links.dashboard}/sites/${encodeURIComponent(f.site.id)}/runs/${encodeURIComponent(a.runId)}`;
   const alertTitle = (a: InstantFacts, i: number) =>
     `${i + 1}. ${a.runFinishedAt ? `Crawl finished ${formatTime(a.runFinishedAt, tz)}` : 'A crawl'}${a.deploy ? ` after ${deployLabel(a.deploy)}` : ''}: ` +
@@ -361,6 +368,7 @@ export function renderOverflow(f: OverflowFacts, links: Links): Rendered {
         ...a.flapping.map((x) => paragraph(capitalise(x.reason || `${x.flowName} is flapping`) + '.')),
         `<p style="margin:8px 0 0 0;${FONT};font-size:13px">${link(runUrl(a), 'Open this run in FlowLens')}</p>`,
       ]),
+      unlistedText ? `<p style="margin:16px 0 0 0;${FONT};font-size:14px">${link(runsUrl, unlistedText)}</p>` : '',
     ].join('\n'),
   });
   const text = [
@@ -380,6 +388,7 @@ export function renderOverflow(f: OverflowFacts, links: Links): Rendered {
       `  Open the run: ${runUrl(a)}`,
       '',
     ]),
+    ...(unlistedText ? [unlistedText, runsUrl, ''] : []),
     footerText('instant', f.site.name, links),
   ].join('\n');
   return { subject, text, html };

@@ -24,6 +24,8 @@ import { digestFacts, type InstantFacts, instantFacts, siteFacts } from './facts
 import { type Links, renderChannelFailing, renderDigest, renderInstant, type Rendered, renderOverflow } from './render.ts';
 
 export const MAX_ATTEMPTS = 8;
+/** Held alerts an "and N more" email lists in full (a site failing every few minutes may have hundreds). */
+export const OVERFLOW_LISTED = 50;
 
 /** Backoff after the n-th failed attempt: 1, 2, 4, 8, 16, 32, 60, 60 … minutes. */
 export function backoffMs(attempt: number): number {
@@ -132,13 +134,15 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
       // Sealing takes the day's list once; an alert reserved later is sent on its own.
       const held = (await pool.query<OutboxRow>('select id, site_id, kind, period_key, run_id, payload, attempts, recipients from private.seal_alert_overflow($1)', [row.id])).rows;
       const alerts: InstantFacts[] = [];
-      for (const h of held) {
+      // Listed in full up to OVERFLOW_LISTED; the email counts the rest and links to the runs.
+      for (const h of held.slice(0, OVERFLOW_LISTED)) {
         const facts = await instantFacts(pool, site, h.payload ?? {}, h.run_id);
         if (facts) alerts.push(facts);
       }
       const cap = Number(row.payload?.cap);
       if (alerts.length) {
-        render = (links) => renderOverflow({ site, localDate: row.period_key, cap: Number.isFinite(cap) ? cap : 10, alerts }, links);
+        const total = alerts.length + Math.max(0, held.length - OVERFLOW_LISTED);
+        render = (links) => renderOverflow({ site, localDate: row.period_key, cap: Number.isFinite(cap) ? cap : 10, alerts, total }, links);
       }
     } else {
       const localDate = typeof row.payload?.localDate === 'string' ? row.payload.localDate : row.period_key;
