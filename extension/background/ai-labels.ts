@@ -6,12 +6,21 @@
  * was in flight. Typed values are not sent.
  */
 import { z } from 'zod';
+import { rateLimitedMessage } from '../lib/errors.ts';
 import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { signedIn } from './backend-access.ts';
 
 const LabelsResponse = z.object({
   labels: z.array(z.object({ index: z.number().int().min(0), label: z.string().min(1).max(300), instruction: z.string().max(1000).optional().nullable(), confidence: z.number().min(0).max(1).optional().nullable() })),
 });
+
+/** The sentence of a 429 from label-steps (supabase-js keeps the Response as the error's `context`). */
+async function labelsRefusal(error: unknown): Promise<string | null> {
+  const res = typeof error === 'object' && error !== null ? (error as { context?: unknown }).context : null;
+  if (!(res instanceof Response) || res.status !== 429) return null;
+  const body = (await res.clone().json().catch(() => null)) as { error?: unknown } | null;
+  return rateLimitedMessage(body?.error, res.headers.get('retry-after')) ?? 'too many requests right now; try again in a minute.';
+}
 
 export async function improveLabels(): Promise<number> {
   const state = await readRecorderState();
@@ -30,7 +39,12 @@ export async function improveLabels(): Promise<number> {
     ...(step.screenshot ? { screenshot_path: step.screenshot } : {}),
   }));
   const { data, error } = await db.functions.invoke('label-steps', { body: { site_id: state.siteId, steps } });
-  if (error) return 0;
+  if (error) {
+    // Still best-effort, but a refused limit (429) says so in the panel with the server's sentence.
+    const refusal = await labelsRefusal(error);
+    if (refusal) await updateRecorderState((s) => ({ ...s, notice: `Labels were not improved: ${refusal}` }));
+    return 0;
+  }
   const parsed = LabelsResponse.safeParse(data);
   if (!parsed.success) return 0;
   let changed = 0;

@@ -4,7 +4,7 @@
  * hold that key). The value goes from the panel's input, through this worker's memory, straight to
  * the function over HTTPS: never into browser.storage, never into a log or an error message.
  */
-import { FriendlyError, friendlyMessage } from '../lib/errors.ts';
+import { FriendlyError, friendlyMessage, rateLimitedMessage } from '../lib/errors.ts';
 import { readBackendConfig } from '../lib/backend.ts';
 import { signedIn } from './backend-access.ts';
 
@@ -36,6 +36,9 @@ async function callCredentials(method: 'GET' | 'POST', doing: string, init: { qu
       throw new FriendlyError(`This site no longer exists, or the server does not offer stored credentials yet, so FlowLens could not ${doing}. Reload the panel.`);
     case 503:
       throw new FriendlyError('This FlowLens server is not set up to store credentials yet (its administrator has not set the encryption key). Until then, give the crawler the value as FLOWLENS_SECRET_<NAME>.');
+    case 429:
+      // The function's own sentence (and Retry-After): how many requests and when to try again.
+      throw new FriendlyError(rateLimitedMessage(body?.error, res.headers.get('retry-after')) ?? `Too many requests to ${doing} right now. Wait a minute and try again.`);
     case 400:
       throw new FriendlyError(`The server refused that when trying to ${doing}: ${typeof body?.error === 'string' ? body.error : 'check the value and try again.'}`);
     default:

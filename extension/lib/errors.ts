@@ -10,6 +10,7 @@ interface ErrorLike {
   status?: unknown;
   name?: unknown;
   details?: unknown;
+  hint?: unknown;
 }
 
 /** An error whose message is already written for people. */
@@ -23,11 +24,41 @@ function field(e: unknown, key: keyof ErrorLike): string {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 }
 
+/** "2 minutes", "45 seconds", "1 hour" for a wait given in seconds. */
+function waitFor(seconds: number): string {
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (seconds < 90) return unit(Math.max(1, Math.round(seconds)), 'second');
+  if (seconds < 90 * 60) return unit(Math.round(seconds / 60), 'minute');
+  return unit(Math.round(seconds / 3600), 'hour');
+}
+
+/**
+ * The server's own sentence for a refusal of its limits (HTTP 429, docs/limits.md), plus when to
+ * try again from Retry-After when the sentence does not say it already. `sentence` is what the
+ * server wrote (PostgREST's `message`, an edge function's `error`); it is the server's text, not
+ * the user's, and is cut to one short line. Null when there is no usable sentence.
+ */
+export function rateLimitedMessage(sentence: unknown, retryAfter?: unknown): string | null {
+  if (typeof sentence !== 'string') return null;
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const text = sentence.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (!text) return null;
+  const seconds = typeof retryAfter === 'number' ? retryAfter : Number(/(\d+)/.exec(String(retryAfter ?? ''))?.[1] ?? NaN);
+  const saysWhen = /\bin (about )?\d+ (second|minute|hour)s?\b|\btomorrow\b/i.test(text);
+  const end = /[.!?]$/.test(text) ? '' : '.';
+  return Number.isFinite(seconds) && seconds > 0 && !saysWhen ? `${text}${end} Try again in ${waitFor(seconds)}.` : `${text}${end}`;
+}
+
 export function friendlyMessage(e: unknown, doing = 'do that'): string {
   if (e instanceof FriendlyError) return e.message;
   const message = field(e, 'message') || (typeof e === 'string' ? e : '');
   const code = field(e, 'code');
   const status = field(e, 'status');
+  if (field(e, 'hint') === 'rate_limited') {
+    // PostgREST's answer to a refused limit: the message is the sentence, details "Retry after N seconds."
+    const sentence = rateLimitedMessage(message, field(e, 'details'));
+    if (sentence) return sentence;
+  }
   if (/failed to fetch|networkerror|load failed|fetch failed|ECONNREFUSED/i.test(message)) {
     return `FlowLens could not reach its server to ${doing}. Check your connection (or the backend address under "Backend"), then try again.`;
   }

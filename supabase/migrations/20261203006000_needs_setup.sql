@@ -24,7 +24,7 @@ alter table public.flow_results add constraint flow_results_needs_setup_names
 
 alter table public.notification_outbox drop constraint notification_outbox_kind_valid;
 alter table public.notification_outbox add constraint notification_outbox_kind_valid
-  check (kind in ('instant', 'daily', 'weekly', 'channel_failing', 'needs_setup'));
+  check (kind in ('instant', 'daily', 'weekly', 'channel_failing', 'alert_overflow', 'needs_setup'));
 
 create table public.flow_setup (
   flow_id uuid primary key references public.flows (id) on delete cascade,

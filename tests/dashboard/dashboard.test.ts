@@ -239,6 +239,35 @@ describe('dashboard in Chromium', () => {
     expect(await count('select count(*) as n from public.deploy_events where site_id = $1 and commit_sha = $2', [site.siteId, sha])).toBe(deploysBefore + 1);
   });
 
+  it('an address the owner adds awaits confirmation; Resend is limited and the refusal says why (issue 14)', async () => {
+    const address = `partner-${Date.now()}@example.com`;
+    await page.goto(`${server!.url}/sites/${site.siteId}/settings`);
+    await page.getByLabel('Add an address').fill(address);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const awaiting = page.getByTestId(`awaiting-${address}`);
+    await awaiting.waitFor();
+    expect(await awaiting.textContent()).toContain('Awaiting confirmation');
+    const stored = async () => withDb(async (db) => (await db.query<{ confirmed_at: Date | null; confirmation_requested_at: Date | null }>(
+      'select confirmed_at, confirmation_requested_at from public.notification_recipients where site_id = $1 and email = $2', [site.siteId, address])).rows[0]!);
+    expect((await stored()).confirmed_at).toBeNull();
+    expect((await stored()).confirmation_requested_at).not.toBeNull();
+
+    // Adding sent the first email of the hour; two resends reach the limit of 3, the next is refused.
+    const resend = page.getByRole('button', { name: `Resend the confirmation email to ${address}` });
+    for (let i = 0; i < 2; i++) {
+      await resend.click();
+      await page.getByText(`The confirmation email to ${address} goes out again.`).first().waitFor();
+    }
+    await resend.click();
+    await page.getByText(/FlowLens has sent this address 3 confirmation emails in the last hour; send another in \d+ minutes\./).first().waitFor();
+
+    // Once the address confirms (as its link does), the mark goes.
+    await withDb((db) => db.query('update public.notification_recipients set confirmed_at = now() where site_id = $1 and email = $2', [site.siteId, address]));
+    await page.reload();
+    await page.getByRole('button', { name: `Remove ${address}` }).waitFor();
+    expect(await page.getByTestId(`awaiting-${address}`).count()).toBe(0);
+  });
+
   it('alert channels: adds Slack and a webhook, tests them with the receiver\'s answer; the webhook is signed v1; members never see a URL', async () => {
     // Local receivers on 127.0.0.1 (the stack allows loopback channels; production does not):
     // a Slack-shaped one (200 ok, 404 no_service for a revoked hook, 400 invalid_payload) and a webhook.

@@ -555,6 +555,14 @@ const FUNCTIONS: Record<string, FnSpec> = {
     },
   },
   rotate_webhook_secret: { allowed: ['owner', 'admin'], args: async () => ({ target_site: w.siteA }) },
+  // "Resend" of an external recipient's confirmation email (issue 14): owners and admins; a fresh
+  // unconfirmed address per attempt (the resend is limited per recipient).
+  resend_recipient_confirmation: {
+    allowed: ['owner', 'admin'],
+    args: async () => ({
+      target_recipient: (await withDb((db) => insertRow(db, 'notification_recipients', { site_id: w.siteA, email: `confirm-${uid()}@flowlens.test` }))).id,
+    }),
+  },
   // A webhook channel's signing secret, for configuring the receiver: owners and admins only.
   channel_signing_secret: {
     allowed: ['owner', 'admin'],

@@ -3,7 +3,8 @@
  * the test stack: a saved flow with {{secret:PASSWORD}} asks once for the value, the `credentials`
  * function stores it encrypted so that the crawler's own decryptCredential reads it back, and the
  * value is in no other table, in no extension storage and in no log. A plain member is told, in a
- * sentence, that only owners and admins can store values.
+ * sentence, that only owners and admins can store values; a refused limit (429) shows the server's
+ * own sentence (issue 14).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +151,25 @@ describe('storing a secret value for replays', () => {
     const names = await withDb(async (db) => (await db.query<{ name: string }>('select name from public.site_credentials where site_id = $1', [siteId])).rows.map((r) => r.name));
     expect(names).toEqual(['PASSWORD']);
     expect(logs.filter((l) => l.includes('1234-member'))).toEqual([]);
+    await panel.close();
+  }, 120_000);
+
+  it("shows the server's sentence when the credentials limit refuses (429), not a generic 'too many requests'", async () => {
+    const panel = await openPanelAs(owner);
+    await panel.getByTestId('secret-value-PIN').waitFor();
+    // This organisation's limit drops to none (an override row, docs/limits.md): the next request is a 429.
+    await withDb((db) => db.query(
+      `insert into private.limits (name, organization_id, max_count, window_seconds)
+       select 'credentials_per_user', organization_id, 0, 60 from public.sites where id = $1`,
+      [siteId],
+    ));
+    await panel.getByTestId('secret-value-PIN').fill('4321-limited');
+    await panel.getByTestId('secret-store-PIN').click();
+    await expect.poll(() => panel.getByTestId('panel-error').textContent().catch(() => ''), { timeout: 30_000 })
+      .toMatch(/credential requests in a minute, the most FlowLens allows; try again in \d+ seconds\./);
+    expect(await panel.getByTestId('panel-error').textContent()).not.toMatch(/Too many requests right now/);
+    const names = await withDb(async (db) => (await db.query<{ name: string }>('select name from public.site_credentials where site_id = $1', [siteId])).rows.map((r) => r.name));
+    expect(names).toEqual(['PASSWORD']);
     await panel.close();
   }, 120_000);
 });

@@ -5,7 +5,7 @@
  */
 import { AppError, toFriendly, unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
-import type { Bug, MemberRole, Organization, Recipient, SelectorProposal, Site } from './types.ts';
+import { type Bug, type MemberRole, type Organization, type Recipient, RECIPIENT_COLUMNS, type SelectorProposal, type Site } from './types.ts';
 
 const BUG_RETURN =
   'id,site_id,type,severity,title,url_template,status,viewports,first_seen_at,last_seen_at,last_run_id,snoozed_until,false_positive,flow_id,fingerprint,message,page_url,selector,step_index,fixed_at,times_regressed,first_run_id,false_positive_at,deploy_event_id';
@@ -89,16 +89,22 @@ export async function addRecipient(db: Db, siteId: string, email: string): Promi
   const res = await db
     .from('notification_recipients')
     .insert({ site_id: siteId, email: email.trim().toLowerCase() })
-    .select('id,user_id,email,instant,daily,weekly')
+    .select(RECIPIENT_COLUMNS)
     .single();
   return unwrap(res, 'add the recipient') as Recipient;
 }
 
 export async function updateRecipient(db: Db, id: string, patch: Partial<Pick<Recipient, 'instant' | 'daily' | 'weekly'>>): Promise<Recipient> {
-  const res = await db.from('notification_recipients').update(patch).eq('id', id).select('id,user_id,email,instant,daily,weekly').maybeSingle();
+  const res = await db.from('notification_recipients').update(patch).eq('id', id).select(RECIPIENT_COLUMNS).maybeSingle();
   const row = unwrap(res, 'save the preference') as Recipient | null;
   if (!row) throw new AppError({ kind: 'forbidden', title: 'Not allowed', message: 'Members can change only their own email preferences; owners and admins can change everyone\'s.' });
   return row;
+}
+
+/** Sends an address that has not confirmed its confirmation email again (limited: 429 with a sentence). */
+export async function resendConfirmation(db: Db, id: string): Promise<void> {
+  const res = await db.rpc('resend_recipient_confirmation', { target_recipient: id });
+  unwrap(res, 'resend the confirmation email');
 }
 
 export async function removeRecipient(db: Db, id: string): Promise<void> {

@@ -8,6 +8,7 @@ import { parseRunSummary } from '@flowlens/core/queue';
 import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
+import { RECIPIENT_COLUMNS } from './types.ts';
 import type {
   AuditEntry,
   BaselineRow,
@@ -577,7 +578,7 @@ export interface SettingsData {
 
 export async function fetchSettings(db: Db, site: Site, isAdmin: boolean): Promise<SettingsData> {
   const [recipients, members, invitations, secret] = await Promise.all([
-    db.from('notification_recipients').select('id,user_id,email,instant,daily,weekly').eq('site_id', site.id).order('email').limit(500),
+    db.from('notification_recipients').select(RECIPIENT_COLUMNS).eq('site_id', site.id).order('email').limit(500),
     db.from('organization_members').select('organization_id,user_id,role,email,created_at').eq('organization_id', site.organization_id).order('created_at').limit(500),
     isAdmin
       ? db.from('invitations').select('id,email,role,created_at,expires_at,accepted_at').eq('organization_id', site.organization_id).is('accepted_at', null).order('created_at', { ascending: false }).limit(200)

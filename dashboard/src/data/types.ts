@@ -270,6 +270,9 @@ export interface CrawlJob {
   last_error: string | null;
 }
 
+/** The recipient columns the settings page reads and writes back. */
+export const RECIPIENT_COLUMNS = 'id,user_id,email,instant,daily,weekly,confirmed_at,confirmation_sent_at';
+
 export interface Recipient {
   id: string;
   user_id: string | null;
@@ -277,6 +280,10 @@ export interface Recipient {
   instant: boolean;
   daily: boolean;
   weekly: boolean;
+  /** Null while an address an admin added has not confirmed by the link in its email (issue 14). */
+  confirmed_at: string | null;
+  /** When its confirmation email went out (null while it is still to be sent). */
+  confirmation_sent_at: string | null;
 }
 
 export interface Invitation {

@@ -74,4 +74,16 @@ describe('improveLabels', () => {
     expect(await improveLabels()).toBe(0);
     expect(await readRecorderState()).toEqual(before);
   });
+
+  it("a refused limit (429) leaves the labels and says why in the panel, with the server's sentence", async () => {
+    const sentence = 'You asked Claude to label steps 20 times in a minute, the most FlowLens allows; the template labels stay, and you can ask again in 37 seconds.';
+    // What supabase-js gives back for a non-2xx answer: FunctionsHttpError with the Response as `context`
+    // (the body and headers as label-steps' tooMany() writes them).
+    const context = new Response(JSON.stringify({ error: sentence, retryAfter: 37 }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '37' } });
+    invoke.mockResolvedValueOnce({ data: null, error: Object.assign(new Error('Edge Function returned a non-2xx status code'), { name: 'FunctionsHttpError', context }) });
+    expect(await improveLabels()).toBe(0);
+    const after = await readRecorderState();
+    expect(after.notice).toBe(`Labels were not improved: ${sentence}`);
+    expect(after.draft!.steps.map((s) => s.step.label)).toEqual(["Click 'Buy'", 'My own words', "Click 'Pay'"]);
+  });
 });

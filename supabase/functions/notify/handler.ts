@@ -2,8 +2,9 @@
  * `notify`: drains the notification outbox (see sender.ts). Called every 5 minutes by pg_cron in
  * production and every minute by the local stack's timer; only the service role may call it.
  * Body (optional, service role): { now?: ISO time, sites?: [site ids] } — inject the time, or
- * limit a call to some sites. Answer: { now, digestsQueued, outcomes: [...], channelOutcomes: [...] }
- * (emails, then Slack/webhook channel deliveries: docs/alert-channels.md).
+ * limit a call to some sites. Answer: { now, digestsQueued, confirmations: [...], outcomes: [...],
+ * channelOutcomes: [...] } (recipients' confirmation emails, then alert emails, then Slack/webhook
+ * channel deliveries: docs/limits.md, docs/alert-channels.md).
  */
 import { effectiveNow, isServiceRole } from '../_shared/auth.ts';
 import { claudeFromEnv } from '../_shared/claude.ts';

@@ -100,7 +100,7 @@ async function briefingHistory(name = 'Lumen Shop') {
 Deno.test({ name: 'notify: the daily briefing goes out at 09:00 site-local, once, text and HTML', ...STACK_TEST, async fn() {
   const site = await briefingHistory();
   const quiet = (await testDb().query<{ id: string }>(
-    `insert into public.notification_recipients (site_id, email, daily) values ($1, $2, false) returning id`,
+    `insert into public.notification_recipients (site_id, email, daily, confirmed_at) values ($1, $2, false, now()) returning id`,
     [site.siteId, `quiet-${site.recipientId.slice(0, 8)}@example.com`],
   )).rows[0]!;
   assert(quiet.id);

@@ -349,3 +349,77 @@ export function renderNeedsSetup(f: { siteName: string; flowName: string; secret
     linkLabel: 'Credentials',
   });
 }
+
+// "And N more": the alerts held by the per-site daily cap (issue 14) --------------------------------------
+
+export interface OverflowFacts {
+  site: InstantFacts['site'];
+  localDate: string;
+  cap: number;
+  /** The held alerts listed, oldest first; each as its instant alert would have said it. */
+  alerts: InstantFacts[];
+  /** All alerts held that day (more than `alerts` when the list was cut). */
+  total: number;
+}
+
+export function renderOverflow(f: OverflowFacts, links: Links): Rendered {
+  const tz = f.site.timezone;
+  const n = Math.max(f.total, f.alerts.length);
+  const unlisted = n - f.alerts.length;
+  const bugs = f.alerts.reduce((sum, a) => sum + a.bugs.length, 0);
+  const runsUrl = `${links.dashboard}/sites/${encodeURIComponent(f.site.id)}/runs`;
+  const unlistedText = unlisted > 0 ? `…and ${plural(unlisted, 'more alert')} that day, not listed here: see the site's runs in FlowLens.` : null;
+  const subject = oneLine(`[FlowLens] ${f.site.name}: and ${plural(n, 'more alert')} on ${f.localDate}`, 200);
+  const title = `And ${plural(n, 'more alert')} about ${f.site.name}`;
+  const intro = `FlowLens sends at most ${plural(f.cap, 'alert email')} a day about one site, and ${f.site.name} reached that on ${f.localDate}. ` +
+    (unlisted > 0
+      ? `Instead of ${plural(n, 'more email')}, here are the first ${f.alerts.length} of the ${n} alerts held that day (${plural(bugs, 'P0/P1 bug')}); the rest are in FlowLens.`
+      : `Instead of ${plural(n, 'more email')}, here ${n === 1 ? 'is the alert' : `are the ${n} alerts`} held that day (${plural(bugs, 'P0/P1 bug')} in all).`);
+  const runUrl = (a: InstantFacts) => `${links.dashboard}/sites/${encodeURIComponent(f.site.id)}/runs/${encodeURIComponent(a.runId)}`;
+  const alertTitle = (a: InstantFacts, i: number) =>
+    `${i + 1}. ${a.runFinishedAt ? `Crawl finished ${formatTime(a.runFinishedAt, tz)}` : 'A crawl'}${a.deploy ? ` after ${deployLabel(a.deploy)}` : ''}: ` +
+    (a.bugs.length ? plural(a.bugs.length, 'P0/P1 bug') : `${a.flapping.map((x) => x.flowName).join(', ')} flapping`);
+  const detail = (a: InstantFacts, b: BugFact) => {
+    const base = `${b.status === 'regressed' ? 'Regressed' : b.status === 'new' ? 'New' : 'Still failing'} · ${b.type.replace(/_/g, ' ')}`;
+    const why = a.reasons[b.id];
+    return why ? `${base} · ${capitalise(why)}` : base;
+  };
+  const html = layout({
+    preheader: intro,
+    title,
+    kind: 'instant',
+    siteName: f.site.name,
+    links,
+    body: [
+      paragraph(intro),
+      ...f.alerts.flatMap((a, i) => [
+        heading(alertTitle(a, i)),
+        a.bugs.length ? bugTable(a.bugs.map((b) => bugRowHtml(b, bugUrl(links.dashboard, f.site.id, b.id), tz, detail(a, b)))) : '',
+        ...a.flapping.map((x) => paragraph(capitalise(x.reason || `${x.flowName} is flapping`) + '.')),
+        `<p style="margin:8px 0 0 0;${FONT};font-size:13px">${link(runUrl(a), 'Open this run in FlowLens')}</p>`,
+      ]),
+      unlistedText ? `<p style="margin:16px 0 0 0;${FONT};font-size:14px">${link(runsUrl, unlistedText)}</p>` : '',
+    ].join('\n'),
+  });
+  const text = [
+    title,
+    '',
+    intro,
+    '',
+    ...f.alerts.flatMap((a, i) => [
+      alertTitle(a, i),
+      ...a.bugs.flatMap((b) => [
+        `  [${b.severity}] ${b.title}`,
+        `    ${detail(a, b)}`,
+        `    Page: ${b.page}${b.viewports.length ? ` (${b.viewports.join(', ')})` : ''}`,
+        `    ${bugUrl(links.dashboard, f.site.id, b.id)}`,
+      ]),
+      ...a.flapping.map((x) => `  ${capitalise(x.reason || `${x.flowName} is flapping`)}.`),
+      `  Open the run: ${runUrl(a)}`,
+      '',
+    ]),
+    ...(unlistedText ? [unlistedText, runsUrl, ''] : []),
+    footerText('instant', f.site.name, links),
+  ].join('\n');
+  return { subject, text, html };
+}

@@ -6,6 +6,9 @@
  *      address on the row (a retry never re-sends to someone who already got it)
  *   4. mark the row sent / skipped (no recipients, nothing to say), or back to pending with
  *      exponential backoff and last_error; after MAX_ATTEMPTS it is failed for good.
+ * Issue 14: only confirmed recipients get emails (external addresses confirm by a link, sent first
+ * by confirmations.ts); an instant alert past the site's daily cap is held (over_cap) and goes out
+ * in that day's one 'alert_overflow' email ("and N more") when the site's local day ends.
  * The (site, kind, period) unique key plus the claim make each email go out once however often or
  * concurrently notify runs.
  */
@@ -16,10 +19,13 @@ import type { Mailer } from '../_shared/mailer.ts';
 import { signUnsubscribe } from '../_shared/unsubscribe-token.ts';
 import { briefingProse } from './briefing.ts';
 import { type ChannelOutcome, runChannels } from './channels.ts';
-import { digestFacts, instantFacts, siteFacts } from './facts.ts';
-import { type Links, renderChannelFailing, renderDigest, renderInstant, renderNeedsSetup, type Rendered } from './render.ts';
+import { type ConfirmationOutcome, sendConfirmations } from './confirmations.ts';
+import { digestFacts, type InstantFacts, instantFacts, siteFacts } from './facts.ts';
+import { type Links, renderChannelFailing, renderDigest, renderInstant, renderNeedsSetup, type Rendered, renderOverflow } from './render.ts';
 
 export const MAX_ATTEMPTS = 8;
+/** Held alerts an "and N more" email lists in full (a site failing every few minutes may have hundreds). */
+export const OVERFLOW_LISTED = 50;
 
 /** Backoff after the n-th failed attempt: 1, 2, 4, 8, 16, 32, 60, 60 … minutes. */
 export function backoffMs(attempt: number): number {
@@ -29,7 +35,7 @@ export function backoffMs(attempt: number): number {
 interface OutboxRow {
   id: string;
   site_id: string;
-  kind: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'needs_setup';
+  kind: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'needs_setup' | 'alert_overflow';
   period_key: string;
   run_id: string | null;
   payload: Record<string, unknown>;
@@ -52,7 +58,8 @@ export interface NotifyOutcome {
   siteId: string;
   kind: string;
   periodKey: string;
-  status: 'sent' | 'skipped' | 'pending' | 'failed';
+  /** over_cap: held by the site's daily cap, for that day's "and N more" email. */
+  status: 'sent' | 'skipped' | 'pending' | 'failed' | 'over_cap';
   delivered: number;
   error?: string;
   by?: 'claude' | 'template';
@@ -61,9 +68,10 @@ export interface NotifyOutcome {
 export async function runNotify(
   pool: Db,
   opts: NotifyOptions,
-): Promise<{ digestsQueued: number; outcomes: NotifyOutcome[]; channelOutcomes: ChannelOutcome[] }> {
+): Promise<{ digestsQueued: number; confirmations: ConfirmationOutcome[]; outcomes: NotifyOutcome[]; channelOutcomes: ChannelOutcome[] }> {
   const worker = opts.worker ?? `notify-${crypto.randomUUID().slice(0, 8)}`;
   const sites = opts.sites && opts.sites.length ? opts.sites : null;
+  const confirmations = await sendConfirmations(pool, { now: opts.now, mailer: opts.mailer, sites, maxRows: Math.min(50, opts.maxRows ?? 200) });
   const digestsQueued = (await pool.query<{ n: number }>('select private.enqueue_digests($1, $2::uuid[]) as n', [opts.now.toISOString(), sites])).rows[0]!.n;
   const outcomes: NotifyOutcome[] = [];
   const maxRows = opts.maxRows ?? 200;
@@ -87,7 +95,7 @@ export async function runNotify(
     );
     for (const row of rows) outcomes.push(await deliver(pool, row, opts, worker));
   }
-  return { digestsQueued, outcomes, channelOutcomes };
+  return { digestsQueued, confirmations, outcomes, channelOutcomes };
 }
 
 async function finish(pool: Db, row: OutboxRow, worker: string, status: 'sent' | 'skipped', note: string | null): Promise<void> {
@@ -112,8 +120,10 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
     }
     if (row.kind === 'channel_failing') return await deliverChannelFailing(pool, row, opts, worker, site.name);
     if (row.kind === 'needs_setup') return await deliverNeedsSetup(pool, row, opts, worker, site.name);
+    // The overflow email goes to whoever wants instant alerts; unconfirmed addresses get nothing.
+    const wants = row.kind === 'alert_overflow' ? 'instant' : row.kind;
     const recipients = (await pool.query<{ id: string; email: string }>(
-      `select id, email from public.notification_recipients where site_id = $1 and ${row.kind} order by email`,
+      `select id, email from public.notification_recipients where site_id = $1 and ${wants} and confirmed_at is not null order by email`,
       [row.site_id],
     )).rows.filter((r) => !row.recipients.includes(r.email));
 
@@ -121,6 +131,20 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
     if (row.kind === 'instant') {
       const facts = await instantFacts(pool, site, row.payload ?? {}, row.run_id);
       if (facts) render = (links) => renderInstant(facts, links);
+    } else if (row.kind === 'alert_overflow') {
+      // Sealing takes the day's list once; an alert reserved later is sent on its own.
+      const held = (await pool.query<OutboxRow>('select id, site_id, kind, period_key, run_id, payload, attempts, recipients from private.seal_alert_overflow($1)', [row.id])).rows;
+      const alerts: InstantFacts[] = [];
+      // Listed in full up to OVERFLOW_LISTED; the email counts the rest and links to the runs.
+      for (const h of held.slice(0, OVERFLOW_LISTED)) {
+        const facts = await instantFacts(pool, site, h.payload ?? {}, h.run_id);
+        if (facts) alerts.push(facts);
+      }
+      const cap = Number(row.payload?.cap);
+      if (alerts.length) {
+        const total = alerts.length + Math.max(0, held.length - OVERFLOW_LISTED);
+        render = (links) => renderOverflow({ site, localDate: row.period_key, cap: Number.isFinite(cap) ? cap : 10, alerts, total }, links);
+      }
     } else {
       const localDate = typeof row.payload?.localDate === 'string' ? row.payload.localDate : row.period_key;
       const facts = await digestFacts(pool, site, row.kind, row.period_key, localDate);
@@ -138,9 +162,13 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
       await finish(pool, row, worker, 'skipped', `no recipient wants ${row.kind} emails`);
       return { ...base, status: 'skipped', delivered, by };
     }
+    if (row.kind === 'instant' && row.recipients.length === 0) {
+      const verdict = (await pool.query<{ v: string }>('select private.reserve_instant_email($1, $2) as v', [row.id, opts.now.toISOString()])).rows[0]!.v;
+      if (verdict === 'held') return { ...base, status: 'over_cap', delivered, by };
+    }
     const dashboard = dashboardUrl();
     for (const r of recipients) {
-      const kindToken = await signUnsubscribe(r.id, row.kind);
+      const kindToken = await signUnsubscribe(r.id, wants);
       const allToken = await signUnsubscribe(r.id, 'all');
       const links: Links = {
         dashboard,

@@ -13,6 +13,7 @@ import { corsHeaders } from '../_shared/cors.ts';
 import { db } from '../_shared/db.ts';
 import { dashboardUrl } from '../_shared/env.ts';
 import { escapeHtml as e } from '../_shared/html.ts';
+import { page } from '../_shared/page.ts';
 import { type UnsubscribeKind, verifyUnsubscribe } from '../_shared/unsubscribe-token.ts';
 
 const KIND_NAMES: Record<UnsubscribeKind, string> = {
@@ -21,28 +22,6 @@ const KIND_NAMES: Record<UnsubscribeKind, string> = {
   weekly: 'weekly summaries',
   all: 'all FlowLens emails',
 };
-
-function page(status: number, title: string, body: string): Response {
-  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${e(title)}</title></head>
-<body style="margin:0;background:#f2f4f7;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#101828">
-<main style="max-width:480px;margin:48px auto;background:#fff;border:1px solid #eaecf0;border-radius:8px;padding:24px">
-<p style="margin:0 0 8px;font-size:13px;color:#475467"><strong style="color:#101828">FlowLens</strong></p>
-<h1 style="font-size:20px;margin:0 0 16px">${e(title)}</h1>
-${body}
-</main></body></html>`;
-  return new Response(html, {
-    status,
-    headers: {
-      ...corsHeaders,
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-      'x-frame-options': 'DENY',
-    },
-  });
-}
 
 interface Recipient {
   id: string;

@@ -10,6 +10,12 @@ vi.mock('../../data/queries.ts', async (importOriginal) => ({
   fetchSite: vi.fn(),
   fetchSettings: vi.fn(),
 }));
+// The settings page also lists credentials (Credentials.tsx): none here.
+vi.mock('../../data/credentials.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../data/credentials.ts')>()),
+  fetchCredentialNames: vi.fn(async () => []),
+  fetchFlowsNeedingSetup: vi.fn(async () => []),
+}));
 vi.mock('../../data/alerts.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../data/alerts.ts')>();
   return { ...Object.fromEntries(Object.keys(real).map((k) => [k, vi.fn()])), DEFAULT_POLICY: real.DEFAULT_POLICY };

@@ -30,8 +30,9 @@ beforeEach(() => {
   resetStores();
   vi.mocked(queries.fetchSettings).mockResolvedValue({
     recipients: [
-      { id: 'r1', user_id: TEST_USER.id, email: 'ada@example.com', instant: true, daily: true, weekly: false },
-      { id: 'r2', user_id: null, email: 'oncall@example.com', instant: true, daily: false, weekly: false },
+      { id: 'r1', user_id: TEST_USER.id, email: 'ada@example.com', instant: true, daily: true, weekly: false, confirmed_at: '2026-11-01T00:00:00Z', confirmation_sent_at: null },
+      { id: 'r2', user_id: null, email: 'oncall@example.com', instant: true, daily: false, weekly: false, confirmed_at: '2026-11-01T00:00:00Z', confirmation_sent_at: null },
+      { id: 'r3', user_id: null, email: 'new@partner.example', instant: true, daily: true, weekly: true, confirmed_at: null, confirmation_sent_at: '2026-11-02T00:00:00Z' },
     ],
     members: [
       { organization_id: ORG_ID, user_id: TEST_USER.id, role: 'owner', email: 'ada@example.com', created_at: '' },
@@ -89,7 +90,7 @@ describe('settings', () => {
 
   it('members see settings read-only, can change their own email preferences, and see no secret', async () => {
     vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('member'));
-    vi.mocked(mutations.updateRecipient).mockResolvedValue({ id: 'r1', user_id: TEST_USER.id, email: 'ada@example.com', instant: true, daily: true, weekly: true });
+    vi.mocked(mutations.updateRecipient).mockResolvedValue({ id: 'r1', user_id: TEST_USER.id, email: 'ada@example.com', instant: true, daily: true, weekly: true, confirmed_at: '2026-11-01T00:00:00Z', confirmation_sent_at: null });
     renderApp(`/sites/${SITE_ID}/settings`);
     expect(await screen.findByText(/owners and admins change these settings/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Save settings' })).toBeNull();
@@ -99,6 +100,30 @@ describe('settings', () => {
     fireEvent.click(screen.getByRole('checkbox', { name: 'weekly emails to ada@example.com' }));
     await waitFor(() => expect(mutations.updateRecipient).toHaveBeenCalledWith(expect.anything(), 'r1', { weekly: true }));
     expect(screen.queryByLabelText('Invite by email')).toBeNull();
+  });
+
+  it('an added address awaiting confirmation says so; admins resend, and a refusal shows its sentence', async () => {
+    vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('admin'));
+    const sentence = 'FlowLens has sent this address 3 confirmation emails in the last hour; send another in 42 minutes.';
+    vi.mocked(mutations.resendConfirmation).mockResolvedValueOnce(undefined).mockRejectedValueOnce({ code: 'confirmation_limit', message: sentence, hint: 'rate_limited', details: 'Retry after 2520 seconds.' });
+    renderApp(`/sites/${SITE_ID}/settings`);
+    const awaiting = await screen.findByTestId('awaiting-new@partner.example');
+    expect(awaiting.textContent).toContain('Awaiting confirmation');
+    expect(screen.queryByTestId('awaiting-oncall@example.com')).toBeNull();
+    expect(screen.queryByTestId('awaiting-ada@example.com')).toBeNull();
+    const resend = screen.getByRole('button', { name: 'Resend the confirmation email to new@partner.example' });
+    fireEvent.click(resend);
+    await waitFor(() => expect(mutations.resendConfirmation).toHaveBeenCalledWith(expect.anything(), 'r3'));
+    await waitFor(() => expect((resend as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(resend);
+    expect(await screen.findByText(sentence)).toBeTruthy();
+  });
+
+  it('members see who awaits confirmation but cannot resend', async () => {
+    vi.mocked(queries.fetchSite).mockResolvedValue(siteWithRole('member'));
+    renderApp(`/sites/${SITE_ID}/settings`);
+    expect((await screen.findByTestId('awaiting-new@partner.example')).textContent).toContain('Awaiting confirmation');
+    expect(screen.queryByRole('button', { name: /Resend the confirmation email/ })).toBeNull();
   });
 
   it('owners invite with a role and get the link once', async () => {

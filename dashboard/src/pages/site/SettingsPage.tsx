@@ -10,6 +10,7 @@ import {
   inviteMember,
   removeMember,
   removeRecipient,
+  resendConfirmation,
   revokeInvitation,
   rotateWebhookSecret,
   updateRecipient,
@@ -243,7 +244,7 @@ function Recipients({ siteId, data, canManage }: { siteId: string; data: Setting
 
   return (
     <Card title="Email notifications" labelledBy="recipients-title">
-      <p className="mb-3 text-sm text-muted">Instant: new or returning P0/P1 bugs, once per crawl. Daily: a briefing at 09:00 site time. Weekly: a summary on Mondays.</p>
+      <p className="mb-3 text-sm text-muted">Instant: new or returning P0/P1 bugs, once per crawl. Daily: a briefing at 09:00 site time. Weekly: a summary on Mondays. An address that is not a member's receives nothing until it confirms by the link FlowLens emails it.</p>
       <div className="relative overflow-x-auto">
         <table className="w-full min-w-[28rem] text-sm">
           <caption className="sr-only">Who receives which emails</caption>
@@ -272,6 +273,17 @@ function Recipients({ siteId, data, canManage }: { siteId: string; data: Setting
                 <td className="py-2 pr-2 break-all">
                   {r.email}
                   {r.user_id === null && <span className="ml-1 text-xs text-muted">(not a member)</span>}
+                  {r.confirmed_at === null && (
+                    <span className="mt-1 flex flex-wrap items-center gap-2 text-xs" data-testid={`awaiting-${r.email}`}>
+                      <span className="rounded bg-[#fef3c7] px-1.5 py-0.5 font-medium text-[#92400e]">Awaiting confirmation</span>
+                      <span className="text-muted">{r.confirmation_sent_at ? 'No alerts until the link in the email is opened.' : 'The confirmation email is on its way.'}</span>
+                      {canManage && (
+                        <button type="button" className="text-[#1d4ed8] hover:underline" aria-label={`Resend the confirmation email to ${r.email}`} disabled={busy === r.id} onClick={() => void act(r.id, () => resendConfirmation(db, r.id), `The confirmation email to ${r.email} goes out again.`)}>
+                          Resend
+                        </button>
+                      )}
+                    </span>
+                  )}
                 </td>
                 {pref(r, 'instant')}
                 {pref(r, 'daily')}
