@@ -12,7 +12,7 @@ import {
   type StepRow,
 } from '@flowlens/core';
 import { FriendlyError } from '../lib/errors.ts';
-import type { FlowSummary } from '../lib/messages.ts';
+import type { FlowSummary } from '../lib/protocol.ts';
 import { readRecorderState, updateRecorderState, type Draft } from '../lib/state.ts';
 import { signedIn } from './backend-access.ts';
 import { uploadsSettled } from './recording.ts';

@@ -11,11 +11,13 @@
  * reads every rect, then writes every transform (no layout thrashing). The MutationObserver
  * callback is O(1) (it sets a flag); re-resolution of pins runs at most every RESOLVE_INTERVAL_MS.
  */
-import { worstSeverity, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from './protocol.ts';
+import type { Ask } from '../lib/messaging.ts';
+import { worstSeverity, type OverlayBug, type PageState } from './protocol.ts';
 import { resolveTracked, track, type Tracked } from './pins.ts';
 import { OVERLAY_CSS, SEVERITY_COLORS } from './styles.ts';
 
-export type Send = <T>(msg: OverlayRequest) => Promise<T>;
+/** How the overlay asks the background (lib/messaging.ts `ask`; tests pass their own). */
+export type Send = Ask;
 
 export const HOST_TAG = 'flowlens-overlay';
 /** The walkthrough's host element (extension/walkthrough/guide.ts HOST_TAG; not imported: the guide is a large module). */
@@ -67,16 +69,6 @@ function httpUrl(u: string | null | undefined): string | null {
 /** "desktop, mobile", or "all viewports" when the crawler did not say. */
 function seenOn(b: OverlayBug): string {
   return b.viewports.join(', ') || 'all viewports';
-}
-
-/** Sends through browser.runtime and unwraps the background's { ok, value | error }. */
-export function runtimeSender(sendMessage: (msg: unknown) => Promise<unknown>): Send {
-  return async <T>(msg: OverlayRequest): Promise<T> => {
-    const r = (await sendMessage(msg)) as OverlayResponse<T> | undefined;
-    if (!r) throw new Error('FlowLens is not answering (reload the extension?)');
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
 }
 
 export class Overlay {
@@ -156,7 +148,7 @@ export class Overlay {
       const k = e as KeyboardEvent;
       if (k.altKey && k.shiftKey && k.code === 'KeyF' && this.state?.site) {
         const hidden = this.state.status !== 'hidden';
-        void this.send({ type: 'flowlens:overlay:set-hidden', siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
+        void this.send('overlay.setHidden', { siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
       }
     });
   }
@@ -166,7 +158,7 @@ export class Overlay {
     const seq = ++this.loadSeq;
     let state: PageState;
     try {
-      state = await this.send<PageState>({ type: 'flowlens:overlay:page', url: this.win.location.href, force });
+      state = await this.send('overlay.page', { url: this.win.location.href, force });
     } catch (e) {
       state = { status: 'error', bugs: [], error: e instanceof Error ? e.message : String(e) };
     }
@@ -352,7 +344,7 @@ export class Overlay {
     hide.type = 'button';
     hide.title = 'Hide FlowLens on this site (Alt+Shift+F brings it back)';
     hide.addEventListener('click', () => {
-      if (st.site) void this.send({ type: 'flowlens:overlay:set-hidden', siteId: st.site.id, hidden: true }).then(() => this.refresh(true));
+      if (st.site) void this.send('overlay.setHidden', { siteId: st.site.id, hidden: true }).then(() => this.refresh(true));
     });
     const close = h(doc, 'button', 'close', '×');
     close.type = 'button';
@@ -409,11 +401,10 @@ export class Overlay {
     if (t.el && !box.classList.contains('card')) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
     // A broken flow: walk to its failing step in this tab (issue 9, docs/walkthrough.md).
     if (b.type === 'flow_broken') {
-      const start = { type: 'flowlens:walkthrough:start', bugId: b.id } as unknown as OverlayRequest;
-      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send(start).catch((e: unknown) => box.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
+      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send('walkthrough.start', { bugId: b.id }).catch((e: unknown) => box.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
     }
-    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(box, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
-    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(box, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
+    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(box, () => this.send('overlay.snooze', { bugId: b.id, days: SNOOZE_DAYS }), b.id)));
+    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(box, () => this.send('overlay.falsePositive', { bugId: b.id }), b.id)));
     return actions;
   }
 
@@ -439,7 +430,7 @@ export class Overlay {
     };
     if (this.thumbs.has(b.id)) set(this.thumbs.get(b.id));
     else if (this.state?.site) {
-      void this.send<string | null>({ type: 'flowlens:overlay:screenshot', siteId: this.state.site.id, path: b.screenshot! })
+      void this.send('overlay.screenshot', { siteId: this.state.site.id, path: b.screenshot! })
         .catch(() => null)
         .then((u) => {
           this.thumbs.set(b.id, u);
@@ -449,10 +440,10 @@ export class Overlay {
     return img;
   }
 
-  private async act(item: El, msg: OverlayRequest, bugId: string): Promise<void> {
+  private async act(item: El, request: () => Promise<unknown>, bugId: string): Promise<void> {
     for (const btn of item.querySelectorAll('button')) btn.disabled = true;
     try {
-      await this.send(msg);
+      await request();
       // Gone from this page right away; the refetch confirms what the database now says.
       if (this.state) this.state = { ...this.state, bugs: this.state.bugs.filter((b) => b.id !== bugId) };
       this.render();

@@ -19,10 +19,12 @@ import type { ElementMeta, Selector } from '@flowlens/core/flow';
 import { accessibleName, describeSelector, meaningfulTarget, resolveStep, type ResolveResult } from '@flowlens/core/locator';
 import { VIEWPORT_PRESETS, viewportNameForWidth, type ViewportName } from '@flowlens/core/viewport';
 import { performKey, performStep, pageCondition, sameDestination } from './perform.ts';
-import { fillTyped, isTargeted, secretNames, type WalkRequest, type WalkResponse, type WalkState, type WalkStep } from './protocol.ts';
+import type { Ask } from '../lib/messaging.ts';
+import { fillTyped, isTargeted, secretNames, type WalkState, type WalkStep } from './protocol.ts';
 import { WALK_CSS } from './styles.ts';
 
-export type Send = <T>(msg: WalkRequest) => Promise<T>;
+/** How the guide asks the background (lib/messaging.ts `ask`; tests pass their own). */
+export type Send = Ask;
 
 export const HOST_TAG = 'flowlens-walkthrough';
 const RESOLVE_INTERVAL_MS = 250;
@@ -47,16 +49,6 @@ function httpUrl(u: string | null | undefined): string | null {
   } catch {
     return null;
   }
-}
-
-/** Sends through browser.runtime and unwraps the background's { ok, value | error }. */
-export function runtimeSender(sendMessage: (msg: unknown) => Promise<unknown>): Send {
-  return async <T>(msg: WalkRequest): Promise<T> => {
-    const r = (await sendMessage(msg)) as WalkResponse<T> | undefined;
-    if (!r) throw new Error('FlowLens is not answering (reload the extension?)');
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
 }
 
 export interface GuideOptions {
@@ -122,7 +114,7 @@ export class Guide {
     const seq = ++this.loadSeq;
     let state: WalkState | null;
     try {
-      state = await this.send<WalkState | null>({ type: 'flowlens:walkthrough:state', viewportWidth: this.win.innerWidth });
+      state = await this.send('walkthrough.state', { viewportWidth: this.win.innerWidth });
     } catch {
       state = null;
     }
@@ -489,7 +481,7 @@ export class Guide {
     if (kind === 'bug') {
       const mismatch = this.viewportMismatch();
       if (mismatch) actions.appendChild(this.button('resize primary', `Continue at ${mismatch.seen[0]} width`, () => this.resizeTo(mismatch.seen[0]!)));
-      actions.appendChild(this.button('continue', 'Try it anyway', () => void this.send({ type: 'flowlens:walkthrough:continue', index: st.index }).then(() => this.refresh())));
+      actions.appendChild(this.button('continue', 'Try it anyway', () => void this.send('walkthrough.continue', { index: st.index }).then(() => this.refresh())));
     } else if (kind === 'step' || kind === 'expected' || kind === 'locating') {
       for (const name of secrets) card.appendChild(this.secretField(name));
       const canDo = kind === 'step' && this.sent === null && this.doable(step);
@@ -592,7 +584,7 @@ export class Guide {
   private resizeTo(name: ViewportName): void {
     const size = VIEWPORT_PRESETS[name];
     const w = this.win;
-    void this.send({ type: 'flowlens:walkthrough:resize', width: w.outerWidth + (size.width - w.innerWidth), height: w.outerHeight + (size.height - w.innerHeight) })
+    void this.send('walkthrough.resize', { width: w.outerWidth + (size.width - w.innerWidth), height: w.outerHeight + (size.height - w.innerHeight) })
       .then(() => new Promise((r) => setTimeout(r, 600)))
       .then(() => {
         if (viewportNameForWidth(this.win.innerWidth) !== name) {
@@ -667,7 +659,7 @@ export class Guide {
     const path = step.screenshot!;
     if (this.screenshotUrls.has(path)) show(this.screenshotUrls.get(path) ?? null);
     else {
-      void this.send<string | null>({ type: 'flowlens:walkthrough:screenshot', path })
+      void this.send('walkthrough.screenshot', { path })
         .catch(() => null)
         .then((u) => {
           this.screenshotUrls.set(path, u);
@@ -820,7 +812,7 @@ export class Guide {
       return;
     }
     this.note = `That was not the highlighted element. Still waiting for: ${step.label}`;
-    void this.send({ type: 'flowlens:walkthrough:off-target', index: this.state!.index }).catch(() => undefined);
+    void this.send('walkthrough.offTarget', { index: this.state!.index }).catch(() => undefined);
     this.render();
   }
 
@@ -853,8 +845,7 @@ export class Guide {
     const st = this.state;
     if (!st || this.sent !== null) return;
     this.sent = st.index;
-    const msg: WalkRequest = { type: 'flowlens:walkthrough:advance', index: st.index, status, by, ...(confidence !== undefined ? { confidence } : {}) };
-    this.send<WalkState | null>(msg).then(
+    this.send('walkthrough.advance', { index: st.index, status, by, ...(confidence !== undefined ? { confidence } : {}) }).then(
       (next) => {
         if (!this.disposed) this.apply(next);
       },
@@ -918,7 +909,7 @@ export class Guide {
       const message = e instanceof Error ? e.message : String(e);
       this.error = `Could not do it: ${message}`;
       this.renderedKey = '';
-      void this.send({ type: 'flowlens:walkthrough:fail', index: st.index, error: message }).catch(() => undefined);
+      void this.send('walkthrough.fail', { index: st.index, error: message }).catch(() => undefined);
       this.render();
     }
   }
@@ -930,7 +921,7 @@ export class Guide {
     const unresolved = st && (kind === 'expected' || (kind === 'bug' && isTargeted(this.step!) && !this.target?.el)) ? { index: st.index, error: this.unresolvedReason() } : undefined;
     this.state = null;
     this.teardown();
-    await this.send({ type: 'flowlens:walkthrough:stop', ...(unresolved ? { unresolved } : {}) }).catch(() => undefined);
+    await this.send('walkthrough.stop', unresolved ? { unresolved } : {}).catch(() => undefined);
   }
 
   private unresolvedReason(): string {

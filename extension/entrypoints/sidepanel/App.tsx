@@ -7,6 +7,8 @@ import { browser } from 'wxt/browser';
 import { secretNames } from '../../lib/draft.ts';
 import { secretNameFromText } from '../../lib/capture.ts';
 import type { DraftStep } from '../../lib/state.ts';
+import { sendMessage } from '../../lib/messaging.ts';
+import type { Result } from '../../lib/protocol.ts';
 import { originOfUrl, usePanel } from './store.ts';
 
 const button = 'rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50';
@@ -233,7 +235,7 @@ function ShowBugs() {
           return;
         }
         await usePanel.getState().checkHostAccess();
-        const r = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:enable', tabId }).catch(() => null)) as { ok: boolean; value?: boolean } | null;
+        const r = await sendMessage('overlay.enable', { tabId }).catch(() => null);
         if (!r?.ok) setError('FlowLens could not turn on the bug overlay. Reload the page; if it stays off, reload the extension.');
         else setInfo(`Bugs on ${site.name} now show on its pages: a badge with the count where a page has open bugs, and pins on the elements.`);
       })
@@ -599,8 +601,8 @@ function WalkThroughButton({ flowId, disabled }: { flowId: string; disabled: boo
       setError(`FlowLens needs access to ${origin} to guide you. Press Walk through again and choose "Allow".`);
       return;
     }
-    const r = (await browser.runtime.sendMessage({ type: 'flowlens:walkthrough:start', flowId, tabId: tab?.id }).catch(() => ({ ok: false, error: 'FlowLens could not start the walkthrough. Reload the page and try again.' }))) as { ok: boolean; error?: string } | undefined;
-    if (!r?.ok) setError(r?.error ?? 'FlowLens is not answering (reload the extension?)');
+    const r = await sendMessage('walkthrough.start', { flowId, ...(tab ? { tabId: tab.id } : {}) }).catch((): Result<unknown> => ({ ok: false, error: 'FlowLens could not start the walkthrough. Reload the page and try again.' }));
+    if (!r.ok) setError(r.error);
   };
   return (
     <button className={iconButton} disabled={disabled} onClick={() => void start()} data-testid="walk-through">

@@ -5,8 +5,8 @@
  */
 import { create } from 'zustand';
 import { browser } from 'wxt/browser';
-import type { EditRequest, FlowSummary, OrgSummary, PickKind, Result, SiteSummary } from '../../lib/messages.ts';
-import { sendMessage } from '../../lib/messages.ts';
+import { sendMessage } from '../../lib/messaging.ts';
+import type { EditRequest, FlowSummary, OrgSummary, PickKind, Result, SiteSummary } from '../../lib/protocol.ts';
 import { emptyState, parseRecorderState, STATE_KEY, type RecorderState } from '../../lib/state.ts';
 
 export interface TargetTab {
