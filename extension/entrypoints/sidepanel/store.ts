@@ -8,12 +8,10 @@ import { browser } from 'wxt/browser';
 import { sendMessage } from '../../lib/messaging.ts';
 import type { EditRequest, FlowSummary, OrgSummary, PickKind, Result, SiteSummary } from '../../lib/protocol.ts';
 import { emptyState, parseRecorderState, STATE_KEY, type RecorderState } from '../../lib/state.ts';
+import { download } from './download.ts';
+import { findTargetTab, originOfUrl, type TargetTab } from './tab.ts';
 
-export interface TargetTab {
-  id: number;
-  url: string;
-  title: string;
-}
+export { originOfUrl, type TargetTab };
 
 interface PanelState {
   phase: 'loading' | 'signedOut' | 'ready';
@@ -63,37 +61,10 @@ interface PanelActions {
   loadStoredSecrets(): Promise<void>;
   /** Sends the value to the background once; it is kept nowhere here. */
   storeSecret(name: string, value: string): Promise<boolean>;
-}
-
-/** The tab this panel works on: ?tabId= (tests, a panel opened for one tab), else the active tab. */
-async function findTargetTab(): Promise<TargetTab | null> {
-  const param = new URLSearchParams(location.search).get('tabId');
-  try {
-    const tab = param ? await browser.tabs.get(Number(param)) : (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0];
-    if (!tab || tab.id === undefined) return null;
-    return { id: tab.id, url: tab.url ?? '', title: tab.title ?? '' };
-  } catch {
-    return null;
-  }
-}
-
-export function originOfUrl(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Saves `text` as a file through the browser's download of a temporary object URL. */
-function download(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  /** After the user granted the tab's origin: the overlay registered and shown in `tabId` now (false: the background did not answer). */
+  enableOverlay(tabId: number | undefined): Promise<boolean>;
+  /** Starts the guided walkthrough of a saved flow in `tabId`, else a new tab (issue 9); the error sentence, or null. */
+  startWalkthrough(flowId: string, tabId: number | undefined): Promise<string | null>;
 }
 
 const GENERIC = 'Something went wrong. Try again; if it keeps happening, reload the extension.';
@@ -313,5 +284,15 @@ export const usePanel = create<PanelState & PanelActions>()((set, get) => ({
     const names = prev?.siteId === siteId ? prev.names : [];
     set({ storedSecrets: { siteId, names: [...new Set([...names, r.name])] }, info: `Stored ${r.name} for replays.` });
     return true;
+  },
+
+  async enableOverlay(tabId) {
+    const r = await sendMessage('overlay.enable', tabId === undefined ? {} : { tabId }).catch(() => null);
+    return r?.ok === true;
+  },
+
+  async startWalkthrough(flowId, tabId) {
+    const r = await sendMessage('walkthrough.start', { flowId, ...(tabId === undefined ? {} : { tabId }) }).catch((): Result<unknown> => ({ ok: false, error: 'FlowLens could not start the walkthrough. Reload the page and try again.' }));
+    return r.ok ? null : r.error;
   },
 }));
