@@ -222,31 +222,32 @@ async function broadcastRefresh(): Promise<void> {
 }
 
 export function registerOverlayHandlers(): void {
-  // From the overlay's loader and UI (content scripts: their own tab and frame).
-  onMessage('overlay.page', { from: 'content', schema: overlayPage }, (data, sender) => pageState(data.url, sender.tab?.id, data.force === true));
+  // From the overlay's loader and UI (content scripts); extension pages may ask these too (docs/overlay.md).
+  // Only loadUi needs the sender's own tab and frame.
+  onMessage('overlay.page', { from: 'any', schema: overlayPage }, (data, sender) => pageState(data.url, sender.tab?.id, data.force === true));
   onMessage('overlay.loadUi', { from: 'content', schema: noRequest }, async (_, sender) => {
     // Only into the frame that asked, and only a tab the loader runs in (a monitored, granted origin).
     await browser.scripting.executeScript({ target: { tabId: sender.tab!.id!, frameIds: [sender.frameId ?? 0] }, files: [OVERLAY_UI_FILE as never] });
     return true as const;
   });
-  onMessage('overlay.snooze', { from: 'content', schema: overlaySnooze }, async (data) => {
+  onMessage('overlay.snooze', { from: 'any', schema: overlaySnooze }, async (data) => {
     const days = Math.min(90, Math.max(1, Math.round(data.days || 7)));
     await updateBug(data.bugId, { snoozed_until: new Date(Date.now() + days * 86_400_000).toISOString() });
     return true as const;
   });
-  onMessage('overlay.falsePositive', { from: 'content', schema: overlayBug }, async (data) => {
+  onMessage('overlay.falsePositive', { from: 'any', schema: overlayBug }, async (data) => {
     await updateBug(data.bugId, { false_positive: true });
     return true as const;
   });
-  onMessage('overlay.setHidden', { from: 'content', schema: overlaySetHidden }, async (data) => {
+  onMessage('overlay.setHidden', { from: 'any', schema: overlaySetHidden }, async (data) => {
     const hidden = await hiddenSites();
     if (data.hidden) hidden[data.siteId] = true;
     else delete hidden[data.siteId];
     await browser.storage.local.set({ [HIDDEN_KEY]: hidden });
     return true as const;
   });
-  onMessage('overlay.getHidden', { from: 'content', schema: overlayGetHidden }, async (data) => (await hiddenSites())[data.siteId] === true);
-  onMessage('overlay.screenshot', { from: 'content', schema: overlayScreenshot }, (data) => signedScreenshotUrl(data.siteId, data.path));
+  onMessage('overlay.getHidden', { from: 'any', schema: overlayGetHidden }, async (data) => (await hiddenSites())[data.siteId] === true);
+  onMessage('overlay.screenshot', { from: 'any', schema: overlayScreenshot }, (data) => signedScreenshotUrl(data.siteId, data.path));
   // From the side panel.
   onMessage('overlay.sync', { from: 'extension' }, () => syncOverlayRegistration());
   onMessage('overlay.enable', { from: 'extension' }, async (data) => {
