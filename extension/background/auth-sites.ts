@@ -2,7 +2,7 @@
 import { originOf } from '@flowlens/core';
 import { FriendlyError } from '../lib/errors.ts';
 import { writeBackendConfig, BackendConfig } from '../lib/backend.ts';
-import type { OrgSummary, SiteSummary } from '../lib/messages.ts';
+import type { OrgSummary, SiteSummary } from '../lib/protocol.ts';
 import { backendOrThrow, backendUrl, signedIn } from './backend-access.ts';
 import { syncOverlayRegistration } from './overlay.ts';
 

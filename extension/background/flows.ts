@@ -9,10 +9,11 @@ import {
   parseFlow,
   PlaywrightExportError,
   type Flow,
+  type FlowResultStatus,
   type StepRow,
 } from '@flowlens/core';
 import { FriendlyError } from '../lib/errors.ts';
-import type { FlowSummary } from '../lib/messages.ts';
+import type { FlowSummary } from '../lib/protocol.ts';
 import { readRecorderState, updateRecorderState, type Draft } from '../lib/state.ts';
 import { signedIn } from './backend-access.ts';
 import { uploadsSettled } from './recording.ts';
@@ -64,7 +65,7 @@ export async function listFlows(siteId: string): Promise<FlowSummary[]> {
   if (ids.length > 0) {
     const res = await db.from('flow_results').select('flow_id, viewport, status, finished_at').in('flow_id', ids).order('finished_at', { ascending: false }).limit(1000);
     if (res.error) throw res.error;
-    for (const r of (res.data ?? []) as { flow_id: string; viewport: string; status: 'passed' | 'failed' | 'errored' | 'needs_setup'; finished_at: string }[]) {
+    for (const r of (res.data ?? []) as { flow_id: string; viewport: string; status: FlowResultStatus; finished_at: string }[]) {
       const list = results.get(r.flow_id) ?? [];
       if (!list.some((x) => x.viewport === r.viewport)) list.push({ viewport: r.viewport, status: r.status, finishedAt: r.finished_at });
       results.set(r.flow_id, list);

@@ -6,13 +6,15 @@
  * time (browser.scripting.registerContentScripts) only for the origins of the signed-in user's
  * sites for which the user has granted host access. The registration is recomputed when the
  * session changes, when host permissions are granted or removed, at start-up, and on request
- * (`flowlens:overlay:sync`, e.g. after a site was added).
+ * (`overlay.sync`, e.g. after a site was added).
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { browser } from 'wxt/browser';
-import { getBackend } from '../lib/backend.ts';
+import { onMessage, sendToTab } from '../lib/messaging.ts';
+import { noRequest, overlayBug, overlayGetHidden, overlayPage, overlayScreenshot, overlaySetHidden, overlaySnooze } from '../lib/protocol-schemas.ts';
 import { matchPatternFor, pageTemplate, siteForUrl, siteOrigins, toOverlayBug, type PageBugRow, type SiteRow, type StepLocator } from '../overlay/bugs.ts';
-import { LOAD_UI_MESSAGE, REFRESH_MESSAGE, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
+import type { OverlayBug, PageState } from '../overlay/protocol.ts';
+import { currentUser, signedIn, type SignedIn } from './backend-access.ts';
 
 export const OVERLAY_SCRIPT_ID = 'flowlens-overlay';
 /** The built content script (WXT entrypoint extension/entrypoints/overlay.content.ts, registration: runtime). */
@@ -32,20 +34,6 @@ const DASHBOARD_URL = (import.meta.env.WXT_DASHBOARD_URL as string | undefined) 
 
 let sitesCache: { at: number; userId: string; sites: SiteRow[] } | null = null;
 const bugsCache = new Map<string, { at: number; bugs: OverlayBug[] }>();
-
-function ok<T>(value: T): OverlayResponse<T> {
-  return { ok: true, value };
-}
-
-async function signedIn(): Promise<{ db: SupabaseClient; userId: string } | null> {
-  const db = await getBackend();
-  if (!db) return null;
-  const { data, error } = await db.auth.getSession();
-  // An error is not "signed out" (e.g. a token refresh that failed for the network): callers keep what they have.
-  if (error) throw error;
-  const userId = data.session?.user.id;
-  return userId ? { db, userId } : null;
-}
 
 async function loadSites(db: SupabaseClient, userId: string, force = false): Promise<SiteRow[]> {
   if (!force && sitesCache && sitesCache.userId === userId && Date.now() - sitesCache.at < SITES_TTL_MS) return sitesCache.sites;
@@ -91,7 +79,7 @@ async function stepLocators(db: SupabaseClient, rows: PageBugRow[]): Promise<Map
 }
 
 export async function pageState(url: string, tabId: number | undefined, force = false): Promise<PageState> {
-  const session = await signedIn();
+  const session = await currentUser();
   if (!session) return { status: 'signed-out', bugs: [] };
   const sites = await loadSites(session.db, session.userId, force);
   const site = siteForUrl(sites, url);
@@ -113,7 +101,6 @@ export async function pageState(url: string, tabId: number | undefined, force = 
 
 async function updateBug(bugId: string, patch: { snoozed_until?: string; false_positive?: boolean }): Promise<void> {
   const session = await signedIn();
-  if (!session) throw new Error('Sign in to FlowLens first.');
   // Members may only change these two columns (column grants + RLS); the audit trigger records who.
   const { data, error } = await session.db.from('bugs').update(patch).eq('id', bugId).select('id');
   if (error) throw new Error(error.message);
@@ -122,7 +109,7 @@ async function updateBug(bugId: string, patch: { snoozed_until?: string; false_p
 }
 
 async function signedScreenshotUrl(siteId: string, path: string): Promise<string | null> {
-  const session = await signedIn();
+  const session = await currentUser();
   // Only objects under the site's own folder (the storage policies check the same prefix).
   if (!session || !path.startsWith(`${siteId}/`)) return null;
   const { data, error } = await session.db.storage.from('screenshots').createSignedUrl(path, 300);
@@ -142,9 +129,9 @@ export async function syncOverlayRegistration(): Promise<string[]> {
   const existing = await browser.scripting.getRegisteredContentScripts({ ids: [OVERLAY_SCRIPT_ID] }).catch(() => []);
   const before = [...(existing[0]?.matches ?? [])].sort();
   let matches: string[] = [];
-  let session: Awaited<ReturnType<typeof signedIn>>;
+  let session: SignedIn | null;
   try {
-    session = await signedIn();
+    session = await currentUser();
   } catch (e) {
     console.warn('FlowLens overlay: could not read the session; keeping the registration', e instanceof Error ? e.message : e);
     return before;
@@ -231,60 +218,46 @@ function scheduleSync(): void {
 async function broadcastRefresh(): Promise<void> {
   bugsCache.clear();
   const tabs = await browser.tabs.query({});
-  for (const t of tabs) if (t.id !== undefined) browser.tabs.sendMessage(t.id, { type: REFRESH_MESSAGE }).catch(() => undefined);
-}
-
-async function handle(msg: OverlayRequest, tabId: number | undefined, frameId: number | undefined): Promise<OverlayResponse> {
-  switch (msg.type) {
-    case LOAD_UI_MESSAGE: {
-      // Only into the frame that asked, and only a tab the loader runs in (a monitored, granted origin).
-      if (tabId === undefined) return { ok: false, error: 'No tab to show the overlay in.' };
-      await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId ?? 0] }, files: [OVERLAY_UI_FILE as never] });
-      return ok(true);
-    }
-    case 'flowlens:overlay:page':
-      return ok(await pageState(String(msg.url), tabId, msg.force === true));
-    case 'flowlens:overlay:snooze': {
-      const days = Math.min(90, Math.max(1, Math.round(Number(msg.days) || 7)));
-      await updateBug(String(msg.bugId), { snoozed_until: new Date(Date.now() + days * 86_400_000).toISOString() });
-      return ok(true);
-    }
-    case 'flowlens:overlay:false-positive':
-      await updateBug(String(msg.bugId), { false_positive: true });
-      return ok(true);
-    case 'flowlens:overlay:set-hidden': {
-      const hidden = await hiddenSites();
-      if (msg.hidden) hidden[String(msg.siteId)] = true;
-      else delete hidden[String(msg.siteId)];
-      await browser.storage.local.set({ [HIDDEN_KEY]: hidden });
-      return ok(true);
-    }
-    case 'flowlens:overlay:get-hidden':
-      return ok((await hiddenSites())[String(msg.siteId)] === true);
-    case 'flowlens:overlay:screenshot':
-      return ok(await signedScreenshotUrl(String(msg.siteId), String(msg.path)));
-    case 'flowlens:overlay:sync':
-      return ok(await syncOverlayRegistration());
-    case 'flowlens:overlay:enable': {
-      // The side panel's "Show bugs on this site", right after the user granted the origin: register,
-      // then show the overlay in the panel's tab without waiting for a reload.
-      const matches = await syncOverlayRegistration();
-      const tab = typeof msg.tabId === 'number' ? await browser.tabs.get(msg.tabId).catch(() => null) : null;
-      const shown = !!tab?.id && coveredBy(matches, tab.url);
-      if (shown) await runLoaderIn(tab.id!);
-      return ok(shown);
-    }
-  }
+  for (const t of tabs) if (t.id !== undefined) sendToTab(t.id, 'overlay.refresh').catch(() => undefined);
 }
 
 export function registerOverlayHandlers(): void {
-  browser.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: OverlayResponse) => void) => {
-    const msg = raw as OverlayRequest | null;
-    if (!msg || typeof msg.type !== 'string' || !msg.type.startsWith('flowlens:overlay:')) return undefined;
-    // Only this extension's own pages and content scripts talk to it.
-    if (sender.id !== browser.runtime.id) return undefined;
-    handle(msg, sender.tab?.id, sender.frameId).then(sendResponse, (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }));
-    return true;
+  // From the overlay's loader and UI (content scripts); extension pages may ask these too (docs/overlay.md).
+  // Only loadUi needs the sender's own tab and frame.
+  onMessage('overlay.page', { from: 'any', schema: overlayPage }, (data, sender) => pageState(data.url, sender.tab?.id, data.force === true));
+  onMessage('overlay.loadUi', { from: 'content', schema: noRequest }, async (_, sender) => {
+    // Only into the frame that asked, and only a tab the loader runs in (a monitored, granted origin).
+    await browser.scripting.executeScript({ target: { tabId: sender.tab!.id!, frameIds: [sender.frameId ?? 0] }, files: [OVERLAY_UI_FILE as never] });
+    return true as const;
+  });
+  onMessage('overlay.snooze', { from: 'any', schema: overlaySnooze }, async (data) => {
+    const days = Math.min(90, Math.max(1, Math.round(data.days || 7)));
+    await updateBug(data.bugId, { snoozed_until: new Date(Date.now() + days * 86_400_000).toISOString() });
+    return true as const;
+  });
+  onMessage('overlay.falsePositive', { from: 'any', schema: overlayBug }, async (data) => {
+    await updateBug(data.bugId, { false_positive: true });
+    return true as const;
+  });
+  onMessage('overlay.setHidden', { from: 'any', schema: overlaySetHidden }, async (data) => {
+    const hidden = await hiddenSites();
+    if (data.hidden) hidden[data.siteId] = true;
+    else delete hidden[data.siteId];
+    await browser.storage.local.set({ [HIDDEN_KEY]: hidden });
+    return true as const;
+  });
+  onMessage('overlay.getHidden', { from: 'any', schema: overlayGetHidden }, async (data) => (await hiddenSites())[data.siteId] === true);
+  onMessage('overlay.screenshot', { from: 'any', schema: overlayScreenshot }, (data) => signedScreenshotUrl(data.siteId, data.path));
+  // From the side panel.
+  onMessage('overlay.sync', { from: 'extension' }, () => syncOverlayRegistration());
+  onMessage('overlay.enable', { from: 'extension' }, async (data) => {
+    // The side panel's "Show bugs on this site", right after the user granted the origin: register,
+    // then show the overlay in the panel's tab without waiting for a reload.
+    const matches = await syncOverlayRegistration();
+    const tab = typeof data.tabId === 'number' ? await browser.tabs.get(data.tabId).catch(() => null) : null;
+    const shown = !!tab?.id && coveredBy(matches, tab.url);
+    if (shown) await runLoaderIn(tab.id!);
+    return shown;
   });
   // Every finished page load of a covered origin also gets the loader (a no-op where the registered
   // script already ran): Chrome restores persisted registrations asynchronously at browser start.

@@ -5,8 +5,9 @@
  */
 import { browser } from 'wxt/browser';
 import { applyEdit } from '../lib/draft.ts';
-import { friendlyMessage } from '../lib/errors.ts';
-import { onMessage, type Result } from '../lib/messages.ts';
+import { FriendlyError, friendlyMessage } from '../lib/errors.ts';
+import { onMessage } from '../lib/messaging.ts';
+import { capturePage, capturePicked, captureStep, noRequest, recorderPick } from '../lib/protocol-schemas.ts';
 import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { addSite, currentSession, getBackendUrl, setBackend, signIn, signOut, sitesForUrl } from './auth-sites.ts';
 import { listCredentialNames, storeCredential } from './credentials.ts';
@@ -14,42 +15,46 @@ import { exportFlow, exportSavedFlowAsPlaywright, importFlow, listFlows, openFlo
 import { captureStatus, discardDraft, onCapturedStep, onPageChange, onPicked, onTabRemoved, setPick, startRecording, stopRecording } from './recording.ts';
 
 /** Runs a panel request; any failure becomes a sentence (lib/errors.ts), logged without values. */
-async function result<T>(doing: string, fn: () => Promise<T>): Promise<Result<T>> {
+async function result<T>(doing: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return { ok: true, data: await fn() };
+    return await fn();
   } catch (e) {
     console.warn(`FlowLens: could not ${doing}:`, e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : e);
-    return { ok: false, error: friendlyMessage(e, doing) };
+    throw new FriendlyError(friendlyMessage(e, doing));
   }
 }
 
-export function registerRecorderHandlers(): void {
-  onMessage('auth.session', () => result('check your sign-in', currentSession));
-  onMessage('auth.signIn', ({ data }) => result('sign in', () => signIn(data.email, data.password)));
-  onMessage('auth.signOut', () => result('sign out', async () => (await signOut(), null)));
-  onMessage('backend.get', () => result('read the backend setting', getBackendUrl));
-  onMessage('backend.set', ({ data }) => result('change the backend', async () => (await setBackend(data.url, data.anonKey), null)));
-  onMessage('sites.forUrl', ({ data }) => result('load your sites', () => sitesForUrl(data.url)));
-  onMessage('sites.add', ({ data }) => result('add this site', () => addSite(data.organizationId, data.url, data.name)));
-  onMessage('recorder.start', ({ data }) => result('start recording', async () => (await startRecording(data.tabId, data.siteId, data.url), null)));
-  onMessage('recorder.stop', () => result('stop recording', async () => (await stopRecording(), null)));
-  onMessage('recorder.discard', () => result('start a new flow', async () => (await discardDraft(), null)));
-  onMessage('recorder.edit', ({ data }) => result('change the flow', async () => (await updateRecorderState((s) => applyEdit(s, data)), null)));
-  onMessage('recorder.pick', ({ data }) => result('pick an element to check', async () => (await setPick(data.kind), null)));
-  onMessage('flows.save', () => result('save the flow', saveFlow));
-  onMessage('flows.list', ({ data }) => result('load the saved flows', () => listFlows(data.siteId)));
-  onMessage('flows.open', ({ data }) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
-  onMessage('flows.export', ({ data }) => result('export the flow', () => exportFlow(data.format)));
-  onMessage('flows.exportPlaywright', ({ data }) => result('export the flow as a Playwright test', () => exportSavedFlowAsPlaywright(data.flowId)));
-  onMessage('flows.import', ({ data }) => result('import the recording', () => importFlow(data.text, data.siteId, data.origin)));
-  onMessage('credentials.list', ({ data }) => result('list the stored credentials', async () => ({ names: await listCredentialNames(data.siteId) })));
-  // `doing` names the credential, never its value.
-  onMessage('credentials.store', ({ data }) => result(`store ${data.name}`, () => storeCredential(data.siteId, data.name, data.value)));
+/** Side panel requests: only from this extension's own pages. */
+const panel = { from: 'extension' } as const;
 
-  onMessage('capture.status', ({ sender }) => captureStatus(sender));
-  onMessage('capture.step', ({ data, sender }) => onCapturedStep(data, sender));
-  onMessage('capture.page', ({ data, sender }) => onPageChange(data, sender));
-  onMessage('capture.picked', ({ data, sender }) => onPicked(data, sender));
+export function registerRecorderHandlers(): void {
+  onMessage('auth.session', panel, () => result('check your sign-in', currentSession));
+  onMessage('auth.signIn', panel, (data) => result('sign in', () => signIn(data.email, data.password)));
+  onMessage('auth.signOut', panel, () => result('sign out', async () => (await signOut(), null)));
+  onMessage('backend.get', panel, () => result('read the backend setting', getBackendUrl));
+  onMessage('backend.set', panel, (data) => result('change the backend', async () => (await setBackend(data.url, data.anonKey), null)));
+  onMessage('sites.forUrl', panel, (data) => result('load your sites', () => sitesForUrl(data.url)));
+  onMessage('sites.add', panel, (data) => result('add this site', () => addSite(data.organizationId, data.url, data.name)));
+  onMessage('recorder.start', panel, (data) => result('start recording', async () => (await startRecording(data.tabId, data.siteId, data.url), null)));
+  onMessage('recorder.stop', panel, () => result('stop recording', async () => (await stopRecording(), null)));
+  onMessage('recorder.discard', panel, () => result('start a new flow', async () => (await discardDraft(), null)));
+  onMessage('recorder.edit', panel, (data) => result('change the flow', async () => (await updateRecorderState((s) => applyEdit(s, data)), null)));
+  onMessage('recorder.pick', { from: 'any', schema: recorderPick }, (data) => result('pick an element to check', async () => (await setPick(data.kind), null)));
+  onMessage('flows.save', panel, () => result('save the flow', saveFlow));
+  onMessage('flows.list', panel, (data) => result('load the saved flows', () => listFlows(data.siteId)));
+  onMessage('flows.open', panel, (data) => result('open the flow', async () => (await openFlow(data.flowId, data.siteId), null)));
+  onMessage('flows.export', panel, (data) => result('export the flow', () => exportFlow(data.format)));
+  onMessage('flows.exportPlaywright', panel, (data) => result('export the flow as a Playwright test', () => exportSavedFlowAsPlaywright(data.flowId)));
+  onMessage('flows.import', panel, (data) => result('import the recording', () => importFlow(data.text, data.siteId, data.origin)));
+  onMessage('credentials.list', panel, (data) => result('list the stored credentials', async () => ({ names: await listCredentialNames(data.siteId) })));
+  // `doing` names the credential, never its value.
+  onMessage('credentials.store', panel, (data) => result(`store ${data.name}`, () => storeCredential(data.siteId, data.name, data.value)));
+
+  // From the recorder's content script (checked against the recorded tab and origin by each handler).
+  onMessage('capture.status', { from: 'content', schema: noRequest }, (_, sender) => captureStatus(sender));
+  onMessage('capture.step', { from: 'content', schema: captureStep }, (data, sender) => onCapturedStep(data, sender));
+  onMessage('capture.page', { from: 'content', schema: capturePage }, (data, sender) => onPageChange(data, sender));
+  onMessage('capture.picked', { from: 'content', schema: capturePicked }, (data, sender) => onPicked(data, sender));
 
   browser.tabs.onRemoved.addListener((tabId) => void onTabRemoved(tabId));
   // The toolbar button opens the side panel. Not every Chromium exposes sidePanel (e.g. in tests

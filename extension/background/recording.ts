@@ -8,7 +8,8 @@ import { browser, type Browser } from 'wxt/browser';
 import type { CapturedAction } from '../lib/capture.ts';
 import { addCapturedStep, addPageChange, applyEdit, ensureDraft, stepFromCapture } from '../lib/draft.ts';
 import { FriendlyError } from '../lib/errors.ts';
-import { sendMessage, type PickedElement, type PickKind } from '../lib/messages.ts';
+import { sendToTab } from '../lib/messaging.ts';
+import type { PickedElement, PickKind } from '../lib/protocol.ts';
 import { emptyState, readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { improveLabels } from './ai-labels.ts';
 import { signedIn } from './backend-access.ts';
@@ -60,7 +61,7 @@ export async function startRecording(tabId: number, siteId: string, url: string)
   await browser.scripting.executeScript({ target: { tabId, allFrames: true }, files: [CONTENT_SCRIPT_FILE] }).catch((e: unknown) => {
     console.warn('FlowLens: could not inject the recorder into the open page; it starts on the next page load.', e instanceof Error ? e.message : e);
   });
-  await sendMessage('capture.active', { active: true }, tabId).catch(() => undefined);
+  await sendToTab(tabId, 'capture.active', { active: true }).catch(() => undefined);
 }
 
 export async function stopRecording(): Promise<void> {
@@ -68,8 +69,8 @@ export async function stopRecording(): Promise<void> {
   await browser.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] }).catch(() => undefined);
   await updateRecorderState((s) => ({ ...s, recording: false, pick: null }));
   if (state.tabId !== null) {
-    await sendMessage('capture.pick', { kind: null }, state.tabId).catch(() => undefined);
-    await sendMessage('capture.active', { active: false }, state.tabId).catch(() => undefined);
+    await sendToTab(state.tabId, 'capture.pick', { kind: null }).catch(() => undefined);
+    await sendToTab(state.tabId, 'capture.active', { active: false }).catch(() => undefined);
   }
   // Better labels, best effort, never blocking the panel.
   if (state.recording) void improveLabels().catch((e: unknown) => console.info('FlowLens: AI labels skipped:', e instanceof Error ? e.message : e));
@@ -100,7 +101,7 @@ export async function setPick(kind: PickKind | null): Promise<void> {
     if (kind && !s.recording) throw new FriendlyError('Press Record first: checks on an element are picked on the page while recording.');
     return { ...s, pick: kind };
   });
-  if (state.tabId !== null) await sendMessage('capture.pick', { kind }, state.tabId).catch(() => undefined);
+  if (state.tabId !== null) await sendToTab(state.tabId, 'capture.pick', { kind }).catch(() => undefined);
 }
 
 /** The element the user picked: the check goes right after the last recorded step, and picking ends. */
@@ -117,7 +118,7 @@ export async function onPicked(data: { target: PickedElement; text: string }, se
     const message = e instanceof FriendlyError ? e.message : 'That element cannot be checked (FlowLens found no way to find it again). Pick another one.';
     await updateRecorderState((s) => ({ ...s, pick: null, notice: message }));
   }
-  if (state.tabId !== null) await sendMessage('capture.pick', { kind: null }, state.tabId).catch(() => undefined);
+  if (state.tabId !== null) await sendToTab(state.tabId, 'capture.pick', { kind: null }).catch(() => undefined);
   return null;
 }
 

@@ -17,19 +17,13 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { browser } from 'wxt/browser';
 import { flowFromRows, type StepRow } from '@flowlens/core/flow-rows';
-import { getBackend } from '../lib/backend.ts';
+import { fromExtensionPage, onMessage, sendToTab, type Rule, type Sender } from '../lib/messaging.ts';
+import type { DataOf, MessageName, RequestOf } from '../lib/protocol.ts';
+import { walkAdvance, walkFail, walkIndex, walkResize, walkScreenshot, walkStart, walkState, walkStop } from '../lib/protocol-schemas.ts';
 import { siteOrigins, type SiteRow } from '../overlay/bugs.ts';
-import { parseWalkHash, WALK_CHANGED, WALK_KEY, WALK_SCRIPT_FILE, type WalkRequest, type WalkResponse, type WalkState } from '../walkthrough/protocol.ts';
+import { parseWalkHash, WALK_KEY, WALK_SCRIPT_FILE, type WalkState } from '../walkthrough/protocol.ts';
+import { signedIn, type SignedIn } from './backend-access.ts';
 import { advanceState, bugFromRows, outcomeRow, parseWalkState, toWalkStep, viewportOf } from '../walkthrough/state.ts';
-
-async function signedIn(): Promise<{ db: SupabaseClient; userId: string }> {
-  const db = await getBackend();
-  if (!db) throw new Error('Sign in to FlowLens first.');
-  const { data } = await db.auth.getSession();
-  const userId = data.session?.user.id;
-  if (!userId) throw new Error('Sign in to FlowLens first.');
-  return { db, userId };
-}
 
 export async function readWalk(): Promise<WalkState | null> {
   try {
@@ -53,7 +47,7 @@ function serial<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function notify(tabId: number): void {
-  browser.tabs.sendMessage(tabId, { type: WALK_CHANGED }).catch(() => undefined);
+  sendToTab(tabId, 'walkthrough.changed').catch(() => undefined);
 }
 
 async function inject(tabId: number): Promise<void> {
@@ -65,7 +59,7 @@ async function inject(tabId: number): Promise<void> {
 /** Stores the outcome once, when there is one to store (completed, or failed at a step). */
 async function recordOutcome(state: WalkState): Promise<WalkState> {
   if (state.recorded) return state;
-  let session: { db: SupabaseClient; userId: string };
+  let session: SignedIn;
   try {
     session = await signedIn();
   } catch {
@@ -193,91 +187,80 @@ async function stop(tabId: number | undefined, unresolved?: { index: number; err
   });
 }
 
-async function handle(msg: WalkRequest, sender: { tab?: { id?: number; url?: string }; url?: string }): Promise<unknown> {
-  const fromPage = !(typeof sender.url === 'string' && sender.url.startsWith(browser.runtime.getURL('/')));
-  // Only content scripts speak for a tab; an extension page opened in a tab does not.
-  const tabId = fromPage ? sender.tab?.id : undefined;
-  switch (msg.type) {
-    case 'flowlens:walkthrough:start': {
-      if (typeof msg.flowId !== 'string' && typeof msg.bugId !== 'string') throw new Error('Which flow?');
-      const ids = typeof msg.bugId === 'string' ? { bugId: msg.bugId } : { flowId: String(msg.flowId) };
-      // From a content script (the overlay): its own tab. From an extension page (the side panel,
-      // which may itself be in a tab): the tab it names, else a new one.
-      const target = fromPage ? tabId : typeof msg.tabId === 'number' ? msg.tabId : undefined;
-      const s = await startWalkthrough(ids, target);
-      return { id: s.id, tabId: s.tabId };
-    }
-    case 'flowlens:walkthrough:stop':
-      await stop(tabId, msg.unresolved && typeof msg.unresolved.index === 'number' ? { index: msg.unresolved.index, error: String(msg.unresolved.error) } : undefined);
-      return true;
-    default:
-      break;
-  }
-  // Everything else comes from the walkthrough's own tab.
-  if (tabId === undefined) throw new Error('Not from a page.');
-  return serial(async () => {
-    const s = await readWalk();
-    if (!s || s.tabId !== tabId) return null;
-    switch (msg.type) {
-      case 'flowlens:walkthrough:state': {
-        if (s.viewport) return s;
-        const viewport = viewportOf(Number(msg.viewportWidth));
-        if (!viewport) return s;
-        const next = { ...s, viewport };
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:advance': {
-        if (msg.index !== s.index || s.status === 'done') return s;
-        if (s.status === 'at-bug' && !s.pastBug) return s;
-        const confidence = typeof msg.confidence === 'number' && msg.confidence >= 0 && msg.confidence <= 1 ? msg.confidence : undefined;
-        const by = msg.by === 'extension' || msg.by === 'auto' ? msg.by : 'user';
-        let next = advanceState(s, { index: s.index, action: s.steps[s.index]!.action, status: msg.status === 'healed' ? 'healed' : 'passed', by, ...(confidence !== undefined ? { confidence } : {}) });
-        if (next.status === 'done') next = await recordOutcome(next);
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:fail': {
-        if (msg.index !== s.index) return s;
-        const entry = { index: s.index, action: s.steps[s.index]!.action, status: 'failed' as const, by: 'extension' as const, error: String(msg.error).slice(0, 500) };
-        const next = { ...s, log: [...s.log.filter((l) => l.index !== s.index), entry] };
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:off-target': {
-        const next = { ...s, offTarget: s.offTarget + 1 };
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:continue': {
-        if (s.status !== 'at-bug' || msg.index !== s.index) return s;
-        const next: WalkState = { ...s, status: 'active', pastBug: true };
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:resize': {
-        // "Continue at mobile width": the walkthrough's own window, in normal state, within sane bounds.
-        const width = Math.round(Math.min(4000, Math.max(200, Number(msg.width) || 0)));
-        const height = Math.round(Math.min(4000, Math.max(200, Number(msg.height) || 0)));
-        const tab = await browser.tabs.get(tabId);
-        await browser.windows.update(tab.windowId!, { state: 'normal', width, height });
-        // The run is recorded at the width it continues at (asked again on the next state request).
-        const next: WalkState = { ...s };
-        delete next.viewport;
-        await writeWalk(next);
-        return next;
-      }
-      case 'flowlens:walkthrough:screenshot': {
-        const path = String(msg.path);
-        // Only objects under the flow's site folder (the storage policies check the same prefix).
-        if (!path.startsWith(`${s.flow.siteId}/`)) return null;
-        const { db } = await signedIn();
-        const { data, error } = await db.storage.from('screenshots').createSignedUrl(path, 300);
-        return error || !data ? null : data.signedUrl;
-      }
-      default:
-        return null;
-    }
+/** The walkthrough of the sender's tab (content scripts only speak for their own tab), changed one at a time. */
+function inOwnTab<N extends MessageName>(name: N, rule: Rule<N> & { from: 'content' }, change: (s: WalkState, data: RequestOf<N>, tabId: number) => Promise<DataOf<N>>): void {
+  onMessage(name, rule, (data, sender) => {
+    const tabId = sender.tab!.id!;
+    return serial(async () => {
+      const s = await readWalk();
+      // No walkthrough in this tab (any more): every one of these answers null.
+      if (!s || s.tabId !== tabId) return null as DataOf<N>;
+      return change(s, data, tabId);
+    });
+  });
+}
+
+/** Writes the next state and answers it. */
+async function write(next: WalkState): Promise<WalkState> {
+  await writeWalk(next);
+  return next;
+}
+
+function registerMessages(): void {
+  onMessage('walkthrough.start', { from: 'any', schema: walkStart }, async (data, sender: Sender) => {
+    if (typeof data.flowId !== 'string' && typeof data.bugId !== 'string') throw new Error('Which flow?');
+    const ids = typeof data.bugId === 'string' ? { bugId: data.bugId } : { flowId: String(data.flowId) };
+    // From a content script (the overlay): its own tab. From an extension page (the side panel,
+    // which may itself be in a tab): the tab it names, else a new one.
+    const target = fromExtensionPage(sender) ? data.tabId : sender.tab?.id;
+    const s = await startWalkthrough(ids, target);
+    return { id: s.id, tabId: s.tabId };
+  });
+  onMessage('walkthrough.stop', { from: 'any', schema: walkStop }, async (data, sender) => {
+    // Only content scripts speak for a tab; an extension page opened in a tab does not.
+    await stop(fromExtensionPage(sender) ? undefined : sender.tab?.id, data.unresolved);
+    return true as const;
+  });
+  inOwnTab('walkthrough.state', { from: 'content', schema: walkState }, async (s, data) => {
+    if (s.viewport) return s;
+    const viewport = viewportOf(Number(data.viewportWidth));
+    return viewport ? write({ ...s, viewport }) : s;
+  });
+  inOwnTab('walkthrough.advance', { from: 'content', schema: walkAdvance }, async (s, data) => {
+    if (data.index !== s.index || s.status === 'done') return s;
+    if (s.status === 'at-bug' && !s.pastBug) return s;
+    const { confidence } = data;
+    let next = advanceState(s, { index: s.index, action: s.steps[s.index]!.action, status: data.status, by: data.by, ...(confidence !== undefined ? { confidence } : {}) });
+    if (next.status === 'done') next = await recordOutcome(next);
+    return write(next);
+  });
+  inOwnTab('walkthrough.fail', { from: 'content', schema: walkFail }, async (s, data) => {
+    if (data.index !== s.index) return s;
+    const entry = { index: s.index, action: s.steps[s.index]!.action, status: 'failed' as const, by: 'extension' as const, error: data.error.slice(0, 500) };
+    return write({ ...s, log: [...s.log.filter((l) => l.index !== s.index), entry] });
+  });
+  inOwnTab('walkthrough.offTarget', { from: 'content', schema: walkIndex }, async (s) => write({ ...s, offTarget: s.offTarget + 1 }));
+  inOwnTab('walkthrough.continue', { from: 'content', schema: walkIndex }, async (s, data) => {
+    if (s.status !== 'at-bug' || data.index !== s.index) return s;
+    return write({ ...s, status: 'active', pastBug: true });
+  });
+  inOwnTab('walkthrough.resize', { from: 'content', schema: walkResize }, async (s, data, tabId) => {
+    // "Continue at mobile width": the walkthrough's own window, in normal state, within sane bounds.
+    const width = Math.round(Math.min(4000, Math.max(200, data.width || 0)));
+    const height = Math.round(Math.min(4000, Math.max(200, data.height || 0)));
+    const tab = await browser.tabs.get(tabId);
+    await browser.windows.update(tab.windowId!, { state: 'normal', width, height });
+    // The run is recorded at the width it continues at (asked again on the next state request).
+    const next: WalkState = { ...s };
+    delete next.viewport;
+    return write(next);
+  });
+  inOwnTab('walkthrough.screenshot', { from: 'content', schema: walkScreenshot }, async (s, data) => {
+    // Only objects under the flow's site folder (the storage policies check the same prefix).
+    if (!data.path.startsWith(`${s.flow.siteId}/`)) return null;
+    const { db } = await signedIn();
+    const { data: signed, error } = await db.storage.from('screenshots').createSignedUrl(data.path, 300);
+    return error || !signed ? null : signed.signedUrl;
   });
 }
 
@@ -298,16 +281,7 @@ async function fromLink(tabId: number, url: string): Promise<void> {
 }
 
 export function registerWalkthroughHandlers(): void {
-  browser.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: WalkResponse) => void) => {
-    const msg = raw as WalkRequest | null;
-    if (!msg || typeof msg.type !== 'string' || !msg.type.startsWith('flowlens:walkthrough:')) return undefined;
-    if (sender.id !== browser.runtime.id) return undefined;
-    handle(msg, sender).then(
-      (value) => sendResponse({ ok: true, value }),
-      (e: unknown) => sendResponse({ ok: false, error: e instanceof Error ? e.message : String(e) }),
-    );
-    return true;
-  });
+  registerMessages();
   browser.tabs.onUpdated.addListener((tabId, change, tab) => {
     const url = change.url ?? tab.url;
     if (change.url && change.url.includes('#') && change.url.includes('flowlens-walkthrough')) void fromLink(tabId, change.url);

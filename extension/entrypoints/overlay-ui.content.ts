@@ -3,9 +3,8 @@
  * on pages: the tiny loader (overlay.content.ts) asks the background to inject it into a frame
  * only when that page has something to show. See docs/overlay.md.
  */
-import { browser } from 'wxt/browser';
-import { Overlay, runtimeSender } from '../overlay/overlay.ts';
-import { REFRESH_MESSAGE } from '../overlay/protocol.ts';
+import { ask, onMessage } from '../lib/messaging.ts';
+import { Overlay } from '../overlay/overlay.ts';
 
 export default defineContentScript({
   registration: 'runtime',
@@ -17,15 +16,15 @@ export default defineContentScript({
     const g = globalThis as { __flowlensOverlayUi?: boolean };
     g.__flowlensOverlayUi = true;
     const overlay = new Overlay({
-      send: runtimeSender((m) => browser.runtime.sendMessage(m)),
+      send: ask,
       onDispose: (fn) => ctx.onInvalidated(fn),
     });
-    const onMessage = (msg: unknown) => {
-      if ((msg as { type?: unknown } | null)?.type === REFRESH_MESSAGE) void overlay.refresh(true);
-    };
-    browser.runtime.onMessage.addListener(onMessage);
+    const removeRefresh = onMessage('overlay.refresh', { from: 'extension' }, () => {
+      void overlay.refresh(true);
+      return null;
+    });
     ctx.onInvalidated(() => {
-      browser.runtime.onMessage.removeListener(onMessage);
+      removeRefresh();
       g.__flowlensOverlayUi = false;
     });
     void overlay.start();

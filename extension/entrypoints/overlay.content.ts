@@ -5,10 +5,9 @@
  * other sites. It asks the background once per page (and again on SPA route changes and when the
  * background says something changed) whether there is anything to show; only then is the overlay
  * UI (overlay-ui.content.ts: badge, pins, panel, locator engine) injected. Kept tiny on purpose:
- * no imports beyond the browser API and the plain message types. See docs/overlay.md.
+ * no imports beyond the messaging wrapper (lib/messaging.ts) and plain types. See docs/overlay.md.
  */
-import { browser } from 'wxt/browser';
-import { LOAD_UI_MESSAGE, REFRESH_MESSAGE, type OverlayResponse, type PageState } from '../overlay/protocol.ts';
+import { onMessage, sendMessage } from '../lib/messaging.ts';
 
 export default defineContentScript({
   registration: 'runtime',
@@ -40,20 +39,20 @@ export default defineContentScript({
       clearTimeout(retryTimer);
       window.removeEventListener('popstate', onRoute);
       window.removeEventListener('hashchange', onRoute);
-      browser.runtime.onMessage.removeListener(onMessage);
+      removeRefresh();
     };
     const check = async (force = false) => {
       if (done || asking) return;
       asking = true;
       try {
-        const res = (await browser.runtime.sendMessage({ type: 'flowlens:overlay:page', url: location.href, force })) as OverlayResponse<PageState> | undefined;
+        const res = await sendMessage('overlay.page', { url: location.href, force });
         if (done) return;
-        if (!res?.ok || res.value.status === 'error') return retryLater();
-        const st = res.value;
+        if (!res.ok || res.data.status === 'error') return retryLater();
+        const st = res.data;
         // Something to show, or hidden by the user (the UI owns the shortcut that brings it back).
         if ((st.status === 'ok' && st.bugs.length > 0) || st.status === 'hidden') {
           stop();
-          if (!g.__flowlensOverlayUi) await browser.runtime.sendMessage({ type: LOAD_UI_MESSAGE });
+          if (!g.__flowlensOverlayUi) await sendMessage('overlay.loadUi');
         }
       } catch {
         // The worker is waking up (or the extension was reloaded: then the context is invalid and stop() ran).
@@ -67,14 +66,14 @@ export default defineContentScript({
       lastUrl = location.href;
       void check();
     };
-    const onMessage = (msg: unknown) => {
-      if ((msg as { type?: unknown } | null)?.type === REFRESH_MESSAGE) void check(true);
-    };
     // SPA route changes: history events plus a cheap once-a-second URL comparison (pushState fires no event).
     const poll = setInterval(onRoute, 1000);
     window.addEventListener('popstate', onRoute);
     window.addEventListener('hashchange', onRoute);
-    browser.runtime.onMessage.addListener(onMessage);
+    const removeRefresh = onMessage('overlay.refresh', { from: 'extension' }, () => {
+      void check(true);
+      return null;
+    });
     ctx.onInvalidated(() => {
       stop();
       g.__flowlensOverlay = false;

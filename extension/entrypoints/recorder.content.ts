@@ -9,7 +9,7 @@
  */
 import { describeTarget, framePath, startCapture, OWN_UI_ATTRIBUTE, type CapturedAction } from '../lib/capture.ts';
 import { meaningfulTarget } from '@flowlens/core';
-import { onMessage, sendMessage } from '../lib/messages.ts';
+import { ask, onMessage } from '../lib/messaging.ts';
 
 const ROUTE_POLL_MS = 250;
 const RETRY_DELAYS_MS = [100, 250];
@@ -77,7 +77,7 @@ export default defineContentScript({
     const checkRoute = (): void => {
       if (!isTop || !stopCapture || location.href === lastHref) return;
       lastHref = location.href;
-      void deliver(() => sendMessage('capture.page', { url: lastHref, title: document.title, kind: 'route' }));
+      void deliver(() => ask('capture.page', { url: lastHref, title: document.title, kind: 'route' }));
     };
     const watchRoutes = (): (() => void) => {
       lastHref = location.href;
@@ -96,7 +96,7 @@ export default defineContentScript({
       const unhighlight = highlight(action.rect);
       const done = (): void => unhighlight();
       const fallback = ctx.setTimeout(done, 1500);
-      void deliver(() => sendMessage('capture.step', action)).finally(() => {
+      void deliver(() => ask('capture.step', action)).finally(() => {
         clearTimeout(fallback);
         done();
       });
@@ -106,7 +106,7 @@ export default defineContentScript({
       if (stopCapture || !ctx.isValid) return;
       stopCapture = startCapture(window, report);
       if (isTop) {
-        void deliver(() => sendMessage('capture.page', { url: location.href, title: document.title, kind: 'load' }));
+        void deliver(() => ask('capture.page', { url: location.href, title: document.title, kind: 'load' }));
         stopRoutes = watchRoutes();
       }
     };
@@ -149,10 +149,10 @@ export default defineContentScript({
         const { selectors, element } = describeTarget(el);
         const frame = framePath(window);
         const text = ((el as HTMLElement).innerText ?? el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
-        void deliver(() => sendMessage('capture.picked', { target: { selectors, element, ...(frame.length > 0 ? { frame } : {}) }, text }));
+        void deliver(() => ask('capture.picked', { target: { selectors, element, ...(frame.length > 0 ? { frame } : {}) }, text }));
       };
       const onKey = (e: KeyboardEvent): void => {
-        if (e.isTrusted && e.key === 'Escape') void deliver(() => sendMessage('recorder.pick', { kind: null }));
+        if (e.isTrusted && e.key === 'Escape') void deliver(() => ask('recorder.pick', { kind: null }));
       };
       // On the window, capture phase: ahead of the recorder's own document listeners, so the pick
       // click never becomes a click step.
@@ -172,12 +172,13 @@ export default defineContentScript({
       };
     };
 
-    const removeListener = onMessage('capture.active', ({ data }) => {
+    // From the background only (the side panel and the background are this extension's pages).
+    const removeListener = onMessage('capture.active', { from: 'extension' }, (data) => {
       if (data.active) activate();
       else deactivate();
       return null;
     });
-    const removePickListener = onMessage('capture.pick', ({ data }) => {
+    const removePickListener = onMessage('capture.pick', { from: 'extension' }, (data) => {
       if (data.kind && stopCapture) pick();
       else stopPicking?.();
       return null;
@@ -189,7 +190,7 @@ export default defineContentScript({
       removeListener();
       marker.__flowlensRecorder = false;
     });
-    void deliver(() => sendMessage('capture.status')).then((s) => {
+    void deliver(() => ask('capture.status')).then((s) => {
       if (s?.recording) activate();
       if (s?.recording && s.pick) pick();
     });

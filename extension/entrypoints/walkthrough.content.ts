@@ -3,9 +3,8 @@
  * the background injects it (scripting.executeScript) into the walkthrough's tab only, on each page
  * load of that tab while a walkthrough is active. See docs/walkthrough.md.
  */
-import { browser } from 'wxt/browser';
-import { Guide, runtimeSender } from '../walkthrough/guide.ts';
-import { WALK_CHANGED } from '../walkthrough/protocol.ts';
+import { ask, onMessage } from '../lib/messaging.ts';
+import { Guide } from '../walkthrough/guide.ts';
 
 export default defineContentScript({
   registration: 'runtime',
@@ -19,14 +18,14 @@ export default defineContentScript({
       void g.__flowlensWalkthrough.refresh();
       return;
     }
-    const guide = new Guide({ send: runtimeSender((m) => browser.runtime.sendMessage(m)), onDispose: (fn) => ctx.onInvalidated(fn) });
+    const guide = new Guide({ send: ask, onDispose: (fn) => ctx.onInvalidated(fn) });
     g.__flowlensWalkthrough = guide;
-    const onMessage = (msg: unknown) => {
-      if ((msg as { type?: unknown } | null)?.type === WALK_CHANGED) void guide.refresh();
-    };
-    browser.runtime.onMessage.addListener(onMessage);
+    const removeChanged = onMessage('walkthrough.changed', { from: 'extension' }, () => {
+      void guide.refresh();
+      return null;
+    });
     ctx.onInvalidated(() => {
-      browser.runtime.onMessage.removeListener(onMessage);
+      removeChanged();
       if (g.__flowlensWalkthrough === guide) delete g.__flowlensWalkthrough;
     });
     void guide.start();

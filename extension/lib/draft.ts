@@ -7,7 +7,7 @@ import { formatSecretPlaceholder, isValidSecretName, parseSecretPlaceholder, par
 import type { CapturedAction } from './capture.ts';
 import { FriendlyError } from './errors.ts';
 import { templateLabel } from './labels.ts';
-import type { EditRequest } from './messages.ts';
+import type { EditRequest } from './protocol.ts';
 import type { DraftStep, RecorderState } from './state.ts';
 
 /** A navigation this soon after a recorded action is that action's consequence (a link, a submit). */

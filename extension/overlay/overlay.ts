@@ -5,17 +5,20 @@
  * there is nothing to show. With bugs, it shows a badge (count + worst severity). Opening the badge
  * resolves pins with core's locator engine and shows the panel. Everything lives in one closed
  * shadow root on a host element in the browser's top layer (a manual popover), styled from inside,
- * built with textContent only.
+ * built with textContent only (the in-page layer shared with the walkthrough: lib/page-layer.ts).
  *
  * Pins follow scroll, resize and DOM changes: events only mark work as due; one requestAnimationFrame
  * reads every rect, then writes every transform (no layout thrashing). The MutationObserver
  * callback is O(1) (it sets a flag); re-resolution of pins runs at most every RESOLVE_INTERVAL_MS.
  */
-import { worstSeverity, type OverlayBug, type OverlayRequest, type OverlayResponse, type PageState } from './protocol.ts';
+import type { Ask } from '../lib/messaging.ts';
+import { FrameScheduler, h, httpUrl, Listeners, PageLayer } from '../lib/page-layer.ts';
+import { worstSeverity, type OverlayBug, type PageState } from './protocol.ts';
 import { resolveTracked, track, type Tracked } from './pins.ts';
 import { OVERLAY_CSS, SEVERITY_COLORS } from './styles.ts';
 
-export type Send = <T>(msg: OverlayRequest) => Promise<T>;
+/** How the overlay asks the background (lib/messaging.ts `ask`; tests pass their own). */
+export type Send = Ask;
 
 export const HOST_TAG = 'flowlens-overlay';
 /** The walkthrough's host element (extension/walkthrough/guide.ts HOST_TAG; not imported: the guide is a large module). */
@@ -35,13 +38,6 @@ export interface OverlayOptions {
 
 type El = HTMLElement;
 
-function h<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const el = doc.createElement(tag);
-  if (cls) el.className = cls;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 export function relativeAge(iso: string, now = Date.now()): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
@@ -54,29 +50,9 @@ export function relativeAge(iso: string, now = Date.now()): string {
   return `${Math.round(hr / 24)} days ago`;
 }
 
-function httpUrl(u: string | null | undefined): string | null {
-  if (!u) return null;
-  try {
-    const url = new URL(u);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 /** "desktop, mobile", or "all viewports" when the crawler did not say. */
 function seenOn(b: OverlayBug): string {
   return b.viewports.join(', ') || 'all viewports';
-}
-
-/** Sends through browser.runtime and unwraps the background's { ok, value | error }. */
-export function runtimeSender(sendMessage: (msg: unknown) => Promise<unknown>): Send {
-  return async <T>(msg: OverlayRequest): Promise<T> => {
-    const r = (await sendMessage(msg)) as OverlayResponse<T> | undefined;
-    if (!r) throw new Error('FlowLens is not answering (reload the extension?)');
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
 }
 
 export class Overlay {
@@ -85,8 +61,9 @@ export class Overlay {
   private readonly send: Send;
   state: PageState | null = null;
   private url = '';
-  private host: El | null = null;
-  private root: ShadowRoot | null = null;
+  private layer: PageLayer | null = null;
+  /** Listeners of the UI while it is shown (scroll, resize); removed with it. */
+  private readonly uiListeners = new Listeners();
   private ui: { wrap: El; badge: HTMLButtonElement; badgeDot: El; badgeText: El; panel: El; list: El; head: El; pins: El; hl: El; card: El } | null = null;
   private walkObserver: MutationObserver | null = null;
   /** The bug whose card is open next to its element (a pin was pressed), if any. */
@@ -94,7 +71,7 @@ export class Overlay {
   open = false;
   tracked: Tracked[] = [];
   private pinEls = new Map<string, HTMLButtonElement>();
-  private frame = 0;
+  private readonly frames: FrameScheduler;
   private fullDue = false;
   /** Document scroll offset at the last full layout; the pin layer is shifted by the difference. */
   private layoutScroll = { x: 0, y: 0 };
@@ -106,13 +83,18 @@ export class Overlay {
   private focusId: string | null = null;
   private thumbs = new Map<string, string | null>();
   private disposed = false;
-  private readonly cleanups: (() => void)[] = [];
+  /** Listeners for the overlay's whole life (navigation, the unhide shortcut). */
+  private readonly listeners = new Listeners();
   private loadSeq = 0;
 
   constructor(opts: OverlayOptions) {
     this.win = opts.win ?? window;
     this.doc = this.win.document;
     this.send = opts.send;
+    this.frames = new FrameScheduler(this.win, () => {
+      if (this.fullDue || this.highlight || this.cardId) this.layout();
+      else this.shift();
+    });
     opts.onDispose?.(() => this.dispose());
   }
 
@@ -127,13 +109,8 @@ export class Overlay {
 
   dispose(): void {
     this.disposed = true;
-    for (const c of this.cleanups.splice(0)) c();
+    this.listeners.removeAll();
     this.teardownUi();
-  }
-
-  private listen(target: EventTarget, type: string, fn: EventListener, opts?: AddEventListenerOptions): void {
-    target.addEventListener(type, fn, opts);
-    this.cleanups.push(() => target.removeEventListener(type, fn, opts));
   }
 
   /** SPA route changes: the Navigation API when present, popstate/hashchange, and a cheap URL poll. */
@@ -146,17 +123,17 @@ export class Overlay {
       void this.refresh();
     };
     const nav = (this.win as Window & { navigation?: EventTarget }).navigation;
-    if (nav) this.listen(nav, 'currententrychange', () => setTimeout(check, 0));
-    this.listen(this.win, 'popstate', check);
-    this.listen(this.win, 'hashchange', check);
+    if (nav) this.listeners.listen(nav, 'currententrychange', () => setTimeout(check, 0));
+    this.listeners.listen(this.win, 'popstate', check);
+    this.listeners.listen(this.win, 'hashchange', check);
     const poll = setInterval(check, URL_POLL_MS);
-    this.cleanups.push(() => clearInterval(poll));
+    this.listeners.add(() => clearInterval(poll));
     // Unhide shortcut (the hide toggle is per site): Alt+Shift+F.
-    this.listen(this.win, 'keydown', (e) => {
+    this.listeners.listen(this.win, 'keydown', (e) => {
       const k = e as KeyboardEvent;
       if (k.altKey && k.shiftKey && k.code === 'KeyF' && this.state?.site) {
         const hidden = this.state.status !== 'hidden';
-        void this.send({ type: 'flowlens:overlay:set-hidden', siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
+        void this.send('overlay.setHidden', { siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
       }
     });
   }
@@ -166,7 +143,7 @@ export class Overlay {
     const seq = ++this.loadSeq;
     let state: PageState;
     try {
-      state = await this.send<PageState>({ type: 'flowlens:overlay:page', url: this.win.location.href, force });
+      state = await this.send('overlay.page', { url: this.win.location.href, force });
     } catch (e) {
       state = { status: 'error', bugs: [], error: e instanceof Error ? e.message : String(e) };
     }
@@ -208,22 +185,8 @@ export class Overlay {
   private ensureUi(): void {
     if (this.ui) return;
     const doc = this.doc;
-    const host = doc.createElement(HOST_TAG);
-    // Inline !important beats any author rule; the top layer beats any z-index.
-    host.style.cssText =
-      'all: initial !important; position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important; margin: 0 !important; padding: 0 !important; border: 0 !important; background: transparent !important; pointer-events: none !important; z-index: 2147483647 !important; display: block !important; overflow: hidden !important; visibility: visible !important; opacity: 1 !important;';
-    host.setAttribute('popover', 'manual');
-    const root = host.attachShadow({ mode: 'closed' });
-    try {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(OVERLAY_CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch {
-      const style = doc.createElement('style');
-      style.textContent = OVERLAY_CSS;
-      root.appendChild(style);
-    }
-    const wrap = h(doc, 'div', 'root');
+    const layer = new PageLayer(doc, HOST_TAG, OVERLAY_CSS);
+    const wrap = layer.wrap;
     wrap.setAttribute('part', 'root');
     const pins = h(doc, 'div', 'pins');
     const hl = h(doc, 'div', 'hl');
@@ -254,15 +217,8 @@ export class Overlay {
     badge.append(badgeDot, logo, doc.createTextNode(' '), badgeText);
     badge.addEventListener('click', () => this.toggle());
     wrap.append(pins, card, panel, badge);
-    root.appendChild(wrap);
-    (doc.documentElement ?? doc.body).appendChild(host);
-    try {
-      (host as El & { showPopover?: () => void }).showPopover?.();
-    } catch {
-      /* no popover support: z-index 2147483647 and last in the document it is */
-    }
-    this.host = host;
-    this.root = root;
+    layer.mount();
+    this.layer = layer;
     this.ui = { wrap, badge, badgeDot, badgeText, panel, list, head, pins, hl, card };
     // The walkthrough (issue 9) owns the page while it runs: the overlay steps aside (badge, panel,
     // pins and card hidden) and comes back when it ends, so the two never overlap (issue 19: the
@@ -274,8 +230,8 @@ export class Overlay {
     // Document scroll: the pin layer moves as one (a single transform per frame). Scrolling inside
     // an element, resizing and DOM changes: every pin is measured again.
     const onScroll = (e: Event) => this.schedule(e.target === this.doc || e.target === this.win ? 'scroll' : 'full');
-    this.listen(this.win, 'scroll', onScroll, { capture: true, passive: true });
-    this.listen(this.win, 'resize', () => this.schedule(), { passive: true });
+    this.uiListeners.listen(this.win, 'scroll', onScroll, { capture: true, passive: true });
+    this.uiListeners.listen(this.win, 'resize', () => this.schedule(), { passive: true });
   }
 
   /** Hides (or shows again) everything of the overlay while a walkthrough runs in this page. */
@@ -290,11 +246,10 @@ export class Overlay {
     this.walkObserver?.disconnect();
     this.walkObserver = null;
     this.stopObserving();
-    if (this.frame) this.win.cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    this.host?.remove();
-    this.host = null;
-    this.root = null;
+    this.uiListeners.removeAll();
+    this.frames.cancel();
+    this.layer?.remove();
+    this.layer = null;
     this.ui = null;
     this.pinEls.clear();
     this.open = false;
@@ -352,7 +307,7 @@ export class Overlay {
     hide.type = 'button';
     hide.title = 'Hide FlowLens on this site (Alt+Shift+F brings it back)';
     hide.addEventListener('click', () => {
-      if (st.site) void this.send({ type: 'flowlens:overlay:set-hidden', siteId: st.site.id, hidden: true }).then(() => this.refresh(true));
+      if (st.site) void this.send('overlay.setHidden', { siteId: st.site.id, hidden: true }).then(() => this.refresh(true));
     });
     const close = h(doc, 'button', 'close', '×');
     close.type = 'button';
@@ -409,11 +364,10 @@ export class Overlay {
     if (t.el && !box.classList.contains('card')) actions.appendChild(this.button('show', 'Show me', () => this.showMe(t)));
     // A broken flow: walk to its failing step in this tab (issue 9, docs/walkthrough.md).
     if (b.type === 'flow_broken') {
-      const start = { type: 'flowlens:walkthrough:start', bugId: b.id } as unknown as OverlayRequest;
-      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send(start).catch((e: unknown) => box.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
+      actions.appendChild(this.button('reproduce', 'Reproduce in my browser', () => void this.send('walkthrough.start', { bugId: b.id }).catch((e: unknown) => box.appendChild(h(this.doc, 'div', 'msg err', e instanceof Error ? e.message : String(e))))));
     }
-    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(box, { type: 'flowlens:overlay:snooze', bugId: b.id, days: SNOOZE_DAYS }, b.id)));
-    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(box, { type: 'flowlens:overlay:false-positive', bugId: b.id }, b.id)));
+    actions.appendChild(this.button('snooze', `Snooze ${SNOOZE_DAYS} days`, () => this.act(box, () => this.send('overlay.snooze', { bugId: b.id, days: SNOOZE_DAYS }), b.id)));
+    actions.appendChild(this.button('false-positive', 'False positive', () => this.act(box, () => this.send('overlay.falsePositive', { bugId: b.id }), b.id)));
     return actions;
   }
 
@@ -439,7 +393,7 @@ export class Overlay {
     };
     if (this.thumbs.has(b.id)) set(this.thumbs.get(b.id));
     else if (this.state?.site) {
-      void this.send<string | null>({ type: 'flowlens:overlay:screenshot', siteId: this.state.site.id, path: b.screenshot! })
+      void this.send('overlay.screenshot', { siteId: this.state.site.id, path: b.screenshot! })
         .catch(() => null)
         .then((u) => {
           this.thumbs.set(b.id, u);
@@ -449,10 +403,10 @@ export class Overlay {
     return img;
   }
 
-  private async act(item: El, msg: OverlayRequest, bugId: string): Promise<void> {
+  private async act(item: El, request: () => Promise<unknown>, bugId: string): Promise<void> {
     for (const btn of item.querySelectorAll('button')) btn.disabled = true;
     try {
-      await this.send(msg);
+      await request();
       // Gone from this page right away; the refetch confirms what the database now says.
       if (this.state) this.state = { ...this.state, bugs: this.state.bugs.filter((b) => b.id !== bugId) };
       this.render();
@@ -612,7 +566,7 @@ export class Overlay {
         return;
       }
       const start = performance.now();
-      while (queue.length > 0 && performance.now() - start < SLICE_MS) resolveTracked(queue.shift()!, this.doc, this.host);
+      while (queue.length > 0 && performance.now() - start < SLICE_MS) resolveTracked(queue.shift()!, this.doc, this.layer?.host ?? null);
       if (queue.length > 0) {
         setTimeout(slice, 0);
         return;
@@ -659,12 +613,7 @@ export class Overlay {
   /** Marks a layout pass as due on the next frame: 'scroll' (document scrolled only) or 'full'. */
   schedule(kind: 'scroll' | 'full' = 'full'): void {
     if (kind === 'full') this.fullDue = true;
-    if (this.frame || !this.ui) return;
-    this.frame = this.win.requestAnimationFrame(() => {
-      this.frame = 0;
-      if (this.fullDue || this.highlight || this.cardId) this.layout();
-      else this.shift();
-    });
+    if (this.ui) this.frames.schedule();
   }
 
   /** Document scroll only: move the whole pin layer by the scroll since the last full layout. */

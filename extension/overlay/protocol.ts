@@ -1,13 +1,15 @@
 /**
- * The overlay's messages between the content script and the background service worker (issue 7).
- * Content scripts never hold a token: every question goes to the background, which asks the
- * backend with the user's session (RLS decides what comes back).
+ * What the overlay shows (issue 7): the page state the background answers to `overlay.page`
+ * (messages: lib/protocol.ts). Content scripts never hold a token: every question goes to the
+ * background, which asks the backend with the user's session (RLS decides what comes back).
  *
- * Plain data only: this file is imported by the content script, so it must stay tiny (no zod, no
- * supabase-js, no core imports).
+ * Imported by the content scripts, so it stays tiny: no zod, no supabase-js; from core only its
+ * dependency-free word lists (core/src/bug.ts).
  */
 
-export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+import { mostSevere, SEVERITIES, type Severity } from '@flowlens/core/bug';
+
+export type { Severity };
 
 /** A bug as the overlay shows it: already trimmed by the background to what the page needs. */
 export interface OverlayBug {
@@ -42,30 +44,9 @@ export interface PageState {
   error?: string;
 }
 
-export type OverlayRequest =
-  | { type: 'flowlens:overlay:page'; url: string; force?: boolean }
-  | { type: 'flowlens:overlay:snooze'; bugId: string; days: number }
-  | { type: 'flowlens:overlay:false-positive'; bugId: string }
-  | { type: 'flowlens:overlay:set-hidden'; siteId: string; hidden: boolean }
-  | { type: 'flowlens:overlay:get-hidden'; siteId: string }
-  | { type: 'flowlens:overlay:screenshot'; siteId: string; path: string }
-  | { type: 'flowlens:overlay:sync' }
-  /** Side panel, after the user granted the site's origin: register and show the overlay in that tab now. */
-  | { type: 'flowlens:overlay:enable'; tabId: number }
-  | { type: typeof LOAD_UI_MESSAGE };
-
-/** Loader → background: this frame has something to show; inject the overlay UI into it. */
-export const LOAD_UI_MESSAGE = 'flowlens:overlay:load-ui';
-
-/** Background → content script: something changed (recording, hide toggle, session); ask again. */
-export const REFRESH_MESSAGE = 'flowlens:overlay:refresh';
-
-export type OverlayResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
-
-export const SEVERITY_ORDER: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
+/** Most severe first (core's list, the database's enum). */
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
 
 export function worstSeverity(bugs: readonly { severity: Severity }[]): Severity | null {
-  let worst: Severity | null = null;
-  for (const b of bugs) if (worst === null || SEVERITY_ORDER.indexOf(b.severity) < SEVERITY_ORDER.indexOf(worst)) worst = b.severity;
-  return worst;
+  return mostSevere(bugs.map((b) => b.severity));
 }

@@ -1,19 +1,11 @@
 /**
- * The overlay's own styles, inside its shadow root. Pixel units only (the page's `rem` is not ours),
- * an explicit font stack, and `:host` rules marked !important: inside a shadow tree, important
- * declarations beat the page's, so a global `* { all: unset }` cannot reach the host either.
+ * The overlay's own styles, inside its shadow root, after the in-page layer's base CSS
+ * (lib/page-layer.ts: host isolation, box sizing, the `.root` font). Pixel units only.
  */
 // Each at least 4.5:1 against white (white text on a pin or chip, coloured text on the panel): axe, issue 19.
 export const SEVERITY_COLORS: Record<string, string> = { P0: '#b42318', P1: '#b93a0b', P2: '#8a6a00', P3: '#1c64d1' };
 
 export const OVERLAY_CSS = `
-:host { all: initial !important; position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important;
-  margin: 0 !important; padding: 0 !important; border: 0 !important; background: transparent !important; overflow: hidden !important;
-  pointer-events: none !important; z-index: 2147483647 !important; display: block !important; contain: strict !important;
-  visibility: visible !important; opacity: 1 !important; transform: none !important; filter: none !important; }
-* { box-sizing: border-box; }
-.root { all: initial; position: absolute; inset: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-  color: #1d2433; pointer-events: none; }
 button, a { font: inherit; cursor: pointer; }
 .badge { position: absolute; right: 16px; bottom: 16px; pointer-events: auto; display: flex; align-items: center; gap: 6px;
   height: 32px; padding: 0 12px 0 10px; border-radius: 16px; border: 1px solid rgba(0,0,0,.15); background: #fff; color: #1d2433;

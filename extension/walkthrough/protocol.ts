@@ -3,12 +3,15 @@
  * the content script, the side panel and the overlay.
  *
  * Plain data only: the content script imports this file, so no zod, no supabase-js, no core
- * runtime imports here (the background validates the stored state with zod: state.ts).
+ * runtime imports here (the background validates the stored state with zod: state.ts). Word lists
+ * (step actions, assertion kinds, viewports) are core's types; messages are in lib/protocol.ts.
  */
+import type { AssertionKind, StepAction } from '@flowlens/core/flow';
+import type { ViewportName } from '@flowlens/core/viewport';
 
 /** What the content script needs of a recorded step (a subset of core's Step, never a secret's value). */
 export interface WalkStep {
-  action: 'navigate' | 'click' | 'input' | 'select' | 'check' | 'submit' | 'keypress' | 'scroll' | 'waitFor' | 'assert';
+  action: StepAction;
   label: string;
   instruction?: string;
   selectors?: { kind: string; value: string }[];
@@ -21,7 +24,7 @@ export interface WalkStep {
   optionText?: string;
   checked?: boolean;
   key?: string;
-  assertion?: 'textVisible' | 'elementVisible' | 'urlContains' | 'titleContains';
+  assertion?: AssertionKind;
   /** waitFor: present or absent. */
   state?: 'present' | 'absent';
   x?: number;
@@ -56,7 +59,7 @@ export interface WalkBug {
   request?: { method: string; url: string; status?: number; failure?: string };
   pageUrl?: string;
   /** The viewports the crawler saw it on (absent: not known). */
-  viewports?: ('desktop' | 'tablet' | 'mobile')[];
+  viewports?: ViewportName[];
 }
 
 export type WalkStatus = 'active' | 'at-bug' | 'done';
@@ -75,30 +78,13 @@ export interface WalkState {
   /** Set once the user chose to go on past the bug's step. */
   pastBug?: boolean;
   /** Viewport class of the tab when it started (desktop/tablet/mobile). */
-  viewport?: 'desktop' | 'tablet' | 'mobile';
+  viewport?: ViewportName;
   startedAt: string;
   /** Clicks the user made elsewhere while a step waited (noted, never blocked). */
   offTarget: number;
   /** Outcome already stored in flow_results (stored once). */
   recorded?: boolean;
 }
-
-export type WalkRequest =
-  | { type: 'flowlens:walkthrough:start'; flowId?: string; bugId?: string; tabId?: number }
-  | { type: 'flowlens:walkthrough:state'; viewportWidth?: number }
-  | { type: 'flowlens:walkthrough:advance'; index: number; status: 'passed' | 'healed'; by: StepLogEntry['by']; confidence?: number }
-  | { type: 'flowlens:walkthrough:fail'; index: number; error: string }
-  | { type: 'flowlens:walkthrough:off-target'; index: number }
-  | { type: 'flowlens:walkthrough:continue'; index: number }
-  | { type: 'flowlens:walkthrough:stop'; unresolved?: { index: number; error: string } }
-  | { type: 'flowlens:walkthrough:screenshot'; path: string }
-  /** Resize the walkthrough tab's window so its page is `width` × `height` CSS px (the content script knows the window's chrome). */
-  | { type: 'flowlens:walkthrough:resize'; width: number; height: number };
-
-export type WalkResponse<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
-
-/** Background → content script: the state changed (or ended); ask again. */
-export const WALK_CHANGED = 'flowlens:walkthrough:changed';
 
 /** The built content script (WXT entrypoint extension/entrypoints/walkthrough.content.ts). */
 export const WALK_SCRIPT_FILE = 'content-scripts/walkthrough.js';

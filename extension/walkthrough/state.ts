@@ -4,11 +4,11 @@
  * from the database rows, the bug's evidence, and the outcome row for flow_results.
  */
 import { z } from 'zod';
-import type { Step } from '@flowlens/core/flow';
-import { VIEWPORT_NAMES, viewportNameForWidth } from '@flowlens/core/viewport';
+import { ASSERTION_KINDS, STEP_ACTIONS, type Step } from '@flowlens/core/flow';
+import { VIEWPORT_NAMES, viewportNameForWidth, type ViewportName } from '@flowlens/core/viewport';
 import type { StepLogEntry, WalkBug, WalkState, WalkStep } from './protocol.ts';
 
-const ACTIONS = ['navigate', 'click', 'input', 'select', 'check', 'submit', 'keypress', 'scroll', 'waitFor', 'assert'] as const;
+const ACTIONS = STEP_ACTIONS;
 
 const WalkStepSchema = z.object({
   action: z.enum(ACTIONS),
@@ -21,7 +21,7 @@ const WalkStepSchema = z.object({
   optionText: z.string().optional(),
   checked: z.boolean().optional(),
   key: z.string().optional(),
-  assertion: z.enum(['textVisible', 'elementVisible', 'urlContains', 'titleContains']).optional(),
+  assertion: z.enum(ASSERTION_KINDS).optional(),
   state: z.enum(['present', 'absent']).optional(),
   x: z.number().optional(),
   y: z.number().optional(),
@@ -47,7 +47,7 @@ const BugSchema = z.object({
   console: z.array(z.string()),
   request: z.object({ method: z.string(), url: z.string(), status: z.number().optional(), failure: z.string().optional() }).optional(),
   pageUrl: z.string().optional(),
-  viewports: z.array(z.enum(['desktop', 'tablet', 'mobile'])).max(3).optional(),
+  viewports: z.array(z.enum(VIEWPORT_NAMES)).max(3).optional(),
 });
 
 export const WalkStateSchema = z.object({
@@ -61,7 +61,7 @@ export const WalkStateSchema = z.object({
   log: z.array(LogSchema),
   bug: BugSchema.optional(),
   pastBug: z.boolean().optional(),
-  viewport: z.enum(['desktop', 'tablet', 'mobile']).optional(),
+  viewport: z.enum(VIEWPORT_NAMES).optional(),
   startedAt: z.string(),
   offTarget: z.number().int().min(0),
   recorded: z.boolean().optional(),
@@ -133,7 +133,7 @@ export interface OutcomeRow {
   site_id: string;
   flow_id: string;
   flow_version: number;
-  viewport: 'desktop' | 'tablet' | 'mobile';
+  viewport: ViewportName;
   source: 'walkthrough';
   status: 'passed' | 'failed';
   healed_steps: number[];

@@ -1,16 +1,9 @@
 /**
- * The walkthrough's styles, inside its closed shadow root. Same isolation rules as the overlay
- * (extension/overlay/styles.ts): pixel units only, an explicit font stack, `:host` rules marked
- * !important so page rules such as `* { all: unset }` cannot reach the host.
+ * The walkthrough's styles, inside its closed shadow root, after the in-page layer's base CSS
+ * (lib/page-layer.ts: host isolation, box sizing, the `.root` font). Pixel units only.
  */
 export const WALK_CSS = `
-:host { all: initial !important; position: fixed !important; inset: 0 !important; width: 100vw !important; height: 100vh !important;
-  margin: 0 !important; padding: 0 !important; border: 0 !important; background: transparent !important; overflow: hidden !important;
-  pointer-events: none !important; z-index: 2147483647 !important; display: block !important; contain: strict !important;
-  visibility: visible !important; opacity: 1 !important; transform: none !important; filter: none !important; }
-* { box-sizing: border-box; }
-.root { all: initial; position: absolute; inset: 0; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-  color: #1d2433; pointer-events: none; }
+.root { line-height: 1.45; }
 button, input { font: inherit; }
 button { cursor: pointer; }
 [hidden] { display: none !important; }

@@ -89,10 +89,11 @@ function stubRuntime(bugs: unknown[]): string {
       id: 'bench',
       getURL: (p) => p,
       sendMessage: async (m) => {
-        if (m.type === 'flowlens:overlay:page') return { ok: true, value: { status: 'ok', site: { id: 's', name: 'Bench' }, template: '/', bugs } };
+        // The extension's one envelope and answer (extension/lib/messaging.ts): { flowlens, data } → { ok, data }.
+        if (m.flowlens === 'overlay.page') return { ok: true, data: { status: 'ok', site: { id: 's', name: 'Bench' }, template: '/', bugs } };
         // What the background does on the loader's request: inject the UI into this frame.
-        if (m.type === 'flowlens:overlay:load-ui') { (0, eval)(globalThis.__overlayUi); return { ok: true, value: true }; }
-        return { ok: true, value: null };
+        if (m.flowlens === 'overlay.loadUi') { (0, eval)(globalThis.__overlayUi); return { ok: true, data: true }; }
+        return { ok: true, data: null };
       },
       onMessage: { addListener: (f) => listeners.push(f), removeListener: () => {}, hasListener: () => false },
     } };

@@ -580,7 +580,7 @@ describe('a new user in the side panel', () => {
         const badge = await badgeOn(page).catch(() => null);
         if (badge?.count !== '2') {
           // What the loader would hear now, to tell a missing loader from a wrong answer.
-          const asked = await inIsolatedWorld(page, `async () => chrome.runtime.sendMessage({ type: 'flowlens:overlay:page', url: location.href })`).catch((e: unknown) => String(e));
+          const asked = await inIsolatedWorld(page, `async () => chrome.runtime.sendMessage({ flowlens: 'overlay.page', data: { url: location.href } })`).catch((e: unknown) => String(e));
           missed.push(`start ${start}: ${JSON.stringify({ overlay: await overlaySnapshot(page), asked }).slice(0, 400)}`);
         }
         await b.close();

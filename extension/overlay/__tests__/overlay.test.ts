@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOST_TAG, Overlay, relativeAge, type Send } from '../overlay.ts';
-import type { OverlayBug, OverlayRequest, PageState } from '../protocol.ts';
+import type { OverlayBug, PageState } from '../protocol.ts';
+
+/** A request as the fake background saw it: the message name as `type`, then its data. */
+type OverlayRequest = { type: string; [key: string]: unknown };
 
 const HTML_TITLE = `<img src=x onerror="window.__xss=1"><b>bold</b>`;
 
@@ -22,9 +25,10 @@ function bug(id: string, over: Partial<OverlayBug> = {}): OverlayBug {
 }
 
 function fakeSend(state: PageState, sent: OverlayRequest[] = []): Send {
-  return (async (msg: OverlayRequest) => {
+  return (async (name: string, data?: object) => {
+    const msg: OverlayRequest = { type: name, ...data };
     sent.push(msg);
-    if (msg.type === 'flowlens:overlay:page') return state;
+    if (msg.type === 'overlay.page') return state;
     return true;
   }) as Send;
 }
@@ -94,18 +98,19 @@ describe('Overlay (jsdom)', () => {
   it('snooze asks the background and removes the bug at once', async () => {
     const sent: OverlayRequest[] = [];
     let bugs = [bug('a'), bug('b')];
-    const send = (async (msg: OverlayRequest) => {
+    const send = (async (name: string, data?: object) => {
+      const msg: OverlayRequest = { type: name, ...data };
       sent.push(msg);
-      if (msg.type === 'flowlens:overlay:page') return { status: 'ok', site: { id: 's', name: 'S' }, bugs } satisfies PageState;
-      bugs = bugs.filter((b) => b.id !== (msg as { bugId: string }).bugId);
+      if (msg.type === 'overlay.page') return { status: 'ok', site: { id: 's', name: 'S' }, bugs } satisfies PageState;
+      bugs = bugs.filter((b) => b.id !== msg.bugId);
       return true;
     }) as Send;
     const o = new Overlay({ send });
     await o.start();
     o.toggle(true);
     await settle();
-    await (o as unknown as { act: (item: HTMLElement, m: OverlayRequest, id: string) => Promise<void> }).act(document.createElement('div'), { type: 'flowlens:overlay:snooze', bugId: 'a', days: 7 }, 'a');
-    expect(sent.some((m) => m.type === 'flowlens:overlay:snooze')).toBe(true);
+    await (o as unknown as { act: (item: HTMLElement, request: () => Promise<unknown>, id: string) => Promise<void> }).act(document.createElement('div'), () => send('overlay.snooze', { bugId: 'a', days: 7 }), 'a');
+    expect(sent.some((m) => m.type === 'overlay.snooze')).toBe(true);
     expect(o.state!.bugs.map((b) => b.id)).toEqual(['b']);
     o.dispose();
   });

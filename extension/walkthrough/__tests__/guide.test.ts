@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Guide, HOST_TAG, NOT_FOUND_GRACE_MS, type Send } from '../guide.ts';
 import { performStep, sameDestination } from '../perform.ts';
-import type { WalkRequest, WalkState, WalkStep } from '../protocol.ts';
+import type { WalkState, WalkStep } from '../protocol.ts';
+
+/** A request as the fake background saw it: the message name as `type`, then its data. */
+type WalkRequest = { type: string; [key: string]: unknown };
 
 const HTML_LABEL = `<img src=x onerror="window.__xss=1"><b>bold</b>`;
 
@@ -28,15 +31,16 @@ function state(steps: WalkStep[], over: Partial<WalkState> = {}): WalkState {
 
 function fakeSend(initial: WalkState | null, sent: WalkRequest[] = []): Send {
   let current = initial;
-  return (async (msg: WalkRequest) => {
+  return (async (name: string, data?: object) => {
+    const msg: WalkRequest = { type: name, ...data };
     sent.push(msg);
-    if (msg.type === 'flowlens:walkthrough:state') return current;
-    if (msg.type === 'flowlens:walkthrough:advance' && current) {
+    if (msg.type === 'walkthrough.state') return current;
+    if (msg.type === 'walkthrough.advance' && current) {
       const index = current.index + 1;
       current = index >= current.steps.length ? { ...current, status: 'done' } : { ...current, index };
       return current;
     }
-    if (msg.type === 'flowlens:walkthrough:stop') current = null;
+    if (msg.type === 'walkthrough.stop') current = null;
     return null;
   }) as Send;
 }
@@ -51,11 +55,11 @@ describe('Guide (jsdom)', () => {
     const g = new Guide({ send: fakeSend(state([{ action: 'assert', label: 'Check the cart shows Merino Wool Socks', assertion: 'textVisible', value: 'Merino Wool Socks', selectors: [{ kind: 'testid', value: 'cart' }] }, { action: 'click', label: 'x', selectors: [{ kind: 'testid', value: 'x' }] }]), sent) });
     await g.start();
     g.evaluate();
-    expect(sent.some((m) => m.type === 'flowlens:walkthrough:advance')).toBe(false);
+    expect(sent.some((m) => m.type === 'walkthrough.advance')).toBe(false);
     document.querySelector('[data-testid=cart]')!.textContent = 'Merino Wool Socks × 1';
     g.evaluate();
     await wait(0);
-    expect(sent.find((m) => m.type === 'flowlens:walkthrough:advance')).toMatchObject({ index: 0, status: 'passed', by: 'auto' });
+    expect(sent.find((m) => m.type === 'walkthrough.advance')).toMatchObject({ index: 0, status: 'passed', by: 'auto' });
     g.dispose();
   });
 
@@ -81,7 +85,7 @@ describe('Guide (jsdom)', () => {
     g.doIt();
     expect(clicked).toBe(1);
     await wait(0);
-    expect(sent.find((m) => m.type === 'flowlens:walkthrough:advance')).toMatchObject({ index: 0, status: 'passed', by: 'extension' });
+    expect(sent.find((m) => m.type === 'walkthrough.advance')).toMatchObject({ index: 0, status: 'passed', by: 'extension' });
     expect(g.state!.index).toBe(1);
     expect((window as unknown as { __xss?: number }).__xss).toBeUndefined();
     g.dispose();
@@ -100,7 +104,7 @@ describe('Guide (jsdom)', () => {
     expect(card().querySelectorAll('.sel li')).toHaveLength(2);
     expect((card().querySelector('.do-it') as HTMLButtonElement).disabled).toBe(true);
     await g.stop();
-    expect(sent.at(-1)).toMatchObject({ type: 'flowlens:walkthrough:stop', unresolved: { index: 0 } });
+    expect(sent.at(-1)).toMatchObject({ type: 'walkthrough.stop', unresolved: { index: 0 } });
     expect(document.querySelector(HOST_TAG)).toBeNull();
   });
 
@@ -136,7 +140,7 @@ describe('Guide against a page that fights back', () => {
     // jsdom's click() is untrusted, as a page's synthetic click would be: no progress.
     (document.querySelector('[data-testid=go]') as HTMLElement).click();
     await wait(0);
-    expect(sent.some((m) => m.type === 'flowlens:walkthrough:advance')).toBe(false);
+    expect(sent.some((m) => m.type === 'walkthrough.advance')).toBe(false);
     expect(g.state!.index).toBe(0);
     g.dispose();
   });
