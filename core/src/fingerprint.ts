@@ -55,8 +55,10 @@ export type FingerprintInput =
   | { type: 'perf_regression'; pageUrl: string; metric: PerfMetric }
   | { type: 'layout_overflow' | 'page_changed'; pageUrl: string };
 
+export const FINGERPRINT_PART_NAMES = ['urlTemplate', 'type', 'location', 'stackFile'] as const;
+
 export interface FingerprintPart {
-  name: 'urlTemplate' | 'type' | 'location' | 'stackFile';
+  name: (typeof FINGERPRINT_PART_NAMES)[number];
   value: string;
   contributes: boolean;
   reason: string;

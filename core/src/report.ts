@@ -9,10 +9,12 @@
  * - runs[].coverage and top-level coverage: which page templates × viewports were actually visited,
  *   so finalisation only marks a bug fixed where the run looked (see coveredPages)
  * - pages[].urlTemplate, status, links (site graph edges); bugs[].fingerprintVersion, urlTemplate, flowName, stepIndex,
- *   evidence.reproSteps
+ *   evidence.reproSteps, fingerprintParts (what the fingerprint hashed; stored on the bug row)
+ * - runs[].needsSetup (errored runs only: the secrets the site has not stored)
  */
 import { z } from 'zod';
 import { A11Y_IMPACTS, BUG_TYPES, SEVERITIES, type PerfMetric } from './bug.ts';
+import { FINGERPRINT_PART_NAMES } from './fingerprint.ts';
 import { SelectorSchema, STEP_ACTIONS } from './flow.ts';
 import { parseWith, safeParseWith, type SafeParseResult } from './validation.ts';
 import { VIEWPORT_NAMES } from './viewport.ts';
@@ -193,6 +195,11 @@ export type Evidence = z.output<typeof EvidenceSchema>;
 export const ReportBugSchema = z.object({
   fingerprint: z.string().regex(/^v\d+:[0-9a-f]{32}$/, { error: 'must be a fingerprint from core computeFingerprint (v<version>:<32 hex>)' }),
   fingerprintVersion: z.number().int().min(1).max(1000),
+  /** What the fingerprint hashed, part by part, so a grouping can be explained from the bug row. */
+  fingerprintParts: z
+    .array(z.object({ name: z.enum(FINGERPRINT_PART_NAMES), value: text(L.text.message), contributes: z.boolean(), reason: text(L.text.short) }))
+    .max(8)
+    .optional(),
   type: z.enum(BUG_TYPES),
   severity: z.enum(SEVERITIES),
   title: text(L.text.title).min(1),
@@ -347,6 +354,7 @@ export function boundReport(report: Report): Report {
         selector: capOpt(bug.selector, T.selector),
         message: capOpt(bug.message, T.message),
         flowName: capOpt(bug.flowName, T.name),
+        fingerprintParts: bug.fingerprintParts?.slice(0, 8).map((p) => ({ ...p, value: capText(p.value, T.message), reason: capText(p.reason, T.short) })),
         evidence: withoutUndefined({
           screenshot: capOpt(bug.evidence.screenshot, T.url),
           console: bug.evidence.console?.slice(-I.consoleLines).map((line) => capText(line, T.consoleLine)),

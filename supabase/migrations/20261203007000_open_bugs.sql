@@ -3,15 +3,25 @@
 -- OPEN_BUG_STATUSES spells the same statuses (tests/database/vocabulary.test.ts compares them).
 --
 -- A plain SQL expression, immutable in its arguments, so the planner inlines it: indexes on status
--- and site still serve the queries that use it. Used by page_bugs (below) and the notify function's
--- facts; finalise_run still spells the rule out in its three queries until it is split into steps.
+-- and site still serve the queries that use it. Used by page_bugs (below), the notify function's
+-- facts and finalise_run's steps (20261203008000). private.bug_status_is_open is the lifecycle part
+-- alone: a snoozed bug is still open in its lifecycle (it can be fixed), just not counted or shown.
+
+create or replace function private.bug_status_is_open(status public.bug_status) returns boolean
+language sql immutable parallel safe
+set search_path = ''
+as $$
+  select status in ('new', 'active', 'regressed')
+$$;
+revoke all on function private.bug_status_is_open(public.bug_status) from public, anon;
+grant execute on function private.bug_status_is_open(public.bug_status) to authenticated, service_role;
 
 create or replace function private.bug_is_open(status public.bug_status, false_positive boolean, snoozed_until timestamptz, at timestamptz)
 returns boolean
 language sql immutable parallel safe
 set search_path = ''
 as $$
-  select status in ('new', 'active', 'regressed') and not false_positive and (snoozed_until is null or snoozed_until <= at)
+  select private.bug_status_is_open(status) and not false_positive and (snoozed_until is null or snoozed_until <= at)
 $$;
 revoke all on function private.bug_is_open(public.bug_status, boolean, timestamptz, timestamptz) from public, anon;
 grant execute on function private.bug_is_open(public.bug_status, boolean, timestamptz, timestamptz) to authenticated, service_role;

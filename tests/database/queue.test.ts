@@ -60,6 +60,7 @@ interface BugIn {
   severity?: string;
   url?: string;
   viewport?: string;
+  parts?: { name: string; value: string; contributes: boolean; reason: string }[];
 }
 
 function report(job: Claimed['job'], bugs: BugIn[], opts: { covered?: string[]; status?: string; metrics?: Record<string, number>; healed?: boolean } = {}) {
@@ -88,6 +89,7 @@ function report(job: Claimed['job'], bugs: BugIn[], opts: { covered?: string[]; 
         fingerprint: b.fp, fingerprintVersion: '2026-11-22', type: b.type ?? 'js_error', severity: b.severity ?? 'P1',
         title: `Bug ${b.fp}`, pageUrl: `https://q.example.com${b.url ?? '/'}`, urlTemplate: b.url ?? '/', viewport: job.viewport,
         evidence: { console: [`TypeError ${b.fp}`] },
+        ...(b.parts ? { fingerprintParts: b.parts } : {}),
       })),
   };
 }
@@ -224,6 +226,20 @@ describe('finalisation', () => {
     expect((await bug(site.siteId, 'life-1')).status).toBe('active');
     const occ = await withDb(async (db) => (await db.query('select count(*)::int as n from public.bug_occurrences where bug_id = $1', [b.id])).rows[0].n);
     expect(occ).toBe(8); // 4 sightings × 2 viewports
+  });
+
+  it('keeps the parts a fingerprint hashed with the bug, so its grouping can be explained', async () => {
+    const site = await newSite(['desktop'], 1);
+    const parts = [
+      { name: 'urlTemplate', value: '/cart', contributes: true, reason: 'the page the error happens on' },
+      { name: 'type', value: 'js_error', contributes: true, reason: 'the kind of problem' },
+      { name: 'location', value: 'typeerror: cannot read properties of undefined', contributes: true, reason: 'normalised message' },
+    ];
+    await crawl(site, [{ fp: 'parts-1', url: '/cart', parts }]);
+    expect((await bug(site.siteId, 'parts-1')).fingerprint_parts).toEqual(parts);
+    // A later sighting without parts (an older crawler) keeps what the row knew.
+    await crawl(site, [{ fp: 'parts-1', url: '/cart' }]);
+    expect((await bug(site.siteId, 'parts-1')).fingerprint_parts).toEqual(parts);
   });
 
   it('marks a bug fixed only where its page and viewports were covered', async () => {

@@ -106,6 +106,7 @@ function findingToBug(f: Finding, ctx: { baseUrl: string; onFlowPage: boolean; c
   return {
     fingerprint: fp.fingerprint,
     fingerprintVersion: fp.version,
+    fingerprintParts: fp.parts,
     type: f.type,
     severity,
     title,
@@ -127,6 +128,7 @@ function flowBug(input: FlowRunInput, baseUrl: string): Bug | null {
   return {
     fingerprint: fp.fingerprint,
     fingerprintVersion: fp.version,
+    fingerprintParts: fp.parts,
     type: 'flow_broken',
     severity: severityFor({ type: 'flow_broken', critical: r.critical, startPageFailed: f.startPageDown }),
     title: bugTitle({ type: 'flow_broken', flowName: r.flow, stepIndex: f.stepIndex, stepLabel: step?.label, viewport: r.viewport, startPageFailed: f.startPageDown }),
