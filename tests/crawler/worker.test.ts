@@ -153,7 +153,7 @@ describe('flowlens worker', () => {
     await waitFor('a running job', async () => withDb(async (db) => (await db.query(`select 1 from public.crawl_jobs where run_id = $1 and status = 'running' and lease_owner = 'worker-term'`, [runId])).rowCount), 60_000, w.output);
     w.child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => w.child.once('exit', (c) => r(c)));
-    expect(code).toBe(0);
+    expect(code, w.output()).toBe(0);
     const jobs = await withDb(async (db) => (await db.query(`select status, lease_owner from public.crawl_jobs where run_id = $1`, [runId])).rows);
     if (jobs.some((j) => j.status === 'running')) console.log(w.output(), JSON.stringify(jobs));
     // Nothing is left leased to the worker that left.

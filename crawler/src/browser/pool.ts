@@ -174,8 +174,15 @@ export class BrowserPool {
   }
 
   private removePrivateDir(): void {
-    if (this.privateDir) rmSync(this.privateDir, { recursive: true, force: true });
+    const dir = this.privateDir;
     this.privateDir = null;
+    if (!dir) return;
+    try {
+      // A browser that is still going down may write into it a moment longer (ENOTEMPTY): retry.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch (e) {
+      this.opts.log(`⚠ could not remove the browser's private folder ${dir}: ${(e as Error).message}`);
+    }
   }
 
   private async getBrowser(): Promise<Browser> {

@@ -243,7 +243,8 @@ export class Worker {
         this.log(`↩ released ${id.slice(0, 8)} on shutdown`);
       }
     }
-    await this.pool.close();
+    // Shutting down must end cleanly even when the browser does not go quietly.
+    await this.pool.close().catch((e: Error) => this.log(`⚠ closing the browser failed: ${e.message}`));
     this.health?.close();
   }
 }

@@ -40,7 +40,7 @@ const DAY = 86_400_000;
 
 export const BUG_LIST_COLUMNS =
   'id,site_id,type,severity,title,url_template,status,viewports,first_seen_at,last_seen_at,last_run_id,snoozed_until,false_positive,flow_id';
-const BUG_COLUMNS = `${BUG_LIST_COLUMNS},fingerprint,message,page_url,selector,step_index,fixed_at,times_regressed,first_run_id,false_positive_at,deploy_event_id`;
+const BUG_COLUMNS = `${BUG_LIST_COLUMNS},fingerprint,fingerprint_parts,message,page_url,selector,step_index,fixed_at,times_regressed,first_run_id,false_positive_at,deploy_event_id`;
 export const RUN_LIST_COLUMNS =
   'id,site_id,trigger,status,created_at,started_at,finished_at,health_score,error,deploy_event_id,viewports,new_ids:summary->new,fixed_ids:summary->fixed,regressed_ids:summary->regressed,previous_score:summary->previousHealthScore';
 const SITE_COLUMNS = 'id,organization_id,name,base_url,allowed_origins,timezone,crawl_enabled,crawl_time,crawl_days,viewports,discover_pages,created_at';

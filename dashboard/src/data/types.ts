@@ -60,8 +60,18 @@ export interface BugListRow {
   flow_id: string | null;
 }
 
+/** One part of what a bug's fingerprint hashed (core FingerprintPart), stored with the bug. */
+export interface FingerprintPartRow {
+  name: string;
+  value: string;
+  contributes: boolean;
+  reason: string;
+}
+
 export interface Bug extends BugListRow {
   fingerprint: string;
+  /** null for bugs first seen before the parts were stored. */
+  fingerprint_parts: FingerprintPartRow[] | null;
   message: string | null;
   page_url: string | null;
   selector: string | null;

@@ -54,6 +54,10 @@ export function fullBug(over: Partial<Bug> = {}): Bug {
   return {
     ...listBug(),
     fingerprint: 'v1:abc',
+    fingerprint_parts: [
+      { name: 'urlTemplate', value: '/cart', contributes: true, reason: 'the page it happens on' },
+      { name: 'location', value: '<b>typeerror</b> at cart.js', contributes: true, reason: 'normalised message' },
+    ],
     message: 'Uncaught TypeError at cart.js:12',
     page_url: 'https://shop.lumen.example/cart',
     selector: '#checkout',

@@ -68,6 +68,16 @@ describe('bug detail', () => {
     expect((window as unknown as { __xss?: number }).__xss).toBeUndefined();
   });
 
+  it('explains the grouping from the parts stored with the bug, as text', async () => {
+    vi.mocked(queries.fetchBug).mockResolvedValue(bugDetail());
+    const { container } = renderApp(path);
+    const grouping = await screen.findByTestId('bug-grouping');
+    expect(grouping.textContent).toContain('Why these sightings are one bug');
+    expect(grouping.textContent).toContain('v1:abc');
+    expect(grouping.textContent).toContain('location <b>typeerror</b> at cart.js — counts: normalised message');
+    expect(container.querySelector('b')).toBeNull();
+  });
+
   it('shows the evidence: signed screenshot, repro steps from the flow, console, request, axe rule with help link', async () => {
     renderApp(path);
     const img = await screen.findByTestId('bug-screenshot');

@@ -174,6 +174,7 @@ export function BugDetailPage() {
                 </pre>
               </div>
             )}
+            <Grouping bug={bug} />
           </Card>
 
           <Evidence occurrence={selected} loading={!occurrences.data} repro={repro} reproHeading={wholeFlow && d.flow ? `Steps of the “${d.flow.name}” flow it was seen during` : 'Steps to reproduce'} />
@@ -200,6 +201,28 @@ export function BugDetailPage() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** Why sightings are one bug: the parts its fingerprint hashed, as the crawler reported them. */
+function Grouping({ bug }: { bug: BugDetail['bug'] }) {
+  const parts = Array.isArray(bug.fingerprint_parts) ? bug.fingerprint_parts : [];
+  if (parts.length === 0) return null;
+  return (
+    <details className="mt-4 text-sm" data-testid="bug-grouping">
+      <summary className="cursor-pointer font-semibold">Why these sightings are one bug</summary>
+      <p className="mt-1 text-muted">
+        Every sighting with the same fingerprint (<span className="metric">{bug.fingerprint}</span>) is this bug. It is made of:
+      </p>
+      <ul className="mt-2 space-y-1">
+        {parts.map((p) => (
+          <li key={`${p.name}:${p.value}`}>
+            <span className="font-medium">{p.name}</span> <span className="metric break-all">{String(p.value)}</span>{' '}
+            <span className="text-muted">— {p.contributes ? 'counts' : 'ignored'}: {String(p.reason)}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
