@@ -10,8 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flowToSavePayload, loadFlowJson } from '@flowlens/core';
-import { encryptCredential } from '../crawler/src/worker/credentials.ts';
+import { encryptCredential, flowToSavePayload, loadFlowJson } from '@flowlens/core';
 import { withClient } from '../stack/src/postgres.ts';
 import type { DemoSeed } from '../stack/src/seed.ts';
 import type { Stack } from '../stack/src/stack.ts';
@@ -99,7 +98,7 @@ export async function seedDemoSite(stack: Stack, demo: DemoSeed, shopUrl: string
       await db.query(
         `insert into public.site_credentials (site_id, name, ciphertext, created_by) values ($1, 'PASSWORD', $2, $3)
          on conflict (site_id, name) do nothing`,
-        [siteId, encryptCredential(DEMO_CUSTOMER.password, stack.secrets.credentialsKey), demo.userId],
+        [siteId, await encryptCredential(DEMO_CUSTOMER.password, stack.secrets.credentialsKey), demo.userId],
       );
       await db.query('commit');
     } catch (e) {

@@ -18,6 +18,7 @@ export * from './normalise.ts';
 export * from './fingerprint.ts';
 export * from './health.ts';
 export * from './secrets.ts';
+export * from './credentials.ts';
 export * from './web-url.ts';
 export * from './viewport.ts';
 export * from './validation.ts';

@@ -14,6 +14,8 @@ import { isRoot, run, waitFor } from './proc.ts';
 import type { StackSecrets } from './secrets.ts';
 
 const PG_USER = 'postgres';
+/** The cluster's bootstrap superuser, named as on a Supabase project. */
+export const SUPERUSER = 'supabase_admin';
 
 export interface PgLayout {
   bin: string;
@@ -86,12 +88,14 @@ export function initCluster(layout: PgLayout, config: StackConfig, secrets: Stac
   mkdirSync(layout.root, { recursive: true });
   if (layout.runAs) run('chown', [layout.runAs, layout.root]);
   const pwfile = join(layout.root, 'initdb.pw');
-  writeFileSync(pwfile, `${secrets.dbPassword}\n`, { mode: 0o600 });
+  // The cluster's bootstrap superuser is `supabase_admin`, as on a Supabase project; `postgres` is
+  // created by stack/sql/bootstrap.sql as an ordinary (non-superuser) role that runs migrations.
+  writeFileSync(pwfile, `${secrets.superuserPassword}\n`, { mode: 0o600 });
   if (layout.runAs) run('chown', [layout.runAs, pwfile]);
   try {
     run(
       join(layout.bin, 'initdb'),
-      ['-D', layout.data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'],
+      ['-D', layout.data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'],
       { asUser: layout.runAs },
     );
   } finally {
@@ -129,7 +133,7 @@ export async function startPostgres(layout: PgLayout, config: StackConfig, secre
   await waitFor(
     'PostgreSQL',
     async () => {
-      const client = new pg.Client(adminUrl(config, secrets));
+      const client = new pg.Client(superuserUrl(config, secrets));
       await client.connect();
       await client.end();
       return true;
@@ -147,8 +151,23 @@ export function stopPostgres(layout: PgLayout): void {
   run(join(layout.bin, 'pg_ctl'), ['-D', layout.data, '-m', 'fast', '-w', '-t', '60', 'stop'], { asUser: layout.runAs });
 }
 
+/** A connection URL for one of the stack's login roles. */
+export function roleUrl(config: StackConfig, role: string, password: string): string {
+  return `postgresql://${role}:${encodeURIComponent(password)}@${config.host}:${config.ports.db}/postgres`;
+}
+
+/**
+ * The `postgres` role, as SUPABASE_DB_URL on a Supabase project: not a superuser (CREATEROLE,
+ * BYPASSRLS, member of the API roles and of the auth/storage admin roles). Migrations, seeds, the
+ * edge functions and the tests' database helpers use it.
+ */
 export function adminUrl(config: StackConfig, secrets: StackSecrets): string {
-  return `postgresql://postgres:${encodeURIComponent(secrets.dbPassword)}@${config.host}:${config.ports.db}/postgres`;
+  return roleUrl(config, 'postgres', secrets.dbPassword);
+}
+
+/** The bootstrap superuser: only stack/sql/bootstrap.sql and extensions run as it. */
+export function superuserUrl(config: StackConfig, secrets: StackSecrets): string {
+  return roleUrl(config, SUPERUSER, secrets.superuserPassword);
 }
 
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

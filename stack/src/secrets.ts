@@ -9,7 +9,13 @@ import { signJwt } from './jwt.ts';
 
 export interface StackSecrets {
   jwtSecret: string;
+  /** The `postgres` role's password: a non-superuser, as on a Supabase project. */
   dbPassword: string;
+  /** The bootstrap superuser `supabase_admin`: creates roles, auth/storage and extensions, nothing else. */
+  superuserPassword: string;
+  /** `supabase_auth_admin` (owns auth; the Auth stand-in connects as it) and `supabase_storage_admin` (owns storage). */
+  authAdminPassword: string;
+  storageAdminPassword: string;
   authenticatorPassword: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -45,9 +51,11 @@ export function loadOrCreateSecrets(dir: string): StackSecrets {
     );
     if (missing.length > 0) throw new Error(`${file} is missing ${missing.join(', ')}: run \`npm run stack reset\` to regenerate it.`);
     const jwtSecret = parsed.jwtSecret as string;
-    if (typeof parsed.demoPassword !== 'string') {
-      // Added after the first release of the stack: fill it in, keep everything else.
-      parsed.demoPassword = demoPassword();
+    const added = { demoPassword, superuserPassword: () => token(24), authAdminPassword: () => token(24), storageAdminPassword: () => token(24) };
+    const toAdd = (Object.keys(added) as (keyof typeof added)[]).filter((k) => typeof parsed[k] !== 'string');
+    if (toAdd.length > 0) {
+      // Added after the first release of the stack: fill them in, keep everything else.
+      for (const k of toAdd) parsed[k] = added[k]();
       const { anonKey: _a, serviceRoleKey: _s, ...stored } = parsed;
       writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     }
@@ -58,6 +66,9 @@ export function loadOrCreateSecrets(dir: string): StackSecrets {
   const secrets: StackSecrets = {
     jwtSecret,
     dbPassword: token(24),
+    superuserPassword: token(24),
+    authAdminPassword: token(24),
+    storageAdminPassword: token(24),
     authenticatorPassword: token(24),
     credentialsKey: randomBytes(32).toString('base64'),
     unsubscribeSecret: token(32),

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadConfig, urls, type StackConfig, type StackConfigOverrides } from './config.ts';
 import { applyMigrations } from './migrate.ts';
-import { adminUrl, initCluster, isInitialised, pgLayout, pgPid, startPostgres, stopPostgres, withClient, type PgLayout } from './postgres.ts';
+import { adminUrl, initCluster, isInitialised, pgLayout, pgPid, startPostgres, stopPostgres, superuserUrl, withClient, type PgLayout } from './postgres.ts';
 import { isAlive, portInUse, sleep, spawnService, stopPid, waitFor } from './proc.ts';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.ts';
 
@@ -34,7 +34,10 @@ export interface StackInfo {
   gatewayUrl: string;
   restUrl: string;
   functionsUrl: string;
+  /** The `postgres` role (not a superuser), as SUPABASE_DB_URL on a Supabase project. */
   dbUrl: string;
+  /** The bootstrap superuser `supabase_admin`: only for bootstrapping a database (stack/sql/bootstrap.sql). */
+  superuserDbUrl: string;
   anonKey: string;
   serviceRoleKey: string;
   jwtSecret: string;
@@ -45,6 +48,9 @@ export interface StackInfo {
 }
 
 const require = createRequire(import.meta.url);
+
+/** Written next to the cluster once bootstrap.sql ran as supabase_admin (clusters from before lack it). */
+const ROLES_MARKER = 'supabase-roles';
 
 function binary(pkg: string, file: string, hint: string): string {
   try {
@@ -140,6 +146,7 @@ export class Stack {
       restUrl: `${u.gateway}/rest/v1`,
       functionsUrl: `${u.gateway}/functions/v1`,
       dbUrl: this.dbUrl,
+      superuserDbUrl: superuserUrl(this.config, this.secrets),
       anonKey: this.secrets.anonKey,
       serviceRoleKey: this.secrets.serviceRoleKey,
       jwtSecret: this.secrets.jwtSecret,
@@ -212,6 +219,13 @@ export class Stack {
 
       if (need.includes('postgres')) {
         const fresh = !isInitialised(layout);
+        if (!fresh && !existsSync(join(layout.root, ROLES_MARKER))) {
+          throw new Error(
+            `The database in ${layout.data} was created by an older stack that applied migrations as a superuser. ` +
+              'The stack now mirrors a Supabase project (postgres is not a superuser; auth and storage have their own owners): ' +
+              'run `npm run stack reset` (add FLOWLENS_STACK_DIR=... for another stack) to recreate it; this empties the local database.',
+          );
+        }
         if (fresh) {
           this.log(`Creating the PostgreSQL cluster in ${layout.data} ...`);
           initCluster(layout, this.config, this.secrets);
@@ -281,13 +295,29 @@ export class Stack {
     });
   }
 
+  /**
+   * What Supabase does before a project's first migration, as the bootstrap superuser: roles,
+   * their passwords, schemas auth/storage under their own admin roles, and the extensions (which
+   * only a superuser may create; migrations never create them). See stack/sql/bootstrap.sql.
+   */
   private async bootstrap(layout: PgLayout): Promise<void> {
     const sql = readFileSync(join(this.config.repoRoot, 'stack', 'sql', 'bootstrap.sql'), 'utf8');
-    await withClient(this.dbUrl, async (c) => {
+    const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    await withClient(superuserUrl(this.config, this.secrets), async (c) => {
       await c.query(sql);
-      await c.query(`alter role authenticator with password '${this.secrets.authenticatorPassword.replace(/'/g, "''")}'`);
+      await c.query(`alter role postgres with password ${quote(this.secrets.dbPassword)}`);
+      await c.query(`alter role authenticator with password ${quote(this.secrets.authenticatorPassword)}`);
+      await c.query(`alter role supabase_auth_admin with password ${quote(this.secrets.authAdminPassword)}`);
+      await c.query(`alter role supabase_storage_admin with password ${quote(this.secrets.storageAdminPassword)}`);
       if (layout.extensions.pgTap) await c.query('create extension if not exists pgtap with schema extensions');
+      if (layout.extensions.pgCron) {
+        // As when pg_cron is enabled on a Supabase project: the superuser creates it, postgres uses it.
+        await c.query('create extension if not exists pg_cron');
+        await c.query('grant usage on schema cron to postgres');
+        await c.query('grant all on all tables in schema cron to postgres');
+      }
     });
+    writeFileSync(join(layout.root, ROLES_MARKER), 'Bootstrapped with Supabase roles and ownership (stack/sql/bootstrap.sql).\n');
   }
 
   private postgrestEnv(): NodeJS.ProcessEnv {

@@ -25,7 +25,14 @@ describe('the Supabase CLI', () => {
     try {
       // The CLI insists on TLS unless told otherwise; the local cluster listens on loopback only.
       const url = `${info.dbUrl.replace(/\/postgres$/, `/${dbName}`)}?sslmode=disable`;
-      await withClient(url.replace('?sslmode=disable', ''), (c) => c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8')));
+      // Bootstrapped by the superuser as Supabase does; then pushed as `postgres`, not a superuser,
+      // exactly as `supabase db push` runs against a hosted project.
+      const superUrl = info.superuserDbUrl.replace(/\/postgres$/, `/${dbName}`);
+      await withClient(superUrl, (c) => c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8')));
+      await withClient(url.replace('?sslmode=disable', ''), async (c) => {
+        const who = await c.query<{ user: string; superuser: boolean }>(`select current_user as user, rolsuper as superuser from pg_roles where rolname = current_user`);
+        expect(who.rows[0]).toEqual({ user: 'postgres', superuser: false });
+      });
       const push = supabase(['db', 'push', '--db-url', url, '--yes']);
       expect(push.status, `${push.stdout}\n${push.stderr}`).toBe(0);
       const list = supabase(['migration', 'list', '--db-url', url]);

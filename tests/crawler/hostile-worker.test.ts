@@ -10,9 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flowToSavePayload, parseFlow, secretVariants, type FlowInput } from '@flowlens/core';
+import { encryptCredential, flowToSavePayload, parseFlow, secretVariants, type FlowInput } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptCredential } from '../../crawler/src/worker/credentials.ts';
 import { stackInfo, withDb } from '@flowlens/stack/testing';
 import { startForeignSite, startHostileSite, type ForeignSite, type HostileSite } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
@@ -33,7 +32,7 @@ async function tenant(name: string, flows: FlowInput[], credentials: Record<stri
     const org = await insertRow(db, 'organizations', { name: `Tenant ${name}` });
     const s = await insertRow(db, 'sites', { organization_id: org.id, name, base_url: site.url, is_local: true, viewports: ['desktop'], discover_pages: 0 });
     for (const f of flows) await db.query('select public.save_flow($1)', [JSON.stringify(flowToSavePayload(parseFlow(f), s.id as string))]);
-    for (const [n, value] of Object.entries(credentials)) await insertRow(db, 'site_credentials', { site_id: s.id, name: n, ciphertext: encryptCredential(value, KEY) });
+    for (const [n, value] of Object.entries(credentials)) await insertRow(db, 'site_credentials', { site_id: s.id, name: n, ciphertext: await encryptCredential(value, KEY) });
     return s.id as string;
   });
 }

@@ -10,10 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flowToSavePayload, parseFlow } from '@flowlens/core';
+import { encryptCredential, flowToSavePayload, parseFlow } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
-import { encryptCredential } from '../../crawler/src/worker/credentials.ts';
 import { startForeignSite, type ForeignSite } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
 
@@ -141,7 +140,7 @@ describe('a flow whose secret is not stored', () => {
     expect((await setupEmails()).map((r) => r.status)).toEqual(['sent']);
 
     // The owner stores the value: the flow runs again and the state is gone.
-    await withDb((db) => insertRow(db, 'site_credentials', { site_id: siteId, name: 'PASSWORD', ciphertext: encryptCredential('Open sesame 42', KEY) }));
+    await withDb(async (db) => insertRow(db, 'site_credentials', { site_id: siteId, name: 'PASSWORD', ciphertext: await encryptCredential('Open sesame 42', KEY) }));
     const third = await crawl();
     expect((await results(third)).map((r) => r.status), output.slice(-3000)).toEqual(['passed', 'passed']);
     expect(await setupRows()).toEqual([]);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, stackInfo, withDb, type TestUser } from '@flowlens/stack/testing';
 import { TEST_STACK } from '../../stack/src/testing/config.ts';
 import { loadOrCreateSecrets } from '../../stack/src/secrets.ts';
-import { decryptCredential } from '../../crawler/src/worker/credentials.ts';
+import { decryptCredential } from '@flowlens/core';
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
 import { buildExtension } from './overlay-build.ts';
@@ -112,7 +112,7 @@ describe('storing a secret value for replays', () => {
     const rows = await withDb(async (db) => (await db.query<{ name: string; ciphertext: string; created_by: string }>('select name, ciphertext, created_by from public.site_credentials where site_id = $1', [siteId])).rows);
     expect(rows.map((r) => [r.name, r.created_by])).toEqual([['PASSWORD', owner.id]]);
     expect(rows[0]!.ciphertext).not.toContain(VALUE);
-    expect(decryptCredential(rows[0]!.ciphertext, key)).toBe(VALUE);
+    expect(await decryptCredential(rows[0]!.ciphertext, key)).toBe(VALUE);
 
     // In no table of any schema (row text), in no extension storage, in no console line.
     const hits = await withDb(async (db) => {

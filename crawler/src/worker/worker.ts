@@ -8,7 +8,7 @@
  * with SIGKILL loses nothing either: its leases expire and another worker takes the jobs.
  */
 import http from 'node:http';
-import { flowFromRows, parseReport, urlTemplate, type Report } from '@flowlens/core';
+import { credentialLookup, flowFromRows, parseReport, urlTemplate, type Report } from '@flowlens/core';
 import { BrowserPool } from '../browser/pool.ts';
 import type { PageFingerprint } from '../detectors/page-structure.ts';
 import { buildReport } from '../report/build.ts';
@@ -17,7 +17,6 @@ import { discover } from '../replay/discover.ts';
 import { runFlow } from '../replay/runner.ts';
 import { detectorSettings } from '../replay/settings.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
-import { credentialLookup } from './credentials.ts';
 import { Queue, RefusedError, type JobPayload } from './queue.ts';
 import { missingSecrets, needsSetupResult } from '../secrets-check.ts';
 
@@ -186,7 +185,7 @@ export class Worker {
         return [];
       }
     })];
-    const secrets = credentialLookup(p.credentials, this.config.credentialsKey);
+    const secrets = await credentialLookup(p.credentials, this.config.credentialsKey);
     // A secret the site never set is missing configuration, not a broken site: not run, no bug.
     const unset = missingSecrets([flow], (name) => (p.credentials.some((c) => c.name === name) ? 'set' : undefined));
     if (unset.length > 0) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, urls } from '../config.ts';
 import { MailSink } from '../mail.ts';
-import { adminUrl } from '../postgres.ts';
+import { roleUrl } from '../postgres.ts';
 import { loadOrCreateSecrets } from '../secrets.ts';
 import { AuthService, DEFAULT_AUTH_LIMITS, parseRateWindow } from './auth.ts';
 import { createGateway } from './server.ts';
@@ -17,11 +17,14 @@ import { startTimers, timersEnabled } from './timers.ts';
 const config = loadConfig();
 const secrets = loadOrCreateSecrets(config.dir);
 const u = urls(config);
-const pool = new pg.Pool({ connectionString: adminUrl(config, secrets), max: 20 });
-pool.on('error', (e) => console.error('gateway: idle database connection failed:', e.message));
+// As on Supabase, Auth connects as supabase_auth_admin and Storage as supabase_storage_admin (each
+// owns its schema and nothing else), so neither stand-in leans on privileges the real services lack.
+const authPool = new pg.Pool({ connectionString: roleUrl(config, 'supabase_auth_admin', secrets.authAdminPassword), max: 10 });
+const storagePool = new pg.Pool({ connectionString: roleUrl(config, 'supabase_storage_admin', secrets.storageAdminPassword), max: 10 });
+for (const pool of [authPool, storagePool]) pool.on('error', (e) => console.error('gateway: idle database connection failed:', e.message));
 
 const auth = new AuthService({
-  pool,
+  pool: authPool,
   jwtSecret: secrets.jwtSecret,
   issuer: `${u.gateway}/auth/v1`,
   jwtExpiry: Number(process.env.FLOWLENS_JWT_EXPIRY ?? 3600),
@@ -30,7 +33,7 @@ const auth = new AuthService({
     perAddress: parseRateWindow(process.env.FLOWLENS_AUTH_LIMIT_PER_ADDRESS, DEFAULT_AUTH_LIMITS.perAddress),
   },
 });
-const storage = new StorageService({ pool, jwtSecret: secrets.jwtSecret, root: join(config.dir, 'storage') });
+const storage = new StorageService({ pool: storagePool, jwtSecret: secrets.jwtSecret, root: join(config.dir, 'storage') });
 const gateway = createGateway({
   anonKey: secrets.anonKey,
   serviceRoleKey: secrets.serviceRoleKey,
@@ -61,7 +64,7 @@ const shutdown = async () => {
   timers?.stop();
   gateway.close();
   await mail.close().catch(() => {});
-  await pool.end().catch(() => {});
+  await Promise.all([authPool.end(), storagePool.end()]).catch(() => {});
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());

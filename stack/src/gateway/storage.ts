@@ -301,12 +301,14 @@ export class StorageService {
     const { bucket, name } = splitPath(rest);
     await this.bucketRow(bucket);
     const prefixes = name ? [name] : ((await readJson<{ prefixes?: string[] }>(req)).prefixes ?? []);
-    const deleted = await this.as(caller, (c) =>
-      c.query<{ name: string; id: string; bucket_id: string }>('delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning name, id, bucket_id', [
+    const deleted = await this.as(caller, async (c) => {
+      // Like the Storage API: its own deletes pass the delete guard (bootstrap.sql), SQL ones do not.
+      await c.query(`select set_config('storage.allow_delete_query', 'true', true)`);
+      return c.query<{ name: string; id: string; bucket_id: string }>('delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning name, id, bucket_id', [
         bucket,
         prefixes,
-      ]),
-    );
+      ]);
+    });
     for (const r of deleted.rows) rmSync(this.filePath(bucket, r.name), { force: true });
     sendJson(res, 200, deleted.rows);
   }

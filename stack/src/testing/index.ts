@@ -1,7 +1,8 @@
 /**
  * Helpers for tests that use the local stack: users with real sessions (through the Auth
- * stand-in's admin API, as `supabase.auth.admin` would), supabase-js clients, a superuser database
- * connection for seeding and for checking what really changed.
+ * stand-in's admin API, as `supabase.auth.admin` would), supabase-js clients, a database connection
+ * as `postgres` (bypasses RLS, not a superuser, as on Supabase) for seeding and for checking what
+ * really changed.
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';

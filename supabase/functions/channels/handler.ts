@@ -8,10 +8,12 @@
  *
  * A signed-in user's JWT. 401 not signed in · 400 bad input · 403 not an owner/admin · 404 no such
  * channel (or not visible to the caller) · 429 a test of this channel less than 5 seconds ago.
+ * Whether the caller may test it is asked of Postgres as the caller (RLS and private.admin_org_ids()).
  * The channel URL is read over the functions' database connection (users cannot read it), used for
  * this one request under the egress rules, and never answered back or logged.
  */
 import { getUser } from '../_shared/auth.ts';
+import { asCaller, NotACaller } from '../_shared/caller.ts';
 import { corsHeaders, json } from '../_shared/cors.ts';
 import { db } from '../_shared/db.ts';
 import { sendTest } from '../notify/channels.ts';
@@ -40,23 +42,31 @@ export async function handler(req: Request): Promise<Response> {
   const channelId = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).channel_id : undefined;
   if (typeof channelId !== 'string' || !UUID.test(channelId)) return reply({ error: '`channel_id` must be a channel id.' }, 400);
 
-  const pool = db();
-  const { rows } = await pool.query<{ role: string | null; last_test_at: Date | null }>(
-    `select m.role::text as role, c.last_test_at
-       from public.alert_channels c
-       left join public.organization_members m on m.organization_id = c.organization_id and m.user_id = $2
-      where c.id = $1`,
-    [channelId, user.id],
-  );
-  const row = rows[0];
+  // Asked as the caller (_shared/caller.ts): RLS shows a channel only to members of its
+  // organisation, and private.admin_org_ids() says whether the caller is an owner/admin there.
+  let row: { admin: boolean; last_test_at: Date | null } | undefined;
+  try {
+    row = await asCaller(user, async (c) =>
+      (await c.query<{ admin: boolean; last_test_at: Date | null }>(
+        `select c.organization_id = any (private.admin_org_ids()) as admin, c.last_test_at
+           from public.alert_channels c
+          where c.id = $1`,
+        [channelId],
+      )).rows[0],
+    );
+  } catch (e) {
+    if (e instanceof NotACaller) return reply({ error: 'Sign in first.' }, 401);
+    throw e;
+  }
   // A channel of an organisation the caller is not in does not exist for them.
-  if (!row || !row.role) return reply({ error: 'No such channel.' }, 404);
-  if (row.role !== 'owner' && row.role !== 'admin') return reply({ error: 'Only owners and admins can test alert channels.' }, 403);
+  if (!row) return reply({ error: 'No such channel.' }, 404);
+  if (!row.admin) return reply({ error: 'Only owners and admins can test alert channels.' }, 403);
   const now = new Date();
   if (row.last_test_at && now.getTime() - new Date(row.last_test_at).getTime() < TEST_INTERVAL_MS) {
     return reply({ error: 'This channel was tested a moment ago; try again in a few seconds.' }, 429, { 'retry-after': String(TEST_INTERVAL_MS / 1000) });
   }
-  const res = await sendTest(pool, channelId, now);
+  // The URL is read and the test recorded over the functions' own connection (users cannot read it).
+  const res = await sendTest(db(), channelId, now);
   if (!res) return reply({ error: 'No such channel.' }, 404);
   return reply({ ok: res.ok, status: res.status, answer: res.answer, ...(res.error ? { error: res.error } : {}) });
 }

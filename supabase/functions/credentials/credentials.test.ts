@@ -5,7 +5,7 @@
 import { assert, assertEquals, callFunction, createSite, signUpUser, STACK_TEST, stackInfo, testDb } from '../_shared/testing.ts';
 import { handler } from './handler.ts';
 
-/** The crawler's decryption (crawler/src/worker/credentials.ts), redone with WebCrypto. */
+/** An independent decryption of core's v1 layout (core/src/credentials.ts), written out with WebCrypto. */
 async function decrypt(stored: string, keyBase64: string): Promise<string> {
   const [version, ivB64, dataB64] = stored.split('.');
   assertEquals(version, 'v1');

@@ -11,72 +11,57 @@
  * owner/admin (or, for GET, not a member) · 404 unknown site · 503 FLOWLENS_CREDENTIALS_KEY unset ·
  * 429 more than `credentials_per_user` requests of one user a minute (Retry-After; docs/limits.md).
  *
- * The value is encrypted with AES-256-GCM under FLOWLENS_CREDENTIALS_KEY (base64, 32 bytes) as
- * `v1.<iv, 12 bytes, base64>.<ciphertext followed by the 16-byte tag, base64>` — exactly what
- * crawler/src/worker/credentials.ts decrypts. The value is never logged and never answered back;
- * public.site_credentials is not writable by users, so rows are written over the functions' own
- * database connection after the caller's role has been checked here.
+ * The value is encrypted by core's credential format (core/src/credentials.ts: AES-256-GCM under
+ * FLOWLENS_CREDENTIALS_KEY, `v1.<iv>.<ciphertext||tag>`), the one implementation the worker decrypts
+ * with. The value is never logged and never answered back.
+ *
+ * Who may do what is asked of Postgres as the caller (_shared/caller.ts: role `authenticated`, the
+ * caller's JWT claims): `private.member_site_ids()` / `private.admin_site_ids()` decide, listing
+ * and removing run under the table's RLS. public.site_credentials is not writable by users, so
+ * only the store itself uses the functions' own connection, after the check passed as the caller.
  */
 import { getUser } from '../_shared/auth.ts';
+import { asCaller, NotACaller } from '../_shared/caller.ts';
 import { corsHeaders, json } from '../_shared/cors.ts';
-import { db } from '../_shared/db.ts';
+import { db, type DbClient } from '../_shared/db.ts';
 import { env } from '../_shared/env.ts';
 import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
+import { CredentialError, encryptCredential, parseCredentialKey } from '../../../core/src/credentials.ts';
 
 export const NAME_PATTERN = /^[A-Z0-9_]{1,64}$/;
 export const MAX_VALUE_LENGTH = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const METHODS = 'GET, POST, DELETE, OPTIONS';
 
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
 /** The 32-byte key from FLOWLENS_CREDENTIALS_KEY, or an explanation of what is wrong with it. */
 export function credentialsKey(): Uint8Array | { error: string } {
   const raw = env('FLOWLENS_CREDENTIALS_KEY');
   if (!raw) return { error: 'Storing credentials is not set up on this FlowLens server (FLOWLENS_CREDENTIALS_KEY is not set).' };
-  let key: Uint8Array;
   try {
-    key = Uint8Array.from(atob(raw.trim()), (c) => c.charCodeAt(0));
-  } catch {
-    return { error: 'FLOWLENS_CREDENTIALS_KEY is not valid base64 (openssl rand -base64 32).' };
+    return parseCredentialKey(raw);
+  } catch (e) {
+    return { error: e instanceof CredentialError ? e.message : 'FLOWLENS_CREDENTIALS_KEY is not usable.' };
   }
-  if (key.length !== 32) return { error: 'FLOWLENS_CREDENTIALS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32).' };
-  return key;
 }
 
-/** AES-256-GCM in the crawler's `v1.<iv>.<ciphertext||tag>` layout (WebCrypto appends the tag). */
-export async function encryptCredential(value: string, key: Uint8Array): Promise<string> {
-  const k = await crypto.subtle.importKey('raw', key as BufferSource, { name: 'AES-GCM' }, false, ['encrypt']);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128 }, k, new TextEncoder().encode(value)));
-  return `v1.${toBase64(iv)}.${toBase64(data)}`;
+/** The site's organisation (service connection: whether it exists is not a role decision), or null. */
+async function siteOrganization(siteId: string): Promise<string | null> {
+  const { rows } = await db().query<{ organization_id: string }>('select organization_id from public.sites where id = $1', [siteId]);
+  return rows[0]?.organization_id ?? null;
 }
 
-type Role = 'owner' | 'admin' | 'member' | 'viewer' | string;
-
-/** null: no such site; undefined: the user is not in its organisation; else their role. */
-async function roleOn(siteId: string, userId: string): Promise<{ organizationId: string; role: Role | undefined } | null> {
-  const { rows } = await db().query<{ organization_id: string; role: string | null }>(
-    `select s.organization_id, m.role::text as role
-       from public.sites s
-       left join public.organization_members m on m.organization_id = s.organization_id and m.user_id = $2
-      where s.id = $1`,
-    [siteId, userId],
+/** The caller's standing on the site, decided by the SQL role helpers as the caller. */
+async function standing(c: DbClient, siteId: string): Promise<{ member: boolean; admin: boolean }> {
+  const { rows } = await c.query<{ member: boolean; admin: boolean }>(
+    'select $1::uuid = any (private.member_site_ids()) as member, $1::uuid = any (private.admin_site_ids()) as admin',
+    [siteId],
   );
-  if (!rows[0]) return null;
-  return { organizationId: rows[0].organization_id, role: rows[0].role ?? undefined };
+  return rows[0] ?? { member: false, admin: false };
 }
-
-const isAdmin = (role: Role | undefined) => role === 'owner' || role === 'admin';
 
 /** The per-user limit (the site's organisation may have its own); a 429 response when it is reached. */
-async function limited(userId: string, siteId: string): Promise<Response | null> {
-  const { rows } = await db().query<{ organization_id: string }>('select organization_id from public.sites where id = $1', [siteId]);
-  const rate = await takeRate('credentials_per_user', userId, rows[0]?.organization_id ?? null);
+async function limited(userId: string, organizationId: string | null): Promise<Response | null> {
+  const rate = await takeRate('credentials_per_user', userId, organizationId);
   if (rate.allowed) return null;
   return tooMany(`You made ${rate.max} credential requests in ${perWindow(rate.windowSeconds)}, the most FlowLens allows; try again in ${rate.retryAfter} seconds.`, rate.retryAfter, {
     'access-control-allow-methods': METHODS,
@@ -109,13 +94,18 @@ export async function handler(req: Request): Promise<Response> {
     if (req.method === 'GET') {
       const siteId = new URL(req.url).searchParams.get('site_id') ?? '';
       if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
-      const refusal = await limited(user.id, siteId);
+      const organizationId = await siteOrganization(siteId);
+      const refusal = await limited(user.id, organizationId);
       if (refusal) return refusal;
-      const who = await roleOn(siteId, user.id);
-      if (!who) return reply({ error: 'No such site.' }, 404);
-      if (!who.role) return reply({ error: 'You are not a member of this site’s organisation.' }, 403);
-      const { rows } = await db().query<{ name: string }>('select name from public.site_credentials where site_id = $1 order by name', [siteId]);
-      return reply({ names: rows.map((r) => r.name) });
+      if (!organizationId) return reply({ error: 'No such site.' }, 404);
+      const names = await asCaller(user, async (c) => {
+        if (!(await standing(c, siteId)).member) return null;
+        // RLS ("Members can list which credentials a site has") and the column grants decide what is read.
+        const { rows } = await c.query<{ name: string }>('select name from public.site_credentials where site_id = $1 order by name', [siteId]);
+        return rows.map((r) => r.name);
+      });
+      if (!names) return reply({ error: 'You are not a member of this site’s organisation.' }, 403);
+      return reply({ names });
     }
 
     const body = await readBody(req);
@@ -124,7 +114,8 @@ export async function handler(req: Request): Promise<Response> {
     const name = typeof body.name === 'string' ? body.name : '';
     if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
     if (!NAME_PATTERN.test(name)) return reply({ error: '`name` must be 1–64 capital letters, digits or underscores (like PASSWORD).' }, 400);
-    const refusal = await limited(user.id, siteId);
+    const organizationId = await siteOrganization(siteId);
+    const refusal = await limited(user.id, organizationId);
     if (refusal) return refusal;
 
     if (req.method === 'POST') {
@@ -134,26 +125,31 @@ export async function handler(req: Request): Promise<Response> {
       }
       const key = credentialsKey();
       if ('error' in key) return reply({ error: key.error }, 503);
-      const who = await roleOn(siteId, user.id);
-      if (!who) return reply({ error: 'No such site.' }, 404);
-      if (!isAdmin(who.role)) return reply({ error: 'Only owners and admins of the site’s organisation can store credentials.' }, 403);
+      if (!organizationId) return reply({ error: 'No such site.' }, 404);
+      const who = await asCaller(user, (c) => standing(c, siteId));
+      if (!who.admin) return reply({ error: 'Only owners and admins of the site’s organisation can store credentials.' }, 403);
       const ciphertext = await encryptCredential(value, key);
+      // Users cannot write site_credentials (no insert/update grant): the one service-side write.
       await db().query(
         `insert into public.site_credentials (site_id, organization_id, name, ciphertext, created_by)
          values ($1, $2, $3, $4, $5)
          on conflict (site_id, name) do update set ciphertext = excluded.ciphertext, created_by = excluded.created_by`,
-        [siteId, who.organizationId, name, ciphertext, user.id],
+        [siteId, organizationId, name, ciphertext, user.id],
       );
       return reply({ stored: true, name });
     }
 
-    // DELETE
-    const who = await roleOn(siteId, user.id);
-    if (!who) return reply({ error: 'No such site.' }, 404);
-    if (!isAdmin(who.role)) return reply({ error: 'Only owners and admins of the site’s organisation can remove credentials.' }, 403);
-    const { rowCount } = await db().query('delete from public.site_credentials where site_id = $1 and name = $2', [siteId, name]);
-    return reply({ deleted: (rowCount ?? 0) > 0, name });
+    // DELETE: decided and done as the caller ("Owners and admins can delete credentials").
+    if (!organizationId) return reply({ error: 'No such site.' }, 404);
+    const deleted = await asCaller(user, async (c) => {
+      if (!(await standing(c, siteId)).admin) return null;
+      const { rowCount } = await c.query('delete from public.site_credentials where site_id = $1 and name = $2', [siteId, name]);
+      return (rowCount ?? 0) > 0;
+    });
+    if (deleted === null) return reply({ error: 'Only owners and admins of the site’s organisation can remove credentials.' }, 403);
+    return reply({ deleted, name });
   } catch (e) {
+    if (e instanceof NotACaller) return reply({ error: 'Sign in to manage site credentials.' }, 401);
     // Only the error's message: never the request (it holds the value).
     console.error('credentials failed:', e instanceof Error ? e.message : 'unknown error');
     return reply({ error: 'Could not reach the database; try again.' }, 500);

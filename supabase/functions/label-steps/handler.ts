@@ -15,9 +15,9 @@
  * Typed values are never sent to Claude (they may be passwords or card numbers).
  */
 import { getUser } from '../_shared/auth.ts';
+import { asCaller, NotACaller } from '../_shared/caller.ts';
 import { askClaude, type ClaudeContent, claudeFromEnv, type ClaudeOptions, extractJson } from '../_shared/claude.ts';
 import { json, preflight } from '../_shared/cors.ts';
-import { db } from '../_shared/db.ts';
 import { env, requireEnv } from '../_shared/env.ts';
 import { perWindow, readLimited, takeRate, TooLarge, tooMany } from '../_shared/limits.ts';
 
@@ -172,8 +172,24 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
     const site = typeof siteId === 'string' && UUID.test(siteId) ? siteId : null;
     const flow = typeof flowId === 'string' && UUID.test(flowId) ? flowId : null;
     if (!site && !flow) return json({ error: '`site_id` (or `flow_id`) must name the site the steps were recorded on.' }, 400);
-    const { rows } = await db().query<{ org: string | null }>('select private.member_org_of($1, $2, $3) as org', [user.id, site, flow]);
-    const org = rows[0]?.org ?? null;
+    // Asked as the caller (_shared/caller.ts): the site (or the flow's site) must be one of theirs.
+    let org: string | null;
+    try {
+      org = await asCaller(user, async (c) => {
+        const { rows } = await c.query<{ org: string }>(
+          `select s.organization_id as org
+             from public.sites s
+            where s.id = coalesce($1::uuid, (select f.site_id from public.flows f where f.id = $2::uuid))
+              and s.id = any (private.member_site_ids())
+              and ($2::uuid is null or exists (select 1 from public.flows f where f.id = $2::uuid and f.site_id = s.id))`,
+          [site, flow],
+        );
+        return rows[0]?.org ?? null;
+      });
+    } catch (e) {
+      if (e instanceof NotACaller) return json({ error: 'Sign in to label steps.' }, 401);
+      throw e;
+    }
     if (!org) return json({ error: 'You can label steps only for sites of your own organisation; this site does not exist or you are not a member of its organisation.' }, 403);
     for (const limit of ['label_steps_per_user', 'label_steps_per_user_day']) {
       const rate = await takeRate(limit, user.id, org);
