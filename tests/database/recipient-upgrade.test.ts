@@ -24,8 +24,9 @@ describe('upgrading to recipient confirmation', () => {
     try {
       const url = info.dbUrl.replace(/\/postgres$/, `/${dbName}`);
       for (const m of listMigrations(MIGRATIONS).filter((x) => x.version < '20261203005000')) copyFileSync(m.file, join(before, `${m.version}_${m.name}.sql`));
+      // Bootstrapped by the superuser as Supabase does; migrated as `postgres` (not a superuser).
+      await withClient(info.superuserDbUrl.replace(/\/postgres$/, `/${dbName}`), (c) => c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8')));
       await withClient(url, async (c) => {
-        await c.query(readFileSync(join(REPO_ROOT, 'stack', 'sql', 'bootstrap.sql'), 'utf8'));
         await applyMigrations(c, before);
         const user = (await c.query<{ id: string }>(`insert into auth.users (id, email) values (gen_random_uuid(), 'ada@lumen.test') returning id`)).rows[0]!.id;
         const org = (await c.query<{ id: string }>(`insert into public.organizations (name) values ('Lumen') returning id`)).rows[0]!.id;
