@@ -84,9 +84,7 @@ export interface Database {
     Tables: {
 ${tables.map((t) => block(t, of(t), true)).join('\n')}
     };
-    Views: {
-${views.map((v) => block(v, of(v), false)).join('\n')}
-    };
+    Views: ${views.length === 0 ? 'Record<string, never>;' : `{\n${views.map((v) => block(v, of(v), false)).join('\n')}\n    };`}
     Enums: {
 ${enums.map((e) => `      ${e.name}: ${e.labels.map((l) => `'${l}'`).join(' | ')};`).join('\n')}
     };

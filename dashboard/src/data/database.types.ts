@@ -1261,9 +1261,7 @@ export interface Database {
         };
       };
     };
-    Views: {
-
-    };
+    Views: Record<string, never>;
     Enums: {
       bug_severity: 'P0' | 'P1' | 'P2' | 'P3';
       bug_status: 'new' | 'active' | 'fixed' | 'regressed';
