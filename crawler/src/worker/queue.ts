@@ -10,7 +10,7 @@ import type { PageFingerprint } from '../detectors/page-structure.ts';
 import type { Baseline } from '../detectors/performance.ts';
 
 export interface JobPayload {
-  job: { id: string; runId: string; siteId: string; flowId: string | null; flowVersion: number | null; viewport: 'desktop' | 'tablet' | 'mobile'; attempts: number; maxAttempts: number };
+  job: { id: string; organizationId?: string; runId: string; siteId: string; flowId: string | null; flowVersion: number | null; viewport: 'desktop' | 'tablet' | 'mobile'; attempts: number; maxAttempts: number };
   run: { id: string; trigger: string; deployEventId: string | null };
   site: { id: string; name: string; baseUrl: string; allowedOrigins: string[]; isLocal: boolean; discoverPages: number; timezone: string };
   /** Database rows, as core's flowFromRows reads them. */
@@ -60,6 +60,11 @@ export class Queue {
 
   complete(jobId: string, worker: string, report: unknown): Promise<{ status: string; finalised?: boolean; summary?: unknown }> {
     return this.rpc('complete_job', { job_id: jobId, worker, report });
+  }
+
+  /** The queue as the database sees it (public.queue_metrics(), issue 15); parsed by metrics.ts. */
+  metrics(): Promise<unknown> {
+    return this.rpc<unknown>('queue_metrics', {});
   }
 
   async uploadScreenshot(bucket: string, path: string, png: Buffer): Promise<string | null> {
