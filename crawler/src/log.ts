@@ -115,5 +115,10 @@ export function createLogger(opts: LoggerOptions): Logger {
 /** An error as core's log schema wants it: class, message, bounded stack. */
 export function errorFields(e: unknown): { type?: string; message: string; stack?: string } {
   if (e instanceof Error) return { type: e.name, message: e.message.slice(0, 8000), ...(e.stack ? { stack: e.stack.slice(0, 16_000) } : {}) };
+  // Already in this shape (the serializer runs on what a caller passed through errorFields).
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+    const o = e as { type?: unknown; message: string; stack?: unknown };
+    return { ...(typeof o.type === 'string' ? { type: o.type } : {}), message: o.message.slice(0, 8000), ...(typeof o.stack === 'string' ? { stack: o.stack.slice(0, 16_000) } : {}) };
+  }
   return { message: String(e).slice(0, 8000) };
 }
