@@ -89,12 +89,12 @@ export const DEFAULT_PROCESS_METRICS = [
   'nodejs_heap_size_total_bytes',
 ] as const;
 
-/** Every series name a rule or panel may refer to (histograms with their suffixes; `up` is Prometheus's own). */
+/** Every series name a rule or panel may refer to (a histogram by its _bucket, _sum and _count series; `up` is Prometheus's own). */
 export function exportedSeriesNames(): Set<string> {
   const names = new Set<string>(['up', ...DEFAULT_PROCESS_METRICS]);
   for (const n of [...Object.values(WORKER_METRICS), ...Object.values(QUEUE_METRICS)]) {
-    names.add(n);
     if (HISTOGRAMS.has(n)) for (const s of ['_bucket', '_sum', '_count']) names.add(`${n}${s}`);
+    else names.add(n);
   }
   return names;
 }
@@ -120,7 +120,6 @@ export class WorkerMetrics {
   readonly browserRecycles: Counter<'reason'>;
   readonly leaseRenewalsFailed: Counter;
   readonly lastClaimLoop: Gauge;
-  private queueErrors: Counter;
 
   constructor(opts: WorkerMetricsOptions) {
     const registers = [this.registry];
@@ -155,19 +154,19 @@ export class WorkerMetrics {
       for (const outcome of JOB_OUTCOMES) this.jobsCompleted.inc({ kind, outcome }, 0);
     }
     for (const reason of RECYCLE_REASONS) this.browserRecycles.inc({ reason }, 0);
-    this.queueErrors = new Counter({ name: QUEUE_METRICS.queueScrapeErrors, help: 'Scrapes whose queue_metrics() call failed (the queue series are then missing).', registers });
     if (opts.queueSnapshot) this.registerQueue(opts.queueSnapshot, registers);
   }
 
   /** The queue gauges, filled from one queue_metrics() call per scrape. */
   private registerQueue(read: () => Promise<unknown>, registers: Registry[]): void {
     let pending: Promise<QueueSnapshot | null> | null = null;
-    // One database call per scrape, whichever gauge asks first.
+    let errors = 0;
+    // One database call per scrape, whichever series asks first.
     const snapshot = () => {
       pending ??= read()
         .then((v) => queueSnapshotSchema.parse(v))
         .catch(() => {
-          this.queueErrors.inc();
+          errors += 1;
           return null;
         })
         .finally(() => setTimeout(() => (pending = null), 0));
@@ -182,9 +181,22 @@ export class WorkerMetrics {
         async collect() {
           const s = await snapshot();
           this.reset();
+          // Unknown, not zero: a failed read must not look like an empty queue.
           if (s) fill(this, s);
+          else if (labelNames.length === 0) (this as Gauge<string>).set(NaN);
         },
       });
+    // A gauge of a count, so that it is read after this scrape's call (a counter's value would be
+    // formatted before the call fails); it only ever grows, hence the _total name.
+    new Gauge({
+      name: QUEUE_METRICS.queueScrapeErrors,
+      help: 'Scrapes whose queue_metrics() call failed (the queue gauges then read NaN or are missing).',
+      registers,
+      async collect() {
+        await snapshot();
+        this.set(errors);
+      },
+    });
     gauge(QUEUE_METRICS.queueJobs, 'Crawl jobs in the queue by live status (queued includes jobs waiting out a retry backoff).', ['status'], (g, s) => {
       for (const status of LIVE_JOB_STATUSES) g.set({ status }, s.jobs[status] ?? 0);
     });
