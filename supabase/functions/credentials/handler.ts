@@ -22,6 +22,7 @@ import { corsHeaders, json } from '../_shared/cors.ts';
 import { db } from '../_shared/db.ts';
 import { env } from '../_shared/env.ts';
 import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
+import { log } from '../_shared/log.ts';
 
 export const NAME_PATTERN = /^[A-Z0-9_]{1,64}$/;
 export const MAX_VALUE_LENGTH = 4096;
@@ -155,7 +156,7 @@ export async function handler(req: Request): Promise<Response> {
     return reply({ deleted: (rowCount ?? 0) > 0, name });
   } catch (e) {
     // Only the error's message: never the request (it holds the value).
-    console.error('credentials failed:', e instanceof Error ? e.message : 'unknown error');
+    log.error('credentials failed', { function: 'credentials', err: e instanceof Error ? e.message : 'unknown error' });
     return reply({ error: 'Could not reach the database; try again.' }, 500);
   }
 }
