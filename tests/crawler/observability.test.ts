@@ -6,7 +6,7 @@
  * it is about, and no line carries a secret of the stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { BrowserPool } from '../../crawler/src/browser/pool.ts';
 import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
+import { keepWorkerLog } from './log-file.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
@@ -93,18 +94,10 @@ async function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv 
     },
   });
   // Kept with the stack's logs too: the suite's secret scan (scripts/test.ts) reads them all.
-  mkdirSync(join(info.dir, 'logs'), { recursive: true });
-  const file = createWriteStream(join(info.dir, 'logs', `worker-${id}.log`), { flags: 'a' });
+  keepWorkerLog(child, id);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d;
-    file.write(d);
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d;
-    file.write(d);
-  });
-  child.once('exit', () => file.end());
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
   children.push(child);
   const w: RunningWorker = {
     child,
