@@ -89,6 +89,7 @@ async function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv 
       FLOWLENS_CONCURRENCY: '2',
       FLOWLENS_POLL_INTERVAL_MS: '200',
       FLOWLENS_HEALTH_PORT: String(port),
+      FLOWLENS_HEALTH_HOST: '127.0.0.1',
       FLOWLENS_LOG_FORMAT: 'json',
       ...extra,
     },

@@ -28,6 +28,7 @@ export const WORKER_ENV: readonly EnvVar[] = [
   { name: 'FLOWLENS_BROWSER_SANDBOX', required: false, secret: false, description: "Chromium's sandbox: auto (on unless the worker runs as root; a failed sandboxed start falls back once, with a warning) or off.", default: 'auto' },
   { name: 'FLOWLENS_CHROMIUM_PATH', required: false, secret: false, description: 'Browser executable; defaults to /usr/bin/chromium when present, else Playwright\'s bundled Chromium.' },
   { name: 'FLOWLENS_HEALTH_PORT', required: false, secret: false, description: 'Port of /healthz, /readyz and the Prometheus /metrics endpoint (0 disables it).', default: '8080' },
+  { name: 'FLOWLENS_HEALTH_HOST', required: false, secret: false, description: 'Address the health and metrics port listens on (all interfaces in a container; 127.0.0.1 for a worker on a shared machine).', default: '0.0.0.0' },
   { name: 'FLOWLENS_QUEUE_METRICS', required: false, secret: false, description: 'on: /metrics also serves the queue as the database sees it (queue_metrics()); off: only this worker\'s own metrics.', default: 'on' },
   { name: 'FLOWLENS_LOG_FORMAT', required: false, secret: false, description: 'json (one JSON object a line), pretty (readable lines) or auto (pretty on a terminal, JSON otherwise).', default: 'auto' },
   { name: 'FLOWLENS_LOG_LEVEL', required: false, secret: false, description: 'Lowest level logged: debug, info, warn or error.', default: 'info' },
@@ -52,6 +53,7 @@ export interface WorkerConfig {
   maxContextsPerBrowser: number;
   maxBrowserRssMb: number;
   healthPort: number;
+  healthHost: string;
   queueMetrics: boolean;
   logFormat: 'json' | 'pretty' | 'auto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -104,6 +106,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxContextsPerBrowser: int('FLOWLENS_BROWSER_MAX_CONTEXTS', 1, 100_000),
     maxBrowserRssMb: int('FLOWLENS_BROWSER_MAX_RSS_MB', 100, 1_000_000),
     healthPort: int('FLOWLENS_HEALTH_PORT', 0, 65535),
+    healthHost: get('FLOWLENS_HEALTH_HOST') ?? '0.0.0.0',
     queueMetrics: oneOf('FLOWLENS_QUEUE_METRICS', ['on', 'off'] as const) === 'on',
     logFormat: oneOf('FLOWLENS_LOG_FORMAT', ['auto', 'json', 'pretty'] as const),
     logLevel: oneOf('FLOWLENS_LOG_LEVEL', ['info', 'debug', 'warn', 'error'] as const),

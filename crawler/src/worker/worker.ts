@@ -96,7 +96,7 @@ export class Worker {
       res.writeHead(404).end();
     });
     this.health.on('error', (e) => this.log.error({ err: errorFields(e) }, `the health and metrics port ${this.config.healthPort} could not be opened`));
-    this.health.listen(this.config.healthPort, '0.0.0.0');
+    this.health.listen(this.config.healthPort, this.config.healthHost);
   }
 
   private loop: Promise<void> | null = null;
