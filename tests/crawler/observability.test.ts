@@ -6,7 +6,7 @@
  * it is about, and no line carries a secret of the stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +136,21 @@ async function scrape(w: { port: number }): Promise<Map<string, number>> {
 
 const value = (s: Map<string, number>, key: string) => s.get(key) ?? NaN;
 
+/** `npm run stack -- logs …` on the test stack, as a developer runs it. */
+function stackLogs(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'stack', 'src', 'cli.ts'), 'logs', ...args], {
+      cwd: root,
+      env: { ...process.env, FLOWLENS_STACK_DIR: stackInfo().dir },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`stack logs exited ${code}: ${err}`))));
+  });
+}
+
 beforeAll(async () => {
   shop = await startShop();
 });
@@ -230,10 +245,43 @@ describe('operating the fleet: metrics and logs of a real worker', () => {
       await db.query(`update public.notification_outbox set status = 'skipped' where site_id = $1`, [idle.siteId]);
     });
 
+    // `npm run stack -- logs --run <id>` shows that crawl's lines from every process, and only those.
+    const shown = await stackLogs(['--run', runId, '--json', '-n', '500']);
+    const shownRecords = shown.split('\n').filter(Boolean).map((l) => parseLogLine(l));
+    expect(shownRecords.every((r) => r?.run_id === runId), shown.slice(0, 2000)).toBe(true);
+    expect(shownRecords.filter((r) => r?.msg.startsWith('▶ job')).length).toBe(3);
+    const readable = await stackLogs(['worker-worker-observed', '--run', runId]);
+    expect(readable).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO {2}\[worker\] ✔ job .+ \(org=[0-9a-f]{8} site=[0-9a-f]{8} run=[0-9a-f]{8} job=[0-9a-f]{8} .*viewport=desktop \d+ ms\)$/m);
+
     // No secret of the stack in anything either worker wrote.
     const info = stackInfo();
     for (const out of [w.output(), f.output()]) {
       for (const secret of [info.serviceRoleKey, info.jwtSecret]) expect(out.includes(secret)).toBe(false);
     }
   }, 480_000);
+
+  it('writes the edge functions\' and the gateway\'s logs in the same JSON format', async () => {
+    const info = stackInfo();
+    const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+    const functionsLog = join(info.dir, 'logs', 'functions.log');
+    const gatewayLog = join(info.dir, 'logs', 'gateway.log');
+    const from = { functions: sizeOf(functionsLog), gateway: sizeOf(gatewayLog) };
+    // A call the unsubscribe function refuses (a forged token): logged with its status and duration.
+    const res = await fetch(`${info.apiUrl}/functions/v1/unsubscribe?token=forged`, { headers: { apikey: info.anonKey } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    await res.text();
+    const fresh = (file: string, offset: number) => readFileSync(file, 'utf8').slice(offset).split('\n').filter((l) => l.trim());
+    const lines = await waitFor('the request line', async () => {
+      const l = fresh(functionsLog, from.functions);
+      return l.some((x) => x.includes('"function":"unsubscribe"')) ? l : null;
+    }, 20_000);
+    const records = lines.map((l) => parseLogLine(l));
+    expect(lines.filter((_, i) => records[i] === null), 'functions.log lines that are not JSON log records').toEqual([]);
+    const request = records.find((r) => r?.function === 'unsubscribe');
+    expect(request).toMatchObject({ level: 'info', service: 'functions', method: 'GET', status: res.status });
+    expect(request?.duration_ms).toBeGreaterThanOrEqual(0);
+    const gateway = fresh(gatewayLog, from.gateway);
+    expect(gateway.filter((l) => parseLogLine(l) === null)).toEqual([]);
+    for (const secret of [info.serviceRoleKey, info.jwtSecret]) expect(readFileSync(functionsLog, 'utf8').includes(secret)).toBe(false);
+  }, 60_000);
 });
