@@ -129,7 +129,16 @@ export function matches(r: LogRecord, f: LogFilter): boolean {
 
 /** Records of all sources, merged in time order (a file's own order kept for equal times). */
 export function mergedRecords(sources: LogSource[], filter: LogFilter = {}): LogRecord[] {
-  const all = sources.flatMap((s, i) => readRecords(s).records.map((r, j) => ({ r, i, j })));
+  // Lines before a file's first timed line (a dev server's banner) are dated by the file's creation.
+  const created = (file: string) => {
+    try {
+      const st = statSync(file);
+      return (st.birthtimeMs > 0 ? st.birthtime : st.mtime).toISOString();
+    } catch {
+      return new Date(0).toISOString();
+    }
+  };
+  const all = sources.flatMap((s, i) => readRecords(s, 0, created(s.file)).records.map((r, j) => ({ r, i, j })));
   all.sort((a, b) => a.r.time.localeCompare(b.r.time) || a.i - b.i || a.j - b.j);
   return all.map((x) => x.r).filter((r) => matches(r, filter));
 }
