@@ -16,6 +16,11 @@ describe('the one log format', () => {
     expect(formatLogRecord(r, { withTime: false, withIds: false })).toBe('ERROR ✖ job\n    Error: boom');
   });
 
+  it('keeps tenant text on one line and without terminal escapes', () => {
+    const r = parseLogLine(JSON.stringify({ level: 'info', time: '2026-12-03T13:00:00.000Z', msg: 'flow "a\n2026-12-03 00:00:00 ERROR forged\u001b[2J"' }))!;
+    expect(formatLogRecord(r, { withTime: false })).toBe('flow "a ⏎ 2026-12-03 00:00:00 ERROR forged�[2J"');
+  });
+
   it('redacts secret values of six characters or more', () => {
     expect(redactSecrets('key=abcdef123 and abcdef123', ['abcdef123', 'ab'])).toBe('key=[redacted] and [redacted]');
   });

@@ -65,6 +65,14 @@ export function parseLogLine(line: string): LogRecord | null {
   return parsed.success ? parsed.data : null;
 }
 
+/**
+ * Control characters of a message shown on a terminal: a site or flow name is tenant text, and an
+ * escape sequence or a line break in it must not repaint the terminal or forge a log line.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const oneLine = (text: string) => text.replace(/\r?\n/g, ' ⏎ ').replace(/\t/g, ' ').replace(CONTROL, '�');
+
 /** Short forms of the ids for a human reader (full ids stay in the JSON). */
 const short = (v: string) => (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(v) ? v.slice(0, 8) : v);
 
@@ -77,13 +85,13 @@ export function formatLogRecord(r: LogRecord, opts: { withTime?: boolean; withId
   if (opts.withTime !== false) parts.push(r.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '').slice(0, 19));
   if (opts.withTime !== false || r.level !== 'info') parts.push(r.level.toUpperCase().padEnd(5));
   if (r.service && opts.withTime !== false) parts.push(`[${r.service}]`);
-  parts.push(r.msg);
+  parts.push(oneLine(r.msg));
   if (opts.withIds !== false) {
     const ids = LOG_CONTEXT_FIELDS.filter((f) => r[f] !== undefined && f !== 'worker_id').map((f) => (f === 'duration_ms' ? `${Math.round(r.duration_ms!)} ms` : `${f.replace(/_id$/, '')}=${short(String(r[f]))}`));
     if (ids.length > 0) parts.push(`(${ids.join(' ')})`);
   }
   let line = parts.join(' ');
-  if (r.err) line += `\n    ${r.err.type ? `${r.err.type}: ` : ''}${r.err.message}`;
+  if (r.err) line += `\n    ${r.err.type ? `${oneLine(r.err.type)}: ` : ''}${r.err.message.split('\n').map(oneLine).join('\n    ')}`;
   return line;
 }
 
