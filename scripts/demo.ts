@@ -38,12 +38,14 @@ export const DEMO_DEFECTS: DefectName[] = [
 export interface DemoPorts {
   shop: number;
   dashboard: number;
+  /** The worker's /healthz, /readyz and /metrics. */
+  workerMetrics: number;
 }
 
 export function demoPorts(stack: Stack): DemoPorts {
   // Just above the stack's own block, so two checkouts with different port bases never collide.
   const base = stack.config.ports.gateway;
-  return { shop: base + 19, dashboard: base + 20 };
+  return { shop: base + 19, dashboard: base + 20, workerMetrics: base + 22 };
 }
 
 export async function startDemoShop(port: number): Promise<Shop> {
@@ -121,7 +123,7 @@ export function spawnLogged(name: string, cmd: string, args: string[], env: Node
   return child;
 }
 
-export function startWorker(stack: Stack, logDir: string): ChildProcess {
+export function startWorker(stack: Stack, logDir: string, metricsPort: number): ChildProcess {
   const info = stack.info();
   return spawnLogged(
     'worker',
@@ -135,7 +137,11 @@ export function startWorker(stack: Stack, logDir: string): ChildProcess {
       FLOWLENS_WORKER_ID: 'local-demo-worker',
       FLOWLENS_CONCURRENCY: '2',
       FLOWLENS_POLL_INTERVAL_MS: '1000',
-      FLOWLENS_HEALTH_PORT: '0',
+      // /healthz, /readyz and Prometheus /metrics (issue 15), as in production.
+      FLOWLENS_HEALTH_PORT: String(metricsPort),
+      FLOWLENS_HEALTH_HOST: '127.0.0.1',
+      // JSON lines in worker.log: `npm run stack -- logs` reads them back readably.
+      FLOWLENS_LOG_FORMAT: 'json',
     },
     logDir,
   );

@@ -90,7 +90,7 @@ try {
   }
 
   console.log('  Starting a crawler worker and the dashboard ...');
-  const worker = startWorker(stack, logDir);
+  const worker = startWorker(stack, logDir, ports.workerMetrics);
   children.push({ name: 'worker', child: worker });
   const dashboard = startDashboard(stack, ports.dashboard, logDir);
   children.push({ name: 'dashboard', child: dashboard });
@@ -124,6 +124,7 @@ try {
                 sign in as ${demo.email}  /  ${demo.password}
  Mailbox        ${info.mailboxUrl}   (alerts and briefings land here)
  Demo shop      ${shop.url}   (the site being watched)
+ Metrics        http://127.0.0.1:${ports.workerMetrics}/metrics   (the worker, Prometheus format)
  Latest crawl   ${found}
 
  Extension      npm run build:extension, then chrome://extensions → Developer
@@ -131,7 +132,7 @@ try {
                 stack via ${extensionEnv.replace(`${process.cwd()}/`, '')}); sign in with the demo login
 
  API ${info.apiUrl} · database port ${stack.config.ports.db} · URLs and keys: npm run stack status
- Logs in ${logDir}. Press Ctrl-C to stop everything this started.
+ Logs: npm run stack -- logs [--run <id>] [-f]. Ctrl-C stops everything this started.
 ──────────────────────────────────────────────────────────────────────`);
   if (process.env.FLOWLENS_VERBOSE) console.log(formatStatus(info));
   setInterval(() => {}, 1 << 30);

@@ -3,7 +3,8 @@
  *   1. typecheck (tsc -b, deno check) and lint
  *   2. a fresh test stack (own folder .stack-test, ports 55321+, fsync off), reset to an empty
  *      migrated database so migrations are proven from scratch every run
- *   3. vitest (every workspace project), then the Deno tests of the edge functions against the stack
+ *   3. vitest (every workspace project), then the Deno tests of the edge functions against the stack,
+ *      then a scan of every log the suite wrote for the test stack's secrets (none may appear)
  *   4. the test stack is stopped whatever happened
  * Exit code: non-zero when any step failed.
  */
@@ -11,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../stack/src/config.ts';
+import { findSecretsInLogs, stackSecretProbes, TEST_CREDENTIAL_PROBES } from '../stack/src/log-secrets.ts';
 import { denoBinary, Stack } from '../stack/src/stack.ts';
 import { TEST_STACK } from '../stack/src/testing/config.ts';
 
@@ -56,6 +58,13 @@ try {
     };
     if (!step('deno test (edge functions)', denoBinary(), ['test', '-A', '--no-lock', functionsDir], env)) failures.push('deno test');
   }
+  // Secrets never appear in logs (issue 15): every log the suite wrote — the test stack's processes
+  // and the workers the tests started — is read for the test stack's secrets and test credentials.
+  console.log('\n▶ logs hold no secret');
+  const hits = findSecretsInLogs(stack.config.dir, [...stackSecretProbes(stack.secrets), ...TEST_CREDENTIAL_PROBES]);
+  for (const h of hits.slice(0, 20)) console.error(`  ${h.file}:${h.line} holds the ${h.secret}`);
+  console.log(`${hits.length === 0 ? '✔' : '✖'} logs hold no secret`);
+  if (hits.length > 0) failures.push('secrets in logs');
 } finally {
   await stack.stop();
 }

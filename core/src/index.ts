@@ -25,4 +25,5 @@ export * from './validation.ts';
 export * from './chrome-recorder.ts';
 export * from './playwright-export.ts';
 export * from './import-labels.ts';
+export * from './log.ts';
 export * from './locator/index.ts';

@@ -57,6 +57,8 @@ const StepRowSchema = z.object({
 export const JobPayloadSchema = z.object({
   job: z.object({
     id,
+    /** The site's organisation (for the worker's log lines); absent from payloads of older databases. */
+    organizationId: id.optional(),
     runId: id,
     siteId: id,
     /** null: a discovery job (crawl the site's pages), else one flow on one viewport. */

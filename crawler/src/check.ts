@@ -17,6 +17,7 @@ import { discover } from './replay/discover.ts';
 import { runFlow, type FlowRunResult } from './replay/runner.ts';
 import { detectorSettings } from './replay/settings.ts';
 import { describeMissingSecrets, missingSecrets } from './secrets-check.ts';
+import { createLogger, processSecrets, resolveLogFormat, type LogFormat } from './log.ts';
 
 export class UsageError extends Error {}
 
@@ -30,7 +31,7 @@ export const CHECK_USAGE = `Usage:
   flowlens check --base-url URL --flow FILE [--flow FILE…] [--viewports desktop,tablet,mobile]
                  [--discover N] [--json OUT] [--screenshots DIR]
                  [--allow-origin ORIGIN…] [--concurrency N] [--step-timeout MS] [--allow-private]
-                 [--no-detectors] [--quiet]
+                 [--no-detectors] [--quiet] [--log-format pretty|json]
 
   --flow FILE        a FlowLens flow (.json) or a Chrome DevTools Recorder export; repeatable
   --base-url URL     replay against this origin instead of the recorded one (staging, localhost)
@@ -40,6 +41,8 @@ export const CHECK_USAGE = `Usage:
   --screenshots DIR  save a screenshot of each failing step in DIR
   --allow-origin O   another origin (an SSO provider) where the flows may type their secrets;
                      repeatable. Secrets are typed only on the site's origin and these.
+  --log-format F     pretty (default): readable progress on stderr and a summary on stdout;
+                     json: the same as JSON log lines (level, time, msg, flow, viewport…)
   -h, --help         print this help and exit 0
   Secrets in flows ({{secret:NAME}}) are read from the environment variable FLOWLENS_SECRET_NAME;
   all are checked before anything runs, and a missing one exits 2 naming what to set.
@@ -59,6 +62,7 @@ interface CheckArgs {
   allowPrivate: boolean;
   detectors: boolean;
   quiet: boolean;
+  logFormat: LogFormat;
 }
 
 export function parseCheckArgs(argv: string[]): CheckArgs {
@@ -79,6 +83,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
         'allow-private': { type: 'boolean' },
         'no-detectors': { type: 'boolean' },
         quiet: { type: 'boolean' },
+        'log-format': { type: 'string' },
       },
       strict: true,
     }));
@@ -119,6 +124,12 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
     if (problem) problems.push(`--allow-origin ${raw.slice(0, 100)} ${problem}`);
     else allowOrigins.push(new URL(raw).origin);
   }
+  let logFormat: LogFormat = 'pretty';
+  try {
+    logFormat = resolveLogFormat(values['log-format'], false, 'pretty');
+  } catch {
+    problems.push(`--log-format must be pretty or json (got "${values['log-format']}")`);
+  }
   if (flows.length === 0 && baseUrl && discoverN === 0) problems.push('without --flow, give --discover N to check pages');
   const args: CheckArgs = {
     baseUrl,
@@ -133,6 +144,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
     allowPrivate: values['allow-private'] ?? false,
     detectors: !(values['no-detectors'] ?? false),
     quiet: values.quiet ?? false,
+    logFormat,
   };
   if (problems.length > 0) throw new UsageError(problems.join('\n  '));
   return args;
@@ -229,11 +241,15 @@ export async function runCheck(argv: string[]): Promise<number> {
   const baseUrl = args.baseUrl ?? flows[0]!.startUrl;
   const siteOrigin = new URL(baseUrl).origin;
   const policy = { allowPrivate: args.allowPrivate, allowedPrivateOrigins: new Set([originHostPort(siteOrigin)]) };
-  const log = (line: string) => {
-    if (!args.quiet) process.stderr.write(`${line}\n`);
+  // Values of the flows' secrets never reach a log line, whatever a page echoes (issue 15).
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('FLOWLENS_SECRET_') || k === 'ANTHROPIC_API_KEY') processSecrets.add(v);
+  const jsonLog = args.logFormat === 'json' ? createLogger({ format: 'json', service: 'check', out: process.stderr, level: args.quiet ? 'warn' : 'info' }) : null;
+  const log = (line: string, fields: Record<string, unknown> = {}, level: 'info' | 'warn' = 'info') => {
+    if (jsonLog) jsonLog[level](fields, line.trim());
+    else if (!args.quiet) process.stderr.write(`${line}\n`);
   };
   const secrets = (name: string) => process.env[`FLOWLENS_SECRET_${name}`];
-  const pool = new BrowserPool();
+  const pool = new BrowserPool(jsonLog ? { log: (line) => jsonLog.warn(line) } : {});
   const settings = detectorSettings({ enabled: args.detectors });
   const templateOf = (url: string) => urlTemplate(url, baseUrl);
   const tieBreaker = process.env.ANTHROPIC_API_KEY
@@ -244,14 +260,14 @@ export async function runCheck(argv: string[]): Promise<number> {
   const tasks = flows.flatMap((flow) => args.viewports.map((viewport) => ({ flow, viewport })));
   const flowRuns: FlowRunInput[] = [];
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
-  log(`FlowLens check: ${flows.length} flow(s) × ${args.viewports.join(', ')} against ${siteOrigin}`);
+  log(`FlowLens check: ${flows.length} flow(s) × ${args.viewports.join(', ')} against ${siteOrigin}`, { flows: flows.length, viewports: args.viewports, base_url: siteOrigin });
   try {
     const queue = [...tasks];
     const workers = Array.from({ length: Math.min(args.concurrency, queue.length) }, async () => {
       for (let t = queue.shift(); t; t = queue.shift()) {
         const { flow, viewport } = t;
         const started = new Date().toISOString();
-        log(`▶ ${flow.name} · ${viewport}`);
+        log(`▶ ${flow.name} · ${viewport}`, { flow: flow.name, viewport });
         let result: FlowRunResult;
         try {
           result = await runFlow(flow, {
@@ -267,13 +283,21 @@ export async function runCheck(argv: string[]): Promise<number> {
             inspected: inspected.get(viewport),
             onStep: ({ attempt, step }) => {
               const mark = { passed: '✓', healed: '↺', failed: '✖', skipped: '–' }[step.status];
-              log(`   ${attempt > 1 ? '(retry) ' : ''}${mark} ${step.index + 1}. ${step.label} (${step.durationMs} ms)${step.error ? ` — ${step.error}` : ''}`);
+              log(`   ${attempt > 1 ? '(retry) ' : ''}${mark} ${step.index + 1}. ${step.label} (${step.durationMs} ms)${step.error ? ` — ${step.error}` : ''}`, {
+                flow: flow.name,
+                viewport,
+                attempt,
+                step: step.index + 1,
+                status: step.status,
+                duration_ms: step.durationMs,
+                ...(step.error ? { err: { message: step.error } } : {}),
+              });
             },
           });
         } catch (e) {
           // FlowLens could not run it (a missing secret, a browser crash): errored, not a site bug.
           const message = (e as Error).message.split('\n')[0] ?? 'error';
-          log(`   ✖ could not run: ${message}`);
+          log(`   ✖ could not run: ${message}`, { flow: flow.name, viewport, err: { message } }, 'warn');
           result = { flow: flow.name, critical: flow.critical, viewport, status: 'errored', steps: [], attempts: 1, flaky: false, confirmed: false, failure: { stepIndex: 0, message, pageUrl: '', screenshot: null, startPageDown: false }, findings: [], pages: [], blocked: [], traps: { popupsClosed: 0, dialogsDismissed: 0, downloadsRefused: 0 }, consoleLines: [], durationMs: 0 };
         }
         let screenshotPath: string | undefined;
@@ -283,12 +307,13 @@ export async function runCheck(argv: string[]): Promise<number> {
         }
         const failedStep = result.failure ? flow.steps[result.failure.stepIndex] : undefined;
         const failedSelector = failedStep && 'selectors' in failedStep ? failedStep.selectors?.[0]?.value : undefined;
-        for (const b of result.blocked.slice(0, 20)) log(`   ⚠ blocked ${b.host}:${b.port} — ${b.reason}`);
-        if (result.blocked.length > 20) log(`   ⚠ … and ${result.blocked.length - 20} more blocked requests`);
+        for (const b of result.blocked.slice(0, 20)) log(`   ⚠ blocked ${b.host}:${b.port} — ${b.reason}`, { flow: flow.name, viewport }, 'warn');
+        if (result.blocked.length > 20) log(`   ⚠ … and ${result.blocked.length - 20} more blocked requests`, { flow: flow.name, viewport }, 'warn');
         const { popupsClosed, dialogsDismissed, downloadsRefused } = result.traps;
         if (popupsClosed + dialogsDismissed + downloadsRefused > 0) {
-          log(`   ⚠ the page opened ${popupsClosed} popup(s) (closed), raised ${dialogsDismissed} dialog(s) (dismissed) and started ${downloadsRefused} download(s) (refused)`);
+          log(`   ⚠ the page opened ${popupsClosed} popup(s) (closed), raised ${dialogsDismissed} dialog(s) (dismissed) and started ${downloadsRefused} download(s) (refused)`, { flow: flow.name, viewport }, 'warn');
         }
+        jsonLog?.info({ flow: flow.name, viewport, status: result.status, duration_ms: result.durationMs }, `${result.status === 'passed' ? '✔' : '✖'} ${flow.name} · ${viewport}: ${result.status}`);
         flowRuns.push({ result, startedAt: started, screenshotPath, failedSelector });
       }
     });
@@ -296,7 +321,7 @@ export async function runCheck(argv: string[]): Promise<number> {
     const discoveries = [];
     if (args.discover > 0) {
       for (const viewport of args.viewports) {
-        log(`▶ discovering up to ${args.discover} pages · ${viewport}`);
+        log(`▶ discovering up to ${args.discover} pages · ${viewport}`, { viewport });
         discoveries.push(
           await discover({
             startUrl: baseUrl,
@@ -307,17 +332,22 @@ export async function runCheck(argv: string[]): Promise<number> {
             detectors: settings,
             newContext: () => pool.lease(viewport, policy),
             inspected: inspected.get(viewport),
-            onPage: (url) => log(`   · ${url}`),
+            onPage: (url) => log(`   · ${url}`, { viewport, url }),
           }),
         );
       }
     }
     // buildReport bounds what the pages wrote; parsing proves the report meets the contract.
     const report = parseReport(buildReport({ baseUrl, startedAt, finishedAt: new Date().toISOString(), flowRuns, discoveries }));
-    console.log(summarise(report));
+    if (args.logFormat === 'json') {
+      // The summary as one record on standard output (progress went to standard error).
+      const bySeverity = Object.fromEntries(['P0', 'P1', 'P2', 'P3'].map((sev) => [sev, report.bugs.filter((b) => b.severity === sev).length]));
+      const runs = Object.fromEntries(['passed', 'failed', 'errored'].map((st) => [st, report.runs.filter((r) => r.status === st).length]));
+      createLogger({ format: 'json', service: 'check' }).info({ bugs: bySeverity, runs, pages: report.pages.length, report: args.json ?? null }, `FlowLens check: ${report.bugs.length} bug(s), ${runs.passed} of ${report.runs.length} flow run(s) passed`);
+    } else console.log(summarise(report));
     if (args.json) {
       writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
-      log(`\nReport written to ${args.json}`);
+      log(`\nReport written to ${args.json}`, { report: args.json });
     }
     return report.bugs.some((b) => isAtLeast(b.severity, 'P1')) ? 1 : 0;
   } finally {

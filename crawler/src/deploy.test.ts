@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { withDb } from '@flowlens/stack/testing';
 import { WORKER_ENV } from './worker/config.ts';
+import { exportedSeriesNames } from './worker/metrics.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 // Kubernetes documents are untyped data; the assertions below are the schema.
@@ -66,5 +67,83 @@ describe('crawler deployment files', () => {
     expect(dockerfile).toMatch(/^USER pwuser$/m);
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*127\.0\.0\.1:8080\/healthz/);
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "\/app\/flowlens\.mjs"\]\s+CMD \["worker"\]/);
+  });
+});
+
+/**
+ * The metric names a PromQL expression reads: identifiers left once strings, label matchers,
+ * ranges, grouping clauses, function calls, keywords and numbers are taken out.
+ */
+function metricNamesIn(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\b[a-zA-Z_][a-zA-Z0-9_]*\s*\(/g, '(');
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+  return [...new Set([...stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map((m) => m[0]).filter((t) => !keywords.has(t.toLowerCase())))];
+}
+
+describe('monitoring as code', () => {
+  const exported = exportedSeriesNames();
+  const operations = readFileSync(join(root, '..', 'docs', 'operations.md'), 'utf8');
+  const anchors = new Set([...operations.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+
+  it('reads metric names out of PromQL (the check below depends on it)', () => {
+    expect(metricNamesIn('sum by (le, kind) (rate(flowlens_job_duration_seconds_bucket{kind="flow"}[5m])) / clamp_min(max(up), 1) > 2 * 3600')).toEqual(['flowlens_job_duration_seconds_bucket', 'up']);
+    expect(metricNamesIn('time() - flowlens_worker_claim_loop_timestamp_seconds > 300 and flowlens_typo_total')).toEqual(['flowlens_worker_claim_loop_timestamp_seconds', 'flowlens_typo_total']);
+  });
+
+  it('alert on metrics the worker exports, each with a severity, a for, a summary and a runbook entry', () => {
+    const [rule] = docs('prometheus-rules.yaml');
+    expect(rule!.kind).toBe('PrometheusRule');
+    const alerts = (rule!.spec.groups as Doc[]).flatMap((g) => g.rules as Doc[]);
+    expect(alerts.map((a) => a.alert).sort()).toEqual(expect.arrayContaining([
+      'FlowLensQueueNotDraining', 'FlowLensJobFailureRatioHigh', 'FlowLensWorkersWithoutHeartbeat', 'FlowLensOutboxStuck', 'FlowLensBrowserRecycleStorm',
+    ]));
+    for (const a of alerts) {
+      expect(typeof a.expr, a.alert).toBe('string');
+      const unknown = metricNamesIn(a.expr).filter((n) => !exported.has(n));
+      expect(unknown, `${a.alert} reads metrics nothing exports`).toEqual([]);
+      expect(metricNamesIn(a.expr).length, a.alert).toBeGreaterThan(0);
+      expect(['warning', 'critical']).toContain(a.labels.severity);
+      expect(a.for).toMatch(/^\d+[smh]$/);
+      expect(a.annotations.summary).toBeTruthy();
+      const anchor = String(a.annotations.runbook_url).split('#')[1];
+      expect(String(a.annotations.runbook_url)).toContain('docs/operations.md#');
+      expect(anchors.has(anchor!), `docs/operations.md has a section for ${a.alert}`).toBe(true);
+    }
+  });
+
+  it('have a Grafana dashboard whose every panel queries exported metrics', () => {
+    const dash = JSON.parse(readFileSync(join(root, 'deploy', 'grafana-dashboard.json'), 'utf8')) as Doc;
+    expect(dash.uid).toBe('flowlens-fleet');
+    const panels = (dash.panels as Doc[]).filter((p) => p.type !== 'row');
+    expect(new Set((dash.panels as Doc[]).map((p) => p.id)).size).toBe((dash.panels as Doc[]).length);
+    expect(panels.length).toBeGreaterThan(10);
+    const used = new Set<string>();
+    for (const p of panels) {
+      expect(p.targets.length, p.title).toBeGreaterThan(0);
+      expect(p.gridPos.w + p.gridPos.x, p.title).toBeLessThanOrEqual(24);
+      for (const t of p.targets as Doc[]) {
+        const names = metricNamesIn(t.expr);
+        expect(names.filter((n) => !exported.has(n)), `${p.title}: ${t.expr}`).toEqual([]);
+        for (const n of names) used.add(n.replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    // Every metric the issue names is on the dashboard.
+    for (const n of ['flowlens_jobs_claimed_total', 'flowlens_jobs_completed_total', 'flowlens_job_duration_seconds', 'flowlens_steps_healed_total', 'flowlens_detector_duration_seconds', 'flowlens_browser_recycles_total', 'flowlens_browser_contexts_open', 'flowlens_lease_renewals_failed_total', 'flowlens_queue_jobs', 'flowlens_queue_oldest_queued_seconds', 'flowlens_runs_running', 'flowlens_outbox_pending', 'flowlens_outbox_oldest_seconds']) {
+      expect(used.has(n), n).toBe(true);
+    }
+  });
+
+  it('scrape the worker on its health port', () => {
+    const [monitor] = docs('worker-podmonitor.yaml');
+    expect(monitor!.spec.selector.matchLabels).toEqual(deployment!.spec.selector.matchLabels);
+    const endpoint = monitor!.spec.podMetricsEndpoints[0];
+    expect(endpoint.path).toBe('/metrics');
+    expect(container.ports.map((p: Doc) => p.name)).toContain(endpoint.port);
+    expect(env.FLOWLENS_LOG_FORMAT).toBe('json');
   });
 });

@@ -8,10 +8,16 @@
  * A function that fails to load answers 500 BOOT_ERROR (like Supabase) and the error is logged;
  * the others keep working.
  *
+ * Every request is logged as one JSON line (function, method, status, duration_ms) in the format
+ * of every FlowLens process (issue 15; supabase/functions/_shared/log.ts).
+ *
  * Usage: deno run -A stack/deno/serve.ts <functionsDir> <port>
  */
+import { createLogger } from '../../supabase/functions/_shared/log.ts';
+
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 
+const log = createLogger({ service: 'functions' });
 const [functionsDir, portArg] = Deno.args;
 if (!functionsDir || !portArg) {
   console.error('usage: serve.ts <functionsDir> <port>');
@@ -38,7 +44,7 @@ try {
   }
 } catch (e) {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
-  console.warn(`no functions folder at ${functionsDir}: serving none`);
+  log.warn(`no functions folder at ${functionsDir}: serving none`);
 }
 names.sort();
 for (const name of names) {
@@ -49,7 +55,7 @@ for (const name of names) {
     if (!handlers.has(name)) bootErrors.set(name, 'index.ts did not call Deno.serve');
   } catch (e) {
     bootErrors.set(name, e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e));
-    console.error(`function ${name} failed to load:`, e);
+    log.error(`function ${name} failed to load`, { function: name, err: e });
   }
 }
 loading = null;
@@ -57,9 +63,16 @@ loading = null;
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-realServe({ hostname: '127.0.0.1', port: Number(portArg), onListen: () => console.log(`functions listening on ${portArg}: ${[...handlers.keys()].join(', ') || '(none)'}`) }, async (req, info) => {
+realServe({ hostname: '127.0.0.1', port: Number(portArg), onListen: () => log.info(`functions listening on ${portArg}: ${[...handlers.keys()].join(', ') || '(none)'}`) }, async (req, info) => {
   const name = new URL(req.url).pathname.split('/')[1] ?? '';
   if (name === '_health') return json(200, { functions: [...handlers.keys()], bootErrors: Object.fromEntries(bootErrors) });
+  const started = performance.now();
+  const res = await route(name, req, info);
+  log.info(`${req.method} /${name} ${res.status}`, { function: name, method: req.method, status: res.status, duration_ms: Math.round(performance.now() - started) });
+  return res;
+});
+
+async function route(name: string, req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
   const handler = handlers.get(name);
   if (!handler) {
     if (bootErrors.has(name)) return json(500, { code: 'BOOT_ERROR', message: 'Function failed to start (please check logs)' });
@@ -68,7 +81,7 @@ realServe({ hostname: '127.0.0.1', port: Number(portArg), onListen: () => consol
   try {
     return await handler(req, info);
   } catch (e) {
-    console.error(`function ${name} threw:`, e);
+    log.error(`function ${name} threw`, { function: name, err: e });
     return json(500, { code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' });
   }
-});
+}

@@ -6,11 +6,14 @@
  *   status [--json]  URLs, keys and the state of each process (like `supabase status`)
  *   restart <service> restart one service (e.g. functions after editing an edge function)
  *   reset            stop, wipe the database, objects and mail, start again (empty, migrated)
- *   logs [service] [-f] [-n N]   show (or follow) a service's log: postgres|postgrest|functions|gateway
+ *   logs [name…] [--run ID] [--level L] [-f] [-n N] [--json]
+ *                    every process's log (postgres, postgrest, functions, gateway, and npm start's
+ *                    worker and dashboard) merged in time order, readable (or JSON records);
+ *                    --run keeps one crawl run's lines
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { LOG_LEVELS, type LogLevel } from '@flowlens/core';
 import { formatStatus } from './cli-format.ts';
+import { followRecords, logSources, mergedRecords, printRecord } from './log.ts';
 import { SERVICES, Stack, type Service } from './stack.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -48,31 +51,42 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'logs': {
+      // Every process's log, read into FlowLens's one record format (stack/src/log.ts), merged in
+      // time order; --run keeps one crawl's lines (issue 15).
       const follow = rest.includes('-f') || rest.includes('--follow');
-      const nIdx = rest.indexOf('-n');
-      const n = nIdx >= 0 ? Number(rest[nIdx + 1]) : 50;
-      const wanted = rest.filter((a) => (SERVICES as readonly string[]).includes(a)) as Service[];
-      const unknown = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '-n' && !(SERVICES as readonly string[]).includes(a));
-      if (unknown.length > 0) {
-        console.error(`Unknown service ${unknown.join(', ')}; pick from ${SERVICES.join(', ')}.`);
+      const valueOf = (...flags: string[]) => {
+        const i = rest.findIndex((a) => flags.includes(a));
+        return i >= 0 ? rest[i + 1] : undefined;
+      };
+      const n = Number(valueOf('-n') ?? 50);
+      const runId = valueOf('--run', '--run-id');
+      const minLevel = valueOf('--level') as LogLevel | undefined;
+      if (minLevel && !(LOG_LEVELS as readonly string[]).includes(minLevel)) {
+        console.error(`--level must be one of ${LOG_LEVELS.join(', ')}.`);
         return 2;
       }
-      const services = wanted.length > 0 ? wanted : [...SERVICES];
-      if (follow) {
-        const files = services.map((s) => stack.logPath(s)).filter((f) => existsSync(f));
-        const tail = spawn('tail', ['-n', String(n), '-F', ...files], { stdio: 'inherit' });
-        await new Promise((r) => tail.on('exit', r));
-        return 0;
+      const sources = logSources(stack.config.dir, Object.fromEntries(SERVICES.map((s) => [s, stack.logPath(s)])));
+      const names = sources.map((s) => s.service);
+      const valued = new Set(['-n', '--run', '--run-id', '--level']);
+      const wanted = rest.filter((a, i) => !a.startsWith('-') && !valued.has(rest[i - 1] ?? ''));
+      const unknown = wanted.filter((a) => !names.includes(a) && !(a === 'workers' && names.some((x) => x.startsWith('worker'))));
+      if (unknown.length > 0) {
+        console.error(`Unknown log ${unknown.join(', ')}; pick from ${[...new Set(names)].join(', ')}.`);
+        return 2;
       }
-      for (const s of services) {
-        const file = stack.logPath(s);
-        console.log(`==> ${s} (${file}) <==`);
-        if (existsSync(file)) console.log(readFileSync(file, 'utf8').split('\n').slice(-n - 1).join('\n'));
+      const chosen = wanted.length > 0 ? sources.filter((s) => wanted.includes(s.service) || (wanted.includes('workers') && s.service.startsWith('worker'))) : sources;
+      const filter = { runId, minLevel };
+      for (const r of mergedRecords(chosen, filter).slice(-Math.max(1, n))) console.log(printRecord(r, json));
+      if (follow) {
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        await followRecords(chosen, filter, json, stop.signal);
       }
       return 0;
     }
     default:
-      console.error(`Unknown command "${command}". Use: start | stop | status [--json] | restart <service> | reset | logs [service] [-f]`);
+      console.error(`Unknown command "${command}". Use: start | stop | status [--json] | restart <service> | reset | logs [name…] [--run ID] [-f] [--json]`);
       return 2;
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseReport, type Report } from '@flowlens/core';
+import { parseLogLine, parseReport, type Report } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShop, type Shop } from '../fixtures/index.ts';
 
@@ -51,6 +51,24 @@ describe('flowlens check', () => {
     expect(report.pages.find((p) => p.urlTemplate === '/')?.links).toContain('/products');
     expect(r.stdout).toMatch(/Flows: 2\/2 passed/);
     expect(r.stderr).toMatch(/▶ Checkout \(hand-written\) · desktop/);
+  }, 120_000);
+
+  it('writes its progress and summary as JSON log lines with --log-format json', async () => {
+    const r = await check(['--base-url', shop.url, '--flow', flow, '--viewports', 'desktop', '--log-format', 'json']);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const progress = r.stderr.split('\n').filter((l) => l.trim());
+    const records = progress.map((l) => parseLogLine(l));
+    expect(progress.filter((_, i) => records[i] === null), 'lines that are not JSON log records').toEqual([]);
+    expect(records.every((x) => x?.service === 'check')).toBe(true);
+    const step = records.find((x) => x?.step === 1);
+    expect(step).toMatchObject({ level: 'info', flow: 'Checkout (hand-written)', viewport: 'desktop', status: 'passed' });
+    expect(step?.duration_ms).toBeGreaterThan(0);
+    expect(records.find((x) => x?.msg.startsWith('✔ Checkout'))).toMatchObject({ status: 'passed', viewport: 'desktop' });
+    const summary = parseLogLine(r.stdout.trim().split('\n').at(-1) ?? '');
+    expect(summary).toMatchObject({ level: 'info', service: 'check', runs: { passed: 1, failed: 0, errored: 0 }, bugs: { P0: 0, P1: 0 } });
+    const bad = await check(['--base-url', shop.url, '--flow', flow, '--log-format', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--log-format must be pretty or json/);
   }, 120_000);
 
   it('finds each seeded defect once with the right severity and exits 1', async () => {

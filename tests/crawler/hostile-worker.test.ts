@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, withDb } from '@flowlens/stack/testing';
 import { startForeignSite, startHostileSite, type ForeignSite, type HostileSite } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
+import { keepWorkerLog } from './log-file.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
@@ -101,6 +102,7 @@ describe('the hostile site through the worker', () => {
         FLOWLENS_STEP_TIMEOUT_MS: '8000',
       },
     });
+    keepWorkerLog(worker, 'hostile');
     worker.stdout!.on('data', (d: Buffer) => (output += d));
     worker.stderr!.on('data', (d: Buffer) => (output += d));
     const hostileRun = await enqueue(hostile);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, withDb } from '@flowlens/stack/testing';
 import { startShop, type Shop } from '../fixtures/index.ts';
 import { insertRow } from '../database/world.ts';
+import { keepWorkerLog } from './log-file.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
@@ -56,6 +57,7 @@ function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv = {}):
       ...extra,
     },
   });
+  keepWorkerLog(child, id);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));

@@ -598,6 +598,8 @@ const FUNCTIONS: Record<string, FnSpec> = {
   finalise_run: { allowed: [], args: async () => ({ target_run: w.runA }) },
   finalise_run_if_done: { allowed: [], args: async () => ({ target_run: w.runA }) },
   sweep_runs: { allowed: [], args: async () => ({ max_runs: 1 }) },
+  // Counts across every organisation for the fleet's /metrics (issue 15): service role only.
+  queue_metrics: { allowed: [], args: async () => ({}) },
 };
 
 describe('RLS matrix: exposed functions', () => {

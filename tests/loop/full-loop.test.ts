@@ -22,6 +22,7 @@ import { buildDashboard, launchChromium, serveStatic, settled, signIn, type Stat
 import { buildExtension, REPO_ROOT } from '../extension/overlay-build.ts';
 import { launchWithExtension, overlaySnapshot, recorderState, tabIdFor, waitFor, type ExtensionBrowser, type OverlaySnapshot } from '../extension/overlay-harness.ts';
 import { startShop, type Shop } from '../fixtures/index.ts';
+import { keepWorkerLog } from '../crawler/log-file.ts';
 
 const FLOW_NAME = 'Checkout (recorded in the loop)';
 /** The site's nightly slot: 04:10 in Kathmandu (UTC+5:45), a time no other test's site shares. */
@@ -223,6 +224,8 @@ describe('the full loop', () => {
         FLOWLENS_HEALTH_PORT: '0',
       },
     });
+    // Also in the test stack's logs/: the suite's final secret scan reads it (issue 15).
+    keepWorkerLog(worker, 'loop');
     worker.stdout!.on('data', (d: Buffer) => (workerOutput += d));
     worker.stderr!.on('data', (d: Buffer) => (workerOutput += d));
 

@@ -107,6 +107,8 @@ export interface PoolOptions {
   executablePath?: string;
   /** Where the pool says what an operator should know (the sandbox being off). */
   log?: (line: string) => void;
+  /** Told each time the browser is replaced, and why (the worker counts these: issue 15). */
+  onRecycle?: (reason: 'contexts' | 'memory' | 'wedged') => void;
 }
 
 export interface Lease {
@@ -128,7 +130,7 @@ export class BrowserPool {
   /** Set when Chromium stopped answering a context close: the browser is replaced before the next lease. */
   private wedged = false;
   readonly proxy = new GuardProxy();
-  private readonly opts: Required<Omit<PoolOptions, 'executablePath' | 'log'>> & { executablePath: string | undefined; log: (line: string) => void };
+  private readonly opts: Required<Omit<PoolOptions, 'executablePath' | 'log' | 'onRecycle'>> & { executablePath: string | undefined; log: (line: string) => void; onRecycle?: PoolOptions['onRecycle'] };
   stats = { browsersLaunched: 0, contextsCreated: 0 };
   /** The browser's own HOME/TMPDIR: a 0700 folder of its own, removed when the browser goes. */
   private privateDir: string | null = null;
@@ -141,6 +143,7 @@ export class BrowserPool {
       maxBrowserRssMb: opts.maxBrowserRssMb ?? 1500,
       executablePath: opts.executablePath ?? chromiumPath(),
       log: opts.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      onRecycle: opts.onRecycle,
     };
     this.sandbox = sandboxDecision();
   }
@@ -201,6 +204,11 @@ export class BrowserPool {
       });
     }
     return this.launching;
+  }
+
+  /** Browser contexts leased and not yet closed. */
+  get openContexts(): number {
+    return this.open;
   }
 
   /** A fresh context for one viewport, behind the egress guard with this crawl's policy. */
@@ -309,6 +317,7 @@ export class BrowserPool {
     const tooMany = this.wedged || this.contextsThisBrowser >= this.opts.maxContextsPerBrowser;
     const tooBig = !tooMany && this.contextsThisBrowser % 10 === 0 && this.browserRssMb() > this.opts.maxBrowserRssMb;
     if (!tooMany && !tooBig) return;
+    this.opts.onRecycle?.(this.wedged ? 'wedged' : tooMany ? 'contexts' : 'memory');
     this.recycling = true;
     try {
       while (this.open > 0) await new Promise((r) => setTimeout(r, 25));

@@ -27,7 +27,11 @@ export const WORKER_ENV: readonly EnvVar[] = [
   { name: 'FLOWLENS_BROWSER_MAX_RSS_MB', required: false, secret: false, description: 'Recycle the browser when its processes use more memory than this.', default: '1500' },
   { name: 'FLOWLENS_BROWSER_SANDBOX', required: false, secret: false, description: "Chromium's sandbox: auto (on unless the worker runs as root; a failed sandboxed start falls back once, with a warning) or off.", default: 'auto' },
   { name: 'FLOWLENS_CHROMIUM_PATH', required: false, secret: false, description: 'Browser executable; defaults to /usr/bin/chromium when present, else Playwright\'s bundled Chromium.' },
-  { name: 'FLOWLENS_HEALTH_PORT', required: false, secret: false, description: 'Port of the /healthz and /readyz endpoint (0 disables it).', default: '8080' },
+  { name: 'FLOWLENS_HEALTH_PORT', required: false, secret: false, description: 'Port of /healthz, /readyz and the Prometheus /metrics endpoint (0 disables it).', default: '8080' },
+  { name: 'FLOWLENS_HEALTH_HOST', required: false, secret: false, description: 'Address the health and metrics port listens on (all interfaces in a container; 127.0.0.1 for a worker on a shared machine).', default: '0.0.0.0' },
+  { name: 'FLOWLENS_QUEUE_METRICS', required: false, secret: false, description: 'on: /metrics also serves the queue as the database sees it (queue_metrics()); off: only this worker\'s own metrics.', default: 'on' },
+  { name: 'FLOWLENS_LOG_FORMAT', required: false, secret: false, description: 'json (one JSON object a line), pretty (readable lines) or auto (pretty on a terminal, JSON otherwise).', default: 'auto' },
+  { name: 'FLOWLENS_LOG_LEVEL', required: false, secret: false, description: 'Lowest level logged: debug, info, warn or error.', default: 'info' },
   { name: 'FLOWLENS_SHUTDOWN_GRACE_MS', required: false, secret: false, description: 'On SIGTERM, how long running jobs may take to finish before they are released.', default: '25000' },
   { name: 'FLOWLENS_SCREENSHOT_BUCKET', required: false, secret: false, description: 'Storage bucket for evidence screenshots.', default: 'screenshots' },
   { name: 'FLOWLENS_ONLY_SITES', required: false, secret: false, description: 'Comma-separated site ids this worker serves (a dedicated fleet); empty serves every site.' },
@@ -49,6 +53,10 @@ export interface WorkerConfig {
   maxContextsPerBrowser: number;
   maxBrowserRssMb: number;
   healthPort: number;
+  healthHost: string;
+  queueMetrics: boolean;
+  logFormat: 'json' | 'pretty' | 'auto';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
   shutdownGraceMs: number;
   screenshotBucket: string;
   anthropicApiKey: string | undefined;
@@ -77,6 +85,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     }
     return n;
   };
+  const oneOf = <T extends string>(name: string, values: readonly T[]): T => {
+    const raw = (get(name) ?? values[0]!).trim().toLowerCase();
+    const hit = values.find((v) => v === raw);
+    if (!hit) problems.push(`${name} must be one of ${values.join(', ')} (got "${raw}")`);
+    return hit ?? values[0]!;
+  };
   const supabaseUrl = required('SUPABASE_URL');
   if (supabaseUrl && !/^https?:\/\//.test(supabaseUrl)) problems.push(`SUPABASE_URL must be an http(s) URL (got "${supabaseUrl}")`);
   const config: WorkerConfig = {
@@ -92,6 +106,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxContextsPerBrowser: int('FLOWLENS_BROWSER_MAX_CONTEXTS', 1, 100_000),
     maxBrowserRssMb: int('FLOWLENS_BROWSER_MAX_RSS_MB', 100, 1_000_000),
     healthPort: int('FLOWLENS_HEALTH_PORT', 0, 65535),
+    healthHost: get('FLOWLENS_HEALTH_HOST') ?? '0.0.0.0',
+    queueMetrics: oneOf('FLOWLENS_QUEUE_METRICS', ['on', 'off'] as const) === 'on',
+    logFormat: oneOf('FLOWLENS_LOG_FORMAT', ['auto', 'json', 'pretty'] as const),
+    logLevel: oneOf('FLOWLENS_LOG_LEVEL', ['info', 'debug', 'warn', 'error'] as const),
     shutdownGraceMs: int('FLOWLENS_SHUTDOWN_GRACE_MS', 0, 3_600_000),
     screenshotBucket: get('FLOWLENS_SCREENSHOT_BUCKET') ?? 'screenshots',
     anthropicApiKey: get('ANTHROPIC_API_KEY'),

@@ -73,6 +73,11 @@ export class Queue {
     return this.rpc('complete_job', { job_id: jobId, worker, report });
   }
 
+  /** The queue as the database sees it (public.queue_metrics(), issue 15); parsed by metrics.ts. */
+  metrics(): Promise<unknown> {
+    return this.rpc<unknown>('queue_metrics', {});
+  }
+
   async uploadScreenshot(bucket: string, path: string, png: Buffer): Promise<string | null> {
     const { error } = await this.client.storage.from(bucket).upload(path, png, { contentType: 'image/png', upsert: true });
     return error ? null : path;

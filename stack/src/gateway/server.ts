@@ -28,6 +28,8 @@ export interface GatewayOptions {
   configToml: string;
   auth: AuthService;
   storage: StorageService;
+  /** Where a request that failed inside the gateway is reported (main.ts: the JSON log). */
+  onError?: (message: string, e: unknown) => void;
 }
 
 /** Which functions skip JWT verification, read from supabase/config.toml as the Supabase CLI does. */
@@ -111,7 +113,7 @@ export function createGateway(opts: GatewayOptions): http.Server {
     handle().catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
       if (e instanceof HttpError) return sendJson(res, e.status, e.body, { ...CORS_HEADERS, ...e.headers });
-      console.error(`gateway: ${req.method} ${path} failed:`, e);
+      (opts.onError ?? ((m, err) => console.error(m, err)))(`gateway: ${req.method} ${path} failed`, e);
       sendJson(res, 500, { message: 'Internal error in the local stack gateway; see `npm run stack logs gateway`.' }, CORS_HEADERS);
     });
   });

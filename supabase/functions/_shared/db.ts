@@ -5,6 +5,7 @@
  */
 import pg from 'npm:pg';
 import { requireEnv } from './env.ts';
+import { log } from './log.ts';
 
 export type Db = pg.Pool;
 export type DbClient = pg.PoolClient;
@@ -14,7 +15,7 @@ let pool: pg.Pool | null = null;
 export function db(): pg.Pool {
   if (!pool) {
     pool = new pg.Pool({ connectionString: requireEnv('SUPABASE_DB_URL'), max: 5, idleTimeoutMillis: 10_000, application_name: 'flowlens-edge' });
-    pool.on('error', (e: Error) => console.error('database connection failed:', e.message));
+    pool.on('error', (e: Error) => log.error('database connection failed', { err: e }));
   }
   return pool;
 }

@@ -26,6 +26,7 @@ import { corsHeaders, json } from '../_shared/cors.ts';
 import { db, type DbClient } from '../_shared/db.ts';
 import { env } from '../_shared/env.ts';
 import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
+import { log } from '../_shared/log.ts';
 import { CredentialError, encryptCredential, parseCredentialKey } from '../../../core/src/credentials.ts';
 
 export const NAME_PATTERN = /^[A-Z0-9_]{1,64}$/;
@@ -151,7 +152,7 @@ export async function handler(req: Request): Promise<Response> {
   } catch (e) {
     if (e instanceof NotACaller) return reply({ error: 'Sign in to manage site credentials.' }, 401);
     // Only the error's message: never the request (it holds the value).
-    console.error('credentials failed:', e instanceof Error ? e.message : 'unknown error');
+    log.error('credentials failed', { function: 'credentials', err: e instanceof Error ? e.message : 'unknown error' });
     return reply({ error: 'Could not reach the database; try again.' }, 500);
   }
 }

@@ -19,6 +19,7 @@ import { asCaller, NotACaller } from '../_shared/caller.ts';
 import { askClaude, type ClaudeContent, claudeFromEnv, type ClaudeOptions, extractJson } from '../_shared/claude.ts';
 import { json, preflight } from '../_shared/cors.ts';
 import { env, requireEnv } from '../_shared/env.ts';
+import { log } from '../_shared/log.ts';
 import { perWindow, readLimited, takeRate, TooLarge, tooMany } from '../_shared/limits.ts';
 
 export const MAX_STEPS = 100;
@@ -215,7 +216,7 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
       const answer = await askClaude(claude, content, 2048);
       return json({ available: true, labels: parseLabels(answer, steps) });
     } catch (e) {
-      console.warn(`label-steps: Claude failed: ${(e as Error).message}`);
+      log.warn('label-steps: Claude failed', { function: 'label-steps', err: e });
       return json({ available: true, error: 'Claude could not label these steps; keep the template labels.' }, 502);
     }
   };

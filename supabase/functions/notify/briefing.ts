@@ -4,6 +4,7 @@
  * as untrusted text like everything else (escaped in HTML).
  */
 import { askClaude, type ClaudeOptions } from '../_shared/claude.ts';
+import { log } from '../_shared/log.ts';
 import type { BugFact, DigestFacts } from './facts.ts';
 import { digestProse } from './render.ts';
 
@@ -41,7 +42,7 @@ export async function briefingProse(f: DigestFacts, claude: ClaudeOptions | null
       const sentences = answer.replace(/[*_#`]/g, '').split(/\n+/).map((s) => s.trim()).filter(Boolean).slice(0, 6);
       if (sentences.length > 0 && answer.length < 2000) return { prose: sentences, by: 'claude' };
     } catch (e) {
-      console.warn(`notify: Claude could not write the briefing (${(e as Error).message}); using the template`);
+      log.warn('notify: Claude could not write the briefing; using the template', { function: 'notify', err: e });
     }
   }
   return { prose: digestProse(f), by: 'template' };

@@ -14,6 +14,7 @@
  */
 import type { Db } from '../_shared/db.ts';
 import { loopbackAllowed, postJson, type PostResult } from '../_shared/egress.ts';
+import { log } from '../_shared/log.ts';
 import { dashboardUrl } from '../_shared/env.ts';
 import { signDelivery } from '../_shared/signature.ts';
 import { slackDigest, slackInstant, slackTest, webhookDigest, webhookInstant, webhookTest } from './channel-messages.ts';
@@ -144,7 +145,7 @@ async function deliverOne(pool: Db, d: DeliveryRow, worker: string, now: Date): 
     // A receiver that will never accept (Slack's 404 no_service, 410 channel_is_archived, 403) or an
     // address we refuse makes the channel failing at once; transient trouble only after a streak.
     await finishDelivery(pool, d, worker, giveUp ? 'failed' : 'retry', res, giveUp ? null : next, !res.retry, now);
-    console.warn(`notify: ${d.kind} ${d.period_key} to channel ${d.channel_id} failed (attempt ${d.attempts}): ${res.error ?? 'error'}`);
+    log.warn(`notify: ${d.kind} ${d.period_key} to channel ${d.channel_id} failed (attempt ${d.attempts}): ${res.error ?? 'error'}`, { function: 'notify', site_id: d.site_id, channel_id: d.channel_id, kind: d.kind, attempt: d.attempts, http_status: res.status });
     return { ...base, status: giveUp ? 'failed' : 'pending', httpStatus: res.status, error: res.error };
   } catch (e) {
     // Our own trouble (database, rendering): try again later; the message never holds the URL.

@@ -15,6 +15,7 @@
 import type { ClaudeOptions } from '../_shared/claude.ts';
 import type { Db } from '../_shared/db.ts';
 import { dashboardUrl, functionUrl } from '../_shared/env.ts';
+import { log } from '../_shared/log.ts';
 import type { Mailer } from '../_shared/mailer.ts';
 import { signUnsubscribe } from '../_shared/unsubscribe-token.ts';
 import { briefingProse } from './briefing.ts';
@@ -201,7 +202,7 @@ async function deliver(pool: Db, row: OutboxRow, opts: NotifyOptions, worker: st
         where id = $1 and locked_by = $2`,
       [row.id, worker, failed ? 'failed' : 'pending', `attempt ${row.attempts}: ${message}`, next.toISOString()],
     );
-    console.warn(`notify: ${row.kind} ${row.period_key} for site ${row.site_id} failed (attempt ${row.attempts}): ${message}`);
+    log.warn(`notify: ${row.kind} ${row.period_key} for site ${row.site_id} failed (attempt ${row.attempts}): ${message}`, { function: 'notify', site_id: row.site_id, kind: row.kind, attempt: row.attempts });
     return { ...base, status: failed ? 'failed' : 'pending', delivered, error: message, by };
   }
 }

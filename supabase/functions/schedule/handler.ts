@@ -8,6 +8,7 @@
 import { effectiveNow, isServiceRole } from '../_shared/auth.ts';
 import { json, preflight } from '../_shared/cors.ts';
 import { db, type Db } from '../_shared/db.ts';
+import { log } from '../_shared/log.ts';
 
 export interface ScheduledRun {
   siteId: string;
@@ -44,5 +45,6 @@ export async function handler(req: Request): Promise<Response> {
   const now = effectiveNow(req, body);
   if ('error' in now) return json({ error: now.error }, 400);
   const runs = await scheduleDueRuns(db(), now);
+  for (const r of runs) log.info(`schedule: queued the ${r.slot} crawl`, { function: 'schedule', site_id: r.siteId, run_id: r.runId });
   return json({ now: now.toISOString(), runs });
 }

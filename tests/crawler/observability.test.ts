@@ -1,0 +1,287 @@
+/**
+ * Operating the fleet (issue 15), through the real endpoint of a real `flowlens worker` process on
+ * the local stack: its Prometheus /metrics move as it claims, completes, heals and fails jobs; the
+ * queue series come from the database (queue_metrics()) and see jobs and notifications no worker
+ * has taken; every line the worker writes is a FlowLens JSON log record carrying the ids of the job
+ * it is about, and no line carries a secret of the stack.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flowToSavePayload, loadFlowJson, parseLogLine, type Flow, type LogRecord, type Step } from '@flowlens/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackInfo, withDb } from '@flowlens/stack/testing';
+import { BrowserPool } from '../../crawler/src/browser/pool.ts';
+import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
+import { startShop, type Shop } from '../fixtures/index.ts';
+import { insertRow } from '../database/world.ts';
+import { keepWorkerLog } from './log-file.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
+
+let shop: Shop;
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A "click Subscribe" step recorded on the healing lab's unmutated page, as the extension records it. */
+async function recordSubscribeStep(): Promise<Step> {
+  const pool = new BrowserPool();
+  try {
+    const lease = await pool.lease('desktop', { allowPrivate: true });
+    const page = await lease.context.newPage();
+    await page.goto(`${shop.url}/__fixture/healing`);
+    await page.evaluate(await locatorBundle());
+    const captured = await page.evaluate(() => {
+      const L = (window as unknown as { __flowlensLocator: { generateSelectors: (e: Element) => unknown[]; describeElement: (e: Element) => unknown } }).__flowlensLocator;
+      const el = document.querySelector('#subscribe-btn')!;
+      return { selectors: L.generateSelectors(el), element: L.describeElement(el) };
+    });
+    await lease.close();
+    return { action: 'click', label: 'Click "Subscribe"', labelSource: 'template', ...captured } as unknown as Step;
+  } finally {
+    await pool.close();
+  }
+}
+
+async function newSite(name: string, flows: Flow[]): Promise<{ siteId: string; orgId: string; flowIds: string[] }> {
+  return withDb(async (db) => {
+    const org = await insertRow(db, 'organizations', { name: `Observability ${name}` });
+    const site = await insertRow(db, 'sites', { organization_id: org.id, name, base_url: shop.url, is_local: true, viewports: ['desktop'], discover_pages: 1 });
+    const flowIds: string[] = [];
+    for (const flow of flows) {
+      const saved = await db.query<{ id: string }>('select (public.save_flow($1)).id as id', [JSON.stringify(flowToSavePayload(flow, site.id as string))]);
+      flowIds.push(saved.rows[0]!.id);
+    }
+    return { siteId: site.id as string, orgId: org.id as string, flowIds };
+  });
+}
+
+const enqueue = (siteId: string) => withDb(async (db) => (await db.query<{ id: string }>(`select private.enqueue_run($1, 'manual') as id`, [siteId])).rows[0]!.id);
+
+interface RunningWorker {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  records: () => LogRecord[];
+}
+
+async function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv = {}): Promise<RunningWorker> {
+  const info = stackInfo();
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'worker'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SUPABASE_URL: info.apiUrl,
+      SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
+      FLOWLENS_WORKER_ID: id,
+      FLOWLENS_ONLY_SITES: siteId,
+      FLOWLENS_CONCURRENCY: '2',
+      FLOWLENS_POLL_INTERVAL_MS: '200',
+      FLOWLENS_HEALTH_PORT: String(port),
+      FLOWLENS_HEALTH_HOST: '127.0.0.1',
+      FLOWLENS_LOG_FORMAT: 'json',
+      ...extra,
+    },
+  });
+  // Kept with the stack's logs too: the suite's secret scan (scripts/test.ts) reads them all.
+  keepWorkerLog(child, id);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  children.push(child);
+  const w: RunningWorker = {
+    child,
+    port,
+    output: () => out,
+    records: () => out.split('\n').filter((l) => l.trim()).map((l) => parseLogLine(l) ?? ({ unparsed: l } as unknown as LogRecord)),
+  };
+  await waitFor('the metrics endpoint', async () => (await scrape(w).catch(() => null)) !== null, 60_000, w.output);
+  return w;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, output?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`Timed out waiting for ${what}.${output ? `\nWorker output:\n${output()}` : ''}`);
+}
+
+/** Scrapes /metrics and reads the Prometheus text format into series → value. */
+async function scrape(w: { port: number }): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${w.port}/metrics`);
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const series = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$/.exec(line);
+    if (m) series.set(m[1]!, Number(m[2]));
+  }
+  return series;
+}
+
+const value = (s: Map<string, number>, key: string) => s.get(key) ?? NaN;
+
+/** `npm run stack -- logs …` on the test stack, as a developer runs it. */
+function stackLogs(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'stack', 'src', 'cli.ts'), 'logs', ...args], {
+      cwd: root,
+      env: { ...process.env, FLOWLENS_STACK_DIR: stackInfo().dir },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`stack logs exited ${code}: ${err}`))));
+  });
+}
+
+beforeAll(async () => {
+  shop = await startShop();
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await shop.close();
+});
+
+describe('operating the fleet: metrics and logs of a real worker', () => {
+  it('counts claims, completions, healed steps and failures, and serves the queue from the database', async () => {
+    const { flow: checkout } = loadFlowJson(JSON.parse(readFileSync(join(root, 'tests', 'crawler', 'flows', 'checkout-by-hand.json'), 'utf8').replaceAll('http://shop.example.com', shop.url)));
+    const subscribe = await recordSubscribeStep();
+    // The lab page with its ids renamed and the button's text tweaked: the step must heal.
+    const healing: Flow = { schemaVersion: 1, name: 'Subscribe (drifted)', startUrl: `${shop.url}/__fixture/healing?mutation=renamed-ids,text-tweak`, critical: false, steps: [subscribe] };
+    const site = await newSite('metrics', [checkout, healing]);
+    const idle = await newSite('queue-only', [checkout]);
+
+    const w = await startWorker(site.siteId, 'worker-observed');
+    const before = await scrape(w);
+    expect(value(before, 'flowlens_jobs_claimed_total')).toBe(0);
+    expect(value(before, 'flowlens_jobs_completed_total{kind="flow",outcome="succeeded"}')).toBe(0);
+    expect(value(before, 'flowlens_steps_healed_total')).toBe(0);
+    expect(value(before, 'flowlens_browser_contexts_open')).toBe(0);
+    // prom-client's process metrics are there too.
+    expect(value(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(before.has('nodejs_eventloop_lag_seconds')).toBe(true);
+
+    // The queue as the database sees it: a run nobody serves yet, and an unsent daily briefing.
+    const idleRun = await enqueue(idle.siteId);
+    await withDb((db) =>
+      db.query(`insert into public.notification_outbox (site_id, kind, period_key, created_at) values ($1, 'daily', '2026-12-03', now() - interval '10 minutes')`, [idle.siteId]),
+    );
+    const queue = await scrape(w);
+    expect(value(queue, 'flowlens_queue_jobs{status="queued"}')).toBeGreaterThanOrEqual(2);
+    expect(value(queue, 'flowlens_runs_queued')).toBeGreaterThanOrEqual(1);
+    expect(value(queue, 'flowlens_queue_claimable_jobs')).toBeGreaterThanOrEqual(2);
+    expect(value(queue, 'flowlens_outbox_pending{kind="daily",destination="email"}')).toBeGreaterThanOrEqual(1);
+    expect(value(queue, 'flowlens_outbox_oldest_seconds')).toBeGreaterThanOrEqual(590);
+    expect(value(queue, 'flowlens_queue_metrics_errors_total')).toBe(0);
+
+    // Claim and complete: discovery + two flows, one of which heals.
+    const runId = await enqueue(site.siteId);
+    await waitFor('the run to finish', async () => withDb(async (db) => (await db.query(`select 1 from public.crawl_runs where id = $1 and finished_at is not null`, [runId])).rowCount), 240_000, w.output);
+    const after = await waitFor('the counters', async () => {
+      const s = await scrape(w);
+      return value(s, 'flowlens_jobs_completed_total{kind="flow",outcome="succeeded"}') === 2 ? s : null;
+    }, 30_000, w.output);
+    expect(value(after, 'flowlens_jobs_claimed_total')).toBe(3);
+    expect(value(after, 'flowlens_jobs_completed_total{kind="discovery",outcome="succeeded"}')).toBe(1);
+    expect(value(after, 'flowlens_jobs_completed_total{kind="flow",outcome="failed"}')).toBe(0);
+    expect(value(after, 'flowlens_job_duration_seconds_count{kind="flow"}')).toBe(2);
+    expect(value(after, 'flowlens_job_duration_seconds_sum{kind="flow"}')).toBeGreaterThan(0);
+    expect(value(after, 'flowlens_steps_healed_total')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'flowlens_detector_duration_seconds_count{detector="a11y"}')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'flowlens_browser_contexts_open')).toBe(0);
+    expect(value(after, 'flowlens_lease_renewals_failed_total')).toBe(0);
+
+    // Every line is a JSON log record; job lines carry the ids of their job.
+    const records = w.records();
+    expect(records.filter((r) => !('level' in r)), 'lines that are not FlowLens JSON log records').toEqual([]);
+    const jobs = await withDb(async (db) => (await db.query<{ id: string; flow_id: string | null }>(`select id, flow_id from public.crawl_jobs where run_id = $1`, [runId])).rows);
+    for (const job of jobs) {
+      const lines = records.filter((r) => r.job_id === job.id);
+      const started = lines.find((r) => r.msg.startsWith('▶ job'));
+      expect(started, `a start line for job ${job.id}`).toMatchObject({ level: 'info', run_id: runId, site_id: site.siteId, org_id: site.orgId, viewport: 'desktop', worker_id: 'worker-observed', service: 'worker' });
+      expect(started?.flow_id).toBe(job.flow_id ?? undefined);
+      const ended = lines.find((r) => r.msg.startsWith('✔ job'));
+      expect(ended?.duration_ms).toBeGreaterThan(0);
+    }
+
+    // A failure: a worker whose job time limit is shorter than any job fails it (and the job is retried later).
+    const failing = await newSite('failing', [checkout]);
+    const f = await startWorker(failing.siteId, 'worker-too-hasty', { FLOWLENS_JOB_TIMEOUT_MS: '1000', FLOWLENS_CONCURRENCY: '1' });
+    const failRun = await enqueue(failing.siteId);
+    const failed = await waitFor('a failed job', async () => {
+      const s = await scrape(f);
+      return value(s, 'flowlens_jobs_completed_total{kind="flow",outcome="failed"}') + value(s, 'flowlens_jobs_completed_total{kind="discovery",outcome="failed"}') >= 1 ? s : null;
+    }, 120_000, f.output);
+    expect(value(failed, 'flowlens_jobs_claimed_total')).toBeGreaterThanOrEqual(1);
+    const errorLine = f.records().find((r) => r.level === 'error' && r.run_id === failRun);
+    expect(errorLine?.err?.message).toMatch(/ran longer than 1 s/);
+    expect(errorLine?.job_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    for (const c of [w.child, f.child]) {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(null)));
+    }
+    // What no worker should take any more: the idle site's run and the failing site's retries.
+    await withDb(async (db) => {
+      await db.query(`update public.crawl_jobs set status = 'cancelled', lease_owner = null, lease_expires_at = null, finished_at = now() where run_id = any($1::uuid[]) and status in ('queued', 'running')`, [[idleRun, failRun]]);
+      await db.query(`update public.notification_outbox set status = 'skipped' where site_id = $1`, [idle.siteId]);
+    });
+
+    // `npm run stack -- logs --run <id>` shows that crawl's lines from every process, and only those.
+    const shown = await stackLogs(['--run', runId, '--json', '-n', '500']);
+    const shownRecords = shown.split('\n').filter(Boolean).map((l) => parseLogLine(l));
+    expect(shownRecords.every((r) => r?.run_id === runId), shown.slice(0, 2000)).toBe(true);
+    expect(shownRecords.filter((r) => r?.msg.startsWith('▶ job')).length).toBe(3);
+    const readable = await stackLogs(['worker-worker-observed', '--run', runId]);
+    expect(readable).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO {2}\[worker\] ✔ job .+ \(org=[0-9a-f]{8} site=[0-9a-f]{8} run=[0-9a-f]{8} job=[0-9a-f]{8} .*viewport=desktop \d+ ms\)$/m);
+
+    // No secret of the stack in anything either worker wrote.
+    const info = stackInfo();
+    for (const out of [w.output(), f.output()]) {
+      for (const secret of [info.serviceRoleKey, info.jwtSecret]) expect(out.includes(secret)).toBe(false);
+    }
+  }, 480_000);
+
+  it('writes the edge functions\' and the gateway\'s logs in the same JSON format', async () => {
+    const info = stackInfo();
+    const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+    const functionsLog = join(info.dir, 'logs', 'functions.log');
+    const gatewayLog = join(info.dir, 'logs', 'gateway.log');
+    const from = { functions: sizeOf(functionsLog), gateway: sizeOf(gatewayLog) };
+    // A call the unsubscribe function refuses (a forged token): logged with its status and duration.
+    const res = await fetch(`${info.apiUrl}/functions/v1/unsubscribe?token=forged`, { headers: { apikey: info.anonKey } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    await res.text();
+    const fresh = (file: string, offset: number) => readFileSync(file, 'utf8').slice(offset).split('\n').filter((l) => l.trim());
+    const lines = await waitFor('the request line', async () => {
+      const l = fresh(functionsLog, from.functions);
+      return l.some((x) => x.includes('"function":"unsubscribe"')) ? l : null;
+    }, 20_000);
+    const records = lines.map((l) => parseLogLine(l));
+    expect(lines.filter((_, i) => records[i] === null), 'functions.log lines that are not JSON log records').toEqual([]);
+    const request = records.find((r) => r?.function === 'unsubscribe');
+    expect(request).toMatchObject({ level: 'info', service: 'functions', method: 'GET', status: res.status });
+    expect(request?.duration_ms).toBeGreaterThanOrEqual(0);
+    const gateway = fresh(gatewayLog, from.gateway);
+    expect(gateway.filter((l) => parseLogLine(l) === null)).toEqual([]);
+    for (const secret of [info.serviceRoleKey, info.jwtSecret]) expect(readFileSync(functionsLog, 'utf8').includes(secret)).toBe(false);
+  }, 60_000);
+});
