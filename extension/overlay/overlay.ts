@@ -128,14 +128,23 @@ export class Overlay {
     this.listeners.listen(this.win, 'hashchange', check);
     const poll = setInterval(check, URL_POLL_MS);
     this.listeners.add(() => clearInterval(poll));
-    // Unhide shortcut (the hide toggle is per site): Alt+Shift+F.
+    // Unhide shortcut (the hide toggle is per site): Alt+Shift+F. Pressed before this page's state
+    // has arrived (a slow background), it is kept and applied once the state is known.
     this.listeners.listen(this.win, 'keydown', (e) => {
       const k = e as KeyboardEvent;
-      if (k.altKey && k.shiftKey && k.code === 'KeyF' && this.state?.site) {
-        const hidden = this.state.status !== 'hidden';
-        void this.send('overlay.setHidden', { siteId: this.state.site.id, hidden }).then(() => this.refresh(true));
-      }
+      if (!(k.altKey && k.shiftKey && k.code === 'KeyF')) return;
+      if (this.state?.site) this.toggleHidden();
+      else this.shortcutPending = true;
     });
+  }
+
+  private shortcutPending = false;
+
+  private toggleHidden(): void {
+    const site = this.state?.site;
+    if (!site) return;
+    const hidden = this.state!.status !== 'hidden';
+    void this.send('overlay.setHidden', { siteId: site.id, hidden }).then(() => this.refresh(true));
   }
 
   /** Asks the background for this page's state and renders it. */
@@ -150,6 +159,10 @@ export class Overlay {
     if (seq !== this.loadSeq || this.disposed) return;
     this.state = state;
     this.render();
+    if (this.shortcutPending && state.site) {
+      this.shortcutPending = false;
+      this.toggleHidden();
+    }
   }
 
   // --- rendering -------------------------------------------------------------------------------

@@ -381,17 +381,20 @@ describe('guided walkthrough', () => {
   it('on a mutated page (renamed ids, changed text) the spotlight lands on the healed element, with its confidence', async () => {
     const b = ownerBrowser;
     const page = await startFromLink(b, `flow:${flow.healed}`);
-    const s = await snapWhen(page, 'the healed spotlight', (x) => x.index === 0 && x.kind === 'step' && x.confidence !== null);
-    expect(s.confidence!).toBeGreaterThanOrEqual(0.75);
-    expect(s.text).toMatch(/\d+% match/);
+    const healed = await snapWhen(page, 'the healed spotlight', (x) => x.index === 0 && x.kind === 'step' && x.confidence !== null);
+    expect(healed.confidence!).toBeGreaterThanOrEqual(0.75);
+    expect(healed.text).toMatch(/\d+% match/);
     const target = await page.evaluate(() => {
       // The lab's own answer: the button its inline script treats as the target.
       const r = document.querySelector('#nl-submit')!.getBoundingClientRect();
       return { x: r.left, y: r.top, w: r.width, h: r.height };
     });
+    // The ring is placed on the next animation frame(s) after the step resolves: on a busy machine
+    // the first snapshot can still show the previous frame, so wait for it to land (it must).
+    const near = (x: { ring: { x: number; y: number; w: number } | null }) =>
+      x.ring !== null && Math.abs(x.ring.x - target.x) <= 2 && Math.abs(x.ring.y - target.y) <= 2 && Math.abs(x.ring.w - target.w) <= 2;
+    const s = await snapWhen(page, 'the ring on the healed element', (x) => x.index === 0 && x.kind === 'step' && near(x));
     expect(Math.abs(s.ring!.x - target.x)).toBeLessThanOrEqual(2);
-    expect(Math.abs(s.ring!.y - target.y)).toBeLessThanOrEqual(2);
-    expect(Math.abs(s.ring!.w - target.w)).toBeLessThanOrEqual(2);
     // Following scroll: the ring moves with the element.
     await page.evaluate(() => window.scrollBy(0, 40));
     const moved = await page.evaluate(() => document.querySelector('#nl-submit')!.getBoundingClientRect().top);
