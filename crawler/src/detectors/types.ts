@@ -1,40 +1,25 @@
 /**
  * What detectors report: raw findings about one page on one viewport. Turning a finding into a
- * bug (severity, human title, fingerprint) happens in one place, report/bugs.ts, with core's rules,
+ * bug (severity, human title, fingerprint) happens in one place, report/build.ts, with core's rules,
  * so every detector stays a small piece that only observes.
  */
+import type { BugType } from '@flowlens/core/bug';
+import type { AxeEvidence as ReportAxeEvidence, RequestEvidence } from '@flowlens/core/report';
 import type { Page } from 'playwright';
 import type { ViewportName } from '../browser/viewports.ts';
 
-export type FindingType =
-  | 'js_error'
-  | 'console_error'
-  | 'request_failed'
-  | 'broken_link'
-  | 'a11y'
-  | 'perf_regression'
-  | 'layout_overflow'
-  | 'page_changed';
+/** Every bug type but a broken flow (the runner reports that one, not a detector): core's words. */
+export type FindingType = Exclude<BugType, 'flow_broken'>;
 
-export interface RequestEvidence {
-  url: string;
-  method: string;
-  status?: number;
-  failure?: string;
-  resourceType?: string;
-}
+/** A request's evidence exactly as the report carries it (core's RequestEvidenceSchema). */
+export type { RequestEvidence };
 
-export interface AxeEvidence {
-  ruleId: string;
-  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
-  help: string;
-  helpUrl: string;
-  target: string;
-  html?: string;
-  partial?: boolean;
-  /** The node sits in a header, footer or nav shared by many pages: one site-wide bug. */
-  siteWide?: boolean;
-}
+/**
+ * The report's axe evidence (core's AxeEvidenceSchema), plus what only the crawler uses: axe always
+ * gives the rule's help text here, and `siteWide` (the node sits in a header, footer or nav shared by
+ * many pages) decides the fingerprint, so the bug is one site-wide bug.
+ */
+export type AxeEvidence = ReportAxeEvidence & { help: string; siteWide?: boolean };
 
 export interface Finding {
   type: FindingType;
