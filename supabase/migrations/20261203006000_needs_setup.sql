@@ -109,7 +109,10 @@ begin
   insert into public.flow_setup as fs (flow_id, site_id, missing_secrets, since, run_id)
   values (new.flow_id, new.site_id, new.missing_secrets, new.finished_at, new.run_id)
   on conflict (flow_id) do update
-     set missing_secrets = (select array_agg(distinct n order by n) from unnest(fs.missing_secrets || excluded.missing_secrets) n),
+     -- The viewports of one run add up (at most 50 names); a later run says what is missing now.
+     set missing_secrets = case when fs.run_id is not distinct from excluded.run_id
+                                then (select array_agg(n order by n) from (select distinct n from unnest(fs.missing_secrets || excluded.missing_secrets) n order by n limit 50) x)
+                                else excluded.missing_secrets end,
          run_id = excluded.run_id, updated_at = now()
   returning since into opened;
   insert into public.notification_outbox (site_id, kind, period_key, run_id, payload)
