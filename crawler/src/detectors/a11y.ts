@@ -5,7 +5,10 @@
  * color-contrast rule and the findings are marked partial. Nodes inside a header, footer or nav
  * shared across pages are flagged site-wide so they become one bug, not one per page.
  */
+import { A11Y_IMPACTS } from '@flowlens/core/bug';
 import type { Page } from 'playwright';
+import { z } from 'zod';
+import { call, isolatedWorld } from './isolated-world.ts';
 import type { AxeEvidence, Detector, DetectorContext, Finding } from './types.ts';
 
 export interface AxeEngine {
@@ -13,27 +16,67 @@ export interface AxeEngine {
   source: string;
 }
 
-interface AxeNodeOut {
-  target: string;
-  html: string;
-  siteWide: boolean;
-}
-interface AxeRuleOut {
-  id: string;
-  impact: AxeEvidence['impact'];
-  help: string;
-  helpUrl: string;
-  nodes: AxeNodeOut[];
-}
-interface AxeOut {
-  violations: AxeRuleOut[];
-  incomplete: number;
-}
+/** What came back from the page's world, checked before use (axe's own output, but read across a process boundary). */
+const AxeOutSchema = z.object({
+  incomplete: z.number().int().nonnegative(),
+  violations: z.array(
+    z.object({
+      id: z.string(),
+      impact: z.enum(A11Y_IMPACTS).nullable().catch(null),
+      help: z.string(),
+      helpUrl: z.string(),
+      nodes: z.array(z.object({ target: z.string(), html: z.string(), siteWide: z.boolean() })),
+    }),
+  ),
+});
+
+type AxeOut = z.infer<typeof AxeOutSchema>;
 
 export interface A11yOptions {
   timeoutMs?: number;
   /** Tags of the rules to run (WCAG 2.x A and AA plus best practices by default). */
   tags?: string[];
+}
+
+/**
+ * Runs axe in the detectors' isolated world (isolated-world.ts) of the page, where the page cannot
+ * pre-define `axe` or patch what it uses, and returns plain JSON.
+ */
+const AXE_RUN = async ({ withContrast, tags }: { withContrast: boolean; tags: string[] }): Promise<AxeOut> => {
+  type AxeResultNode = { target: unknown[]; html: string };
+  type AxeResult = { id: string; impact: AxeEvidence['impact']; help: string; helpUrl: string; nodes: AxeResultNode[] };
+  const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeResult[]; incomplete: AxeResult[] }> } }).axe;
+  const res = await axe.run(document, {
+    resultTypes: ['violations', 'incomplete'],
+    runOnly: { type: 'tag', values: tags },
+    rules: withContrast ? {} : { 'color-contrast': { enabled: false } },
+  });
+  const shared = 'header, footer, nav, [role="banner"], [role="contentinfo"], [role="navigation"]';
+  return {
+    incomplete: res.incomplete.reduce((n, r) => n + r.nodes.length, 0),
+    violations: res.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => {
+        const target = n.target.map(String).join(' ');
+        let el: Element | null;
+        try {
+          el = n.target.length === 1 ? document.querySelector(String(n.target[0])) : null;
+        } catch {
+          el = null;
+        }
+        return { target, html: n.html.slice(0, 300), siteWide: Boolean(el?.closest(shared)) };
+      }),
+    })),
+  };
+};
+
+function parseAxeOut(raw: unknown): AxeOut {
+  const parsed = AxeOutSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`axe returned an unexpected result: ${parsed.error.issues[0]?.message ?? 'unreadable'}`);
+  return parsed.data;
 }
 
 export class A11yDetector implements Detector {
@@ -52,45 +95,10 @@ export class A11yDetector implements Detector {
   async inspect(page: Page, ctx: DetectorContext): Promise<void> {
     const timeoutMs = this.opts.timeoutMs ?? 5000;
     const started = Date.now();
-    const inject = async (p: Page) => {
-      const hasAxe = await p.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
-      if (!hasAxe) await p.evaluate(this.engine.source);
-    };
+    const inject = (p: Page) => isolatedWorld(p).ensure('axe', this.engine.source);
     await inject(page);
-    const runAxe = (p: Page, withContrast: boolean) =>
-      p.evaluate(
-        async ({ withContrast, tags }): Promise<AxeOut> => {
-          type AxeResultNode = { target: unknown[]; html: string };
-          type AxeResult = { id: string; impact: AxeEvidence['impact']; help: string; helpUrl: string; nodes: AxeResultNode[] };
-          const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeResult[]; incomplete: AxeResult[] }> } }).axe;
-          const res = await axe.run(document, {
-            resultTypes: ['violations', 'incomplete'],
-            runOnly: { type: 'tag', values: tags },
-            rules: withContrast ? {} : { 'color-contrast': { enabled: false } },
-          });
-          const shared = 'header, footer, nav, [role="banner"], [role="contentinfo"], [role="navigation"]';
-          return {
-            incomplete: res.incomplete.reduce((n, r) => n + r.nodes.length, 0),
-            violations: res.violations.map((v) => ({
-              id: v.id,
-              impact: v.impact,
-              help: v.help,
-              helpUrl: v.helpUrl,
-              nodes: v.nodes.map((n) => {
-                const target = n.target.map(String).join(' ');
-                let el: Element | null;
-                try {
-                  el = n.target.length === 1 ? document.querySelector(String(n.target[0])) : null;
-                } catch {
-                  el = null;
-                }
-                return { target, html: n.html.slice(0, 300), siteWide: Boolean(el?.closest(shared)) };
-              }),
-            })),
-          };
-        },
-        { withContrast, tags: this.opts.tags ?? ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      );
+    const args = { tags: this.opts.tags ?? ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] };
+    const runAxe = async (p: Page, withContrast: boolean) => parseAxeOut(await isolatedWorld(p).evaluate(call(AXE_RUN, { ...args, withContrast })));
     let partial = false;
     let out: AxeOut;
     try {

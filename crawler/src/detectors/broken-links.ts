@@ -80,7 +80,9 @@ export class BrokenLinkDetector implements Detector {
   }
 
   async inspect(page: Page, ctx: DetectorContext): Promise<void> {
-    // Read the links at once: the caller may let the page move on while they are checked.
+    // Read the links and the page's address at once: the caller lets the page move on while they
+    // are checked, and a broken link belongs to the page it is on, not to where the flow went next.
+    const pageUrl = page.url();
     const links = await page.evaluate(() =>
       Array.from(document.querySelectorAll('a[href]'))
         .map((a) => ({ href: (a as HTMLAnchorElement).href, text: (a.textContent ?? '').trim().slice(0, 80) }))
@@ -104,7 +106,7 @@ export class BrokenLinkDetector implements Detector {
         const sameOrigin = new URL(url).origin === ctx.siteOrigin;
         this.findings.push({
           type: 'broken_link',
-          pageUrl: page.url(),
+          pageUrl,
           viewport: ctx.viewport,
           selector: `a[href="${new URL(url).pathname}"]`,
           message: `Link "${text || url}" to ${url} ${result.status !== undefined ? `answers ${result.status}` : `fails (${result.failure})`}`,

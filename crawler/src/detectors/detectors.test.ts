@@ -33,6 +33,7 @@ beforeAll(async () => {
   external = await serveRoutes({
     '/ok': { body: 'fine' },
     '/no-head': (req) => (req.method === 'HEAD' ? { status: 405 } : { body: 'fine with GET' }),
+    '/slow-gone': { status: 410, delayMs: 1500 },
   });
   server = await serveRoutes({
     '/': { body: CLEAN },
@@ -137,6 +138,20 @@ describe('BrokenLinkDetector', () => {
     expect(d.drain()).toEqual([]);
     await c.lease.close();
   });
+
+  it('reports a broken link on the page it is on, even when the flow has moved on before the check answers', async () => {
+    const d = new BrokenLinkDetector(new LinkCache(), { perHostGapMs: 10 });
+    const lease = await pool.lease('desktop', { allowPrivate: true });
+    const page = await lease.context.newPage();
+    await page.route(`${server.url}/slow-links`, (route) => route.fulfill({ body: html(`<h1>x</h1><a href="${external.url}/slow-gone">Old offer</a>`), contentType: 'text/html' }));
+    await page.goto(`${server.url}/slow-links`);
+    const checking = d.inspect(page, { viewport: 'desktop', siteOrigin: server.url });
+    await expect.poll(() => external.hits.get('HEAD /slow-gone') ?? 0, { timeout: 10_000 }).toBe(1);
+    await page.goto(`${server.url}/about`);
+    await checking;
+    expect(d.drain().map((f) => [f.request?.url, f.pageUrl])).toEqual([[`${external.url}/slow-gone`, `${server.url}/slow-links`]]);
+    await lease.close();
+  });
 });
 
 describe('LayoutOverflowDetector', () => {
@@ -168,6 +183,22 @@ describe('A11yDetector', () => {
     const b = await visit('/', [d]);
     expect(d.drain().filter((f) => f.axe!.impact === 'serious' || f.axe!.impact === 'critical')).toEqual([]);
     await b.lease.close();
+  });
+
+  it('runs where the page cannot reach: a forged window.axe or patched builtins change nothing, and axe stays invisible to the page', async () => {
+    const d = new A11yDetector({ source: axeSource });
+    const page = html(`<main><h1>x</h1><img src="/img.svg"><label>Email</label><input id="email"></main><script>
+      window.axe = { run: async () => ({ violations: [{ id: 'forged', impact: 'critical', help: 'forged', helpUrl: '', nodes: [{ target: ['body'], html: '<body>' }] }], incomplete: [] }) };
+      Array.prototype.map = function () { throw new Error('patched'); };
+      JSON.stringify = () => '{}';
+    </script>`);
+    const a = await visit('/a11y', [d], 'desktop', page);
+    const rules = d.drain().map((f) => f.axe!.ruleId);
+    expect(rules).toEqual(expect.arrayContaining(['image-alt', 'label']));
+    expect(rules).not.toContain('forged');
+    // The page's own axe is untouched, and no real axe leaked into the page's globals.
+    expect(await a.page.evaluate(() => Object.keys((window as unknown as { axe: object }).axe))).toEqual(['run']);
+    await a.lease.close();
   });
 
   it('marks nodes in shared headers and footers as site-wide', async () => {

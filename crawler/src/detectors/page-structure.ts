@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright';
+import { z } from 'zod';
+import { call, isolatedWorld } from './isolated-world.ts';
 import type { Finding } from './types.ts';
 import type { ViewportName } from '../browser/viewports.ts';
 
@@ -17,27 +19,38 @@ export interface PageFingerprint {
   structureHash: string;
 }
 
+/** Reads the counts and the landmark/heading skeleton, in the detectors' isolated world. */
+const SKELETON_SCRIPT = () => {
+  const skeletonTags = new Set(['HEADER', 'NAV', 'MAIN', 'SECTION', 'ARTICLE', 'ASIDE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'TABLE', 'DIALOG']);
+  const skeleton: string[] = [];
+  const walk = (el: Element, depth: number) => {
+    for (const child of Array.from(el.children)) {
+      if (skeletonTags.has(child.tagName)) {
+        skeleton.push(`${depth}:${child.tagName.toLowerCase()}`);
+        walk(child, depth + 1);
+      } else walk(child, depth);
+    }
+  };
+  if (document.body) walk(document.body, 0);
+  return {
+    elements: document.body ? document.body.getElementsByTagName('*').length : 0,
+    forms: document.forms.length,
+    ctas: document.querySelectorAll('button, [role="button"], input[type="submit"], input[type="button"], a.button, a.btn, a[class*="cta"]').length,
+    images: document.images.length,
+    skeleton: skeleton.join('|'),
+  };
+};
+
+const RawSchema = z.object({ elements: z.number().int().nonnegative(), forms: z.number().int().nonnegative(), ctas: z.number().int().nonnegative(), images: z.number().int().nonnegative(), skeleton: z.string() });
+
+function parseSkeleton(raw: unknown): z.infer<typeof RawSchema> {
+  const parsed = RawSchema.safeParse(raw);
+  if (!parsed.success) throw new Error('the page structure could not be read');
+  return parsed.data;
+}
+
 export async function fingerprintPage(page: Page): Promise<PageFingerprint> {
-  const raw = await page.evaluate(() => {
-    const skeletonTags = new Set(['HEADER', 'NAV', 'MAIN', 'SECTION', 'ARTICLE', 'ASIDE', 'FOOTER', 'FORM', 'H1', 'H2', 'H3', 'TABLE', 'DIALOG']);
-    const skeleton: string[] = [];
-    const walk = (el: Element, depth: number) => {
-      for (const child of Array.from(el.children)) {
-        if (skeletonTags.has(child.tagName)) {
-          skeleton.push(`${depth}:${child.tagName.toLowerCase()}`);
-          walk(child, depth + 1);
-        } else walk(child, depth);
-      }
-    };
-    if (document.body) walk(document.body, 0);
-    return {
-      elements: document.body ? document.body.getElementsByTagName('*').length : 0,
-      forms: document.forms.length,
-      ctas: document.querySelectorAll('button, [role="button"], input[type="submit"], input[type="button"], a.button, a.btn, a[class*="cta"]').length,
-      images: document.images.length,
-      skeleton: skeleton.join('|'),
-    };
-  });
+  const raw = await isolatedWorld(page).evaluate(call(SKELETON_SCRIPT)).then(parseSkeleton);
   return {
     elements: raw.elements,
     forms: raw.forms,

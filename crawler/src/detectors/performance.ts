@@ -1,7 +1,7 @@
 /**
  * Page performance per page × viewport: TTFB, FCP, LCP, CLS and load time, read from the browser's
  * own Navigation Timing, Paint Timing, Largest Contentful Paint and Layout Instability APIs.
- * They are read in an isolated world, where the page cannot forge them (see MEASURE_SCRIPT).
+ * They are read in the detectors' isolated world, where the page cannot forge them (see MEASURE_SCRIPT).
  *
  * Regressions are judged against the page's rolling baseline (kept by the database, handed to the
  * worker with each job): slower than mean + 2σ AND by more than a minimum absolute delta, once the
@@ -9,6 +9,7 @@
  */
 import { REPORT_LIMITS } from '@flowlens/core';
 import type { Page } from 'playwright';
+import { isolatedWorld } from './isolated-world.ts';
 import type { Finding } from './types.ts';
 import type { ViewportName } from '../browser/viewports.ts';
 
@@ -63,29 +64,14 @@ function sane(value: unknown, max: number, digits: number): number | null {
 /** Reads the metrics of the current document (after its load event, waiting at most 5 s for it). */
 export async function measurePage(page: Page): Promise<PageMetrics> {
   await page.waitForLoadState('load', { timeout: 5000 }).catch(() => {});
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { frameTree } = await cdp.send('Page.getFrameTree');
-    const { executionContextId } = await cdp.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: 'flowlens-metrics' });
-    const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
-      expression: MEASURE_SCRIPT,
-      contextId: executionContextId,
-      returnByValue: true,
-      awaitPromise: true,
-      timeout: 5000,
-    });
-    if (exceptionDetails) throw new Error(`measuring the page failed: ${exceptionDetails.text}`);
-    const raw = (result.value ?? {}) as Record<string, unknown>;
-    return {
-      ttfbMs: sane(raw.ttfbMs, REPORT_LIMITS.maxMillis, 1),
-      fcpMs: sane(raw.fcpMs, REPORT_LIMITS.maxMillis, 1),
-      lcpMs: sane(raw.lcpMs, REPORT_LIMITS.maxMillis, 1),
-      cls: sane(raw.cls, REPORT_LIMITS.maxCls, 4),
-      loadMs: sane(raw.loadMs, REPORT_LIMITS.maxMillis, 1),
-    };
-  } finally {
-    await cdp.detach().catch(() => {});
-  }
+  const raw = ((await isolatedWorld(page).evaluate(MEASURE_SCRIPT)) ?? {}) as Record<string, unknown>;
+  return {
+    ttfbMs: sane(raw.ttfbMs, REPORT_LIMITS.maxMillis, 1),
+    fcpMs: sane(raw.fcpMs, REPORT_LIMITS.maxMillis, 1),
+    lcpMs: sane(raw.lcpMs, REPORT_LIMITS.maxMillis, 1),
+    cls: sane(raw.cls, REPORT_LIMITS.maxCls, 4),
+    loadMs: sane(raw.loadMs, REPORT_LIMITS.maxMillis, 1),
+  };
 }
 
 export interface Baseline {

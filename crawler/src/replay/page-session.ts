@@ -100,23 +100,25 @@ export class PageSession {
     if (this.inspected.has(key)) return;
     this.inspected.add(key);
 
-    let t = Date.now();
-    const metrics = await measurePage(this.page).catch(() => null);
-    this.time('performance', Date.now() - t);
-    t = Date.now();
-    const fingerprint = await fingerprintPage(this.page).catch(() => null);
-    this.time('page-structure', Date.now() - t);
+    // Metrics and structure are two short reads of the same world: asked together. Both wait for
+    // the load event first (the metrics need it).
+    const timed = async <T>(name: string, read: () => Promise<T>): Promise<T | null> => {
+      const t = Date.now();
+      const out = await read().catch(() => null);
+      this.time(name, Date.now() - t);
+      return out;
+    };
+    const [metrics, fingerprint] = await Promise.all([timed('performance', () => measurePage(this.page)), timed('page-structure', () => this.page.waitForLoadState('load', { timeout: 5000 }).catch(() => {}).then(() => fingerprintPage(this.page)))]);
     const tooBig = (fingerprint?.elements ?? 0) > MAX_INSPECTED_ELEMENTS;
-    for (const d of tooBig ? [] : this.inspectors) {
-      t = Date.now();
-      await d.inspect?.(this.page, this.ctx).catch((e: Error) => {
-        // A detector that breaks on one page must not break the crawl; it is reported as a note.
-        this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${d.name} failed on this page: ${e.message.split('\n')[0]}` });
-      });
-      this.time(d.name, Date.now() - t);
-    }
+    // The page's own links and title are read while axe runs (axe yields between its rules).
+    const facts = Promise.all([
+      this.page
+        .evaluate((o) => Array.from(document.querySelectorAll('a[href]')).map((a) => (a as HTMLAnchorElement).href).filter((h) => h.startsWith(o)), this.siteOrigin)
+        .catch(() => [] as string[]),
+      this.page.title().catch(() => ''),
+    ]);
     if (this.links) {
-      // The links are read now (the page will move on); checking them needs no page.
+      // The links are read now, while axe runs (the page will move on); checking them needs no page.
       const links = this.links;
       const started = Date.now();
       this.pending.push(
@@ -128,17 +130,23 @@ export class PageSession {
           }),
       );
     }
+    for (const d of tooBig ? [] : this.inspectors) {
+      const t = Date.now();
+      await d.inspect?.(this.page, this.ctx).catch((e: Error) => {
+        // A detector that breaks on one page must not break the crawl; it is reported as a note.
+        this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${d.name} failed on this page: ${e.message.split('\n')[0]}` });
+      });
+      this.time(d.name, Date.now() - t);
+    }
     if (metrics) this.findings.push(...perfRegressions(metrics, this.settings.baselines, { url, urlTemplate: template, viewport: this.viewport }));
     const known = this.settings.knownPages.get(template);
     const change = known && fingerprint ? structureChange(known, fingerprint) : null;
     if (change) this.findings.push(pageChangedFinding(url, this.viewport, change));
-    const links = await this.page
-      .evaluate((o) => Array.from(document.querySelectorAll('a[href]')).map((a) => (a as HTMLAnchorElement).href).filter((h) => h.startsWith(o)), this.siteOrigin)
-      .catch(() => [] as string[]);
+    const [links, title] = await facts;
     this.visits.push({
       url,
       urlTemplate: template,
-      title: await this.page.title().catch(() => ''),
+      title,
       viewport: this.viewport,
       metrics,
       fingerprint,
