@@ -5,6 +5,7 @@
  */
 import { OPEN_BUG_STATUSES } from '@flowlens/core/bug';
 import { parseRunSummary } from '@flowlens/core/queue';
+import { readStoredEvidence, readStoredFingerprintParts } from '@flowlens/core/report';
 import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
@@ -70,6 +71,15 @@ interface Query extends FilterBuilder<Query>, PromiseLike<QueryResult> {
 
 function asQuery(builder: unknown): Query {
   return builder as Query;
+}
+
+/**
+ * The run list's summary parts (`new_ids:summary->new`, …) cross from SQL's JSON: read with core's
+ * RunSummarySchema like the whole summary is (a part an older summary lacks, or cannot be read, is empty).
+ */
+function readRunRow<R extends RunRow>(row: R): R {
+  const s = parseRunSummary({ new: row.new_ids ?? [], fixed: row.fixed_ids ?? [], regressed: row.regressed_ids ?? [], previousHealthScore: row.previous_score });
+  return { ...row, new_ids: row.new_ids == null ? null : s.new, fixed_ids: row.fixed_ids == null ? null : s.fixed, regressed_ids: row.regressed_ids == null ? null : s.regressed, previous_score: s.previousHealthScore };
 }
 
 /** Open = counts towards the score: new/active/regressed, not a false positive, not snoozed now. */
@@ -231,7 +241,7 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
     const { run, ...score } = latestRow;
     latest = score;
     const { page_metrics: metrics = [], ...runRow } = run ?? ({} as NonNullable<ScoreWithRun['run']>);
-    scoreRun = run ? runRow : null;
+    scoreRun = run ? readRunRow(runRow) : null;
     const ids = [...(scoreRun?.new_ids ?? []).slice(0, 20), ...(scoreRun?.regressed_ids ?? []).slice(0, 20), ...(scoreRun?.fixed_ids ?? []).slice(0, 20)];
     if (ids.length) {
       const bugs = unwrap(await db.from('bugs').select(BUG_LIST_COLUMNS).in('id', ids), "load today's changes") as BugListRow[];
@@ -354,8 +364,9 @@ export interface BugDetail {
 
 export async function fetchBug(db: Db, siteId: string, bugId: string): Promise<BugDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(bugId)) return null;
-  const bug = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug') as Bug | null;
-  if (!bug) return null;
+  const row = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug') as (Omit<Bug, 'fingerprint_parts'> & { fingerprint_parts: unknown }) | null;
+  if (!row) return null;
+  const bug: Bug = { ...row, fingerprint_parts: readStoredFingerprintParts(row.fingerprint_parts) };
   const [flow, steps, deploy] = await Promise.all([
     bug.flow_id ? db.from('flows').select('id,name,critical').eq('id', bug.flow_id).maybeSingle() : Promise.resolve({ data: null, error: null }),
     bug.flow_id
@@ -384,7 +395,10 @@ export async function fetchOccurrences(db: Db, bugId: string, page: number): Pro
     .order('seen_at', { ascending: false })
     .order('viewport')
     .range(from, to);
-  return asPage(res as never, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
+  type Raw = Omit<Occurrence, 'evidence'> & { evidence: unknown };
+  const p = asPage(res as unknown as { data: Raw[] | null; error: unknown; count: number | null }, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
+  // Evidence is what the crawled page produced: read part by part with core's report schemas.
+  return { ...p, rows: p.rows.map((o) => ({ ...o, evidence: readStoredEvidence(o.evidence) })) };
 }
 
 export interface AuditView {
@@ -524,7 +538,8 @@ export async function fetchRuns(db: Db, siteId: string, page: number): Promise<P
     .order('created_at', { ascending: false })
     .order('id')
     .range(from, to);
-  return asPage(res as never, page, 'load the crawl history');
+  const p = asPage(res as unknown as { data: RunRow[] | null; error: unknown; count: number | null }, page, 'load the crawl history');
+  return { ...p, rows: p.rows.map(readRunRow) };
 }
 
 export interface RunDetail {
@@ -542,6 +557,7 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
   const run = unwrap(await db.from('crawl_runs').select(`${RUN_LIST_COLUMNS},summary`).eq('id', runId).eq('site_id', siteId).maybeSingle(), 'load the run') as RunDetail['run'] | null;
   if (!run) return null;
+  Object.assign(run, readRunRow(run));
   // The summary crosses from SQL here: parsed with core's schema (a list an older summary lacks reads as empty).
   run.summary = run.summary ? parseRunSummary(run.summary) : null;
   const s = run.summary;
