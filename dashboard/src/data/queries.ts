@@ -3,10 +3,9 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
-import { OPEN_BUG_STATUSES } from '@flowlens/core/bug';
 import { parseRunSummary } from '@flowlens/core/queue';
 import { readStoredEvidence, readStoredFingerprintParts } from '@flowlens/core/report';
-import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
+import { applyBugFilters, openFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
 import { RECIPIENT_COLUMNS } from './types.ts';
@@ -82,11 +81,6 @@ function readRunRow<R extends RunRow>(row: R): R {
   return { ...row, new_ids: row.new_ids == null ? null : s.new, fixed_ids: row.fixed_ids == null ? null : s.fixed, regressed_ids: row.regressed_ids == null ? null : s.regressed, previous_score: s.previousHealthScore };
 }
 
-/** Open = counts towards the score: new/active/regressed, not a false positive, not snoozed now. */
-function openBugs(q: Query, now: Date): Query {
-  return q.in('status', [...OPEN_BUG_STATUSES]).eq('false_positive', false).or(notSnoozedFilter(now.toISOString()));
-}
-
 // All sites ----------------------------------------------------------------------------------------
 
 export interface OrgWithRole extends Organization {
@@ -112,7 +106,7 @@ export const SITES_PAGE_SIZE = 24;
 // Typed as plain strings so supabase-js does not try to infer row types from the select text.
 const SITE_CARD_COLUMNS: string = 'id,organization_id,name,base_url,health_scores(id,run_id,score,computed_at),crawl_runs(id,status,trigger,created_at,finished_at)';
 
-export async function fetchOverview(db: Db, userId: string, page: number, now = new Date()): Promise<Overview> {
+export async function fetchOverview(db: Db, userId: string, page: number): Promise<Overview> {
   const [from, to] = pageRange(page, SITES_PAGE_SIZE);
   const [memberships, sitesRes] = await Promise.all([
     db.from('organization_members').select('role,organizations(id,name)').eq('user_id', userId),
@@ -136,7 +130,7 @@ export async function fetchOverview(db: Db, userId: string, page: number, now = 
   const sitePage = asPage(sitesRes as unknown as { data: SiteRow[] | null; error: unknown; count: number | null }, page, 'load your sites', SITES_PAGE_SIZE);
   const counts = await Promise.all(
     sitePage.rows.map((s) =>
-      openBugs(asQuery(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1'])), now),
+      openFilter(asQuery(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1']))),
     ),
   );
   const rows: SiteCard[] = sitePage.rows.map((s, i) => ({
@@ -217,7 +211,7 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
     db.from('health_scores').select(HOME_SCORE_COLUMNS).eq('site_id', siteId).order('computed_at', { ascending: false }).limit(2),
     db.from('health_scores').select('id,run_id,score,computed_at').eq('site_id', siteId).gte('computed_at', since).order('computed_at', { ascending: true }).limit(500),
     db.from('crawl_runs').select('id,status,trigger,created_at').eq('site_id', siteId).order('created_at', { ascending: false }).limit(1),
-    openBugs(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)), now)
+    openFilter(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)))
       .order('severity', { ascending: true })
       .order('first_seen_at', { ascending: false })
       .order('id')
