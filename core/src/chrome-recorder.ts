@@ -257,6 +257,303 @@ function fromExtension(raw: Record<string, unknown>, recording: z.output<typeof 
   return canonical(again) === canonical(standard) ? parsed.value : null;
 }
 
+type RecordingStep = z.output<typeof ChromeStepSchema>;
+type ParsedRecording = z.output<typeof ChromeRecordingSchema>;
+/** A FlowLens step as built from Chrome's, before the flow schema reads it. */
+type DraftStep = Record<string, unknown>;
+
+const MOUSE_BUTTONS: Record<string, ClickStep['button']> = { primary: 'left', auxiliary: 'middle', secondary: 'right' };
+
+/** The steps FlowLens cannot replay, each with the reason the user is told. */
+const REJECTED_STEPS: Record<string, (s: RecordingStep) => string> = {
+  hover: () => 'hover steps are not replayed; FlowLens clicks menu items directly',
+  close: () => 'closing the page is not a step FlowLens replays',
+  emulateNetworkConditions: () => 'network throttling is set per site by FlowLens, not per flow',
+  customStep: (s) => `custom step ${JSON.stringify(s['name'] ?? '')} belongs to a Recorder extension FlowLens does not have`,
+};
+
+/**
+ * One import in progress: walks the recording's steps in order, keeping what a step depends on from
+ * the ones before it (the start URL, the page and viewport it happens on, the keys held down), and
+ * collects the FlowLens steps, the problems (the import fails) and the warnings (it goes on).
+ */
+class RecordingImport {
+  readonly problems: ValidationIssue[] = [];
+  readonly warnings: string[] = [];
+  readonly steps: DraftStep[] = [];
+  startUrl: string | null = null;
+  private viewport: PageContext['viewport'];
+  private pageUrl: string | null = null;
+  private pageTitle = '';
+  private readonly pressed = new Set<string>();
+  private readonly heldModifiers: { key: string; used: boolean }[] = [];
+
+  constructor(private readonly options: ChromeImportOptions) {}
+
+  /** One Chrome step: checked for its target, then handed to the importer of its kind. */
+  step(s: RecordingStep, i: number): void {
+    if (s.target !== undefined && s.target !== 'main') {
+      this.unsupported(i, s.type, `it acts on another tab or window (${s.target}); FlowLens replays one page`);
+      return;
+    }
+    const rejected = Object.hasOwn(REJECTED_STEPS, s.type) ? REJECTED_STEPS[s.type] : undefined;
+    if (rejected) {
+      this.unsupported(i, s.type, rejected(s));
+      return;
+    }
+    switch (s.type) {
+      case 'setViewport':
+        return this.setViewport(s, i);
+      case 'navigate':
+        return this.navigate(s, i);
+      case 'click':
+      case 'doubleClick':
+        return this.click(s, i);
+      case 'change':
+        return this.change(s, i);
+      case 'keyDown':
+      case 'keyUp':
+        return this.key(s, i);
+      case 'scroll':
+        return this.scroll(s, i);
+      case 'waitForElement':
+        return this.waitForElement(s, i);
+      case 'waitForExpression':
+        return this.waitForExpression(s, i);
+      default:
+        this.unsupported(i, s.type, `unknown step type ${JSON.stringify(s.type)}`);
+    }
+  }
+
+  // --- how each kind of Chrome step becomes FlowLens steps ----------------------------------------
+
+  /** setViewport: no step of its own; the viewport of the steps that follow. */
+  private setViewport(s: RecordingStep, i: number): void {
+    const width = s['width'];
+    const height = s['height'];
+    if (typeof width !== 'number' || typeof height !== 'number' || width <= 0 || height <= 0) {
+      this.problems.push({ path: where(i, s.type), message: 'needs positive numbers width and height' });
+      return;
+    }
+    this.viewport = { width: Math.round(width), height: Math.round(height) };
+  }
+
+  /** navigate: the first is the flow's start URL, later ones are navigate steps. */
+  private navigate(s: RecordingStep, i: number): void {
+    const url = s['url'];
+    if (typeof url !== 'string' || url === '') {
+      this.problems.push({ path: where(i, s.type), message: 'needs a url' });
+      return;
+    }
+    const title = s.assertedEvents?.find((e) => e.type === 'navigation')?.title;
+    if (this.startUrl === null) {
+      this.startUrl = url;
+    } else {
+      this.steps.push({ action: 'navigate', url, ...common(s), ...this.page() });
+    }
+    this.pageUrl = url;
+    this.pageTitle = title ?? '';
+  }
+
+  /** click / doubleClick: a click (clickCount 2 for doubleClick), button and offset kept. */
+  private click(s: RecordingStep, i: number): void {
+    const selectors = this.selectorsOf(i, s);
+    const button = s['button'];
+    if (button !== undefined && (typeof button !== 'string' || !(button in MOUSE_BUTTONS))) {
+      this.unsupported(i, s.type, `mouse button ${JSON.stringify(button)} cannot be replayed (left, middle and right can)`);
+      return;
+    }
+    const offsetX = s['offsetX'];
+    const offsetY = s['offsetY'];
+    this.steps.push({
+      action: 'click',
+      selectors,
+      ...(s.type === 'doubleClick' ? { clickCount: 2 } : {}),
+      ...(typeof button === 'string' && button !== 'primary' ? { button: MOUSE_BUTTONS[button] } : {}),
+      ...(typeof offsetX === 'number' && typeof offsetY === 'number' ? { offset: { x: offsetX, y: offsetY } } : {}),
+      ...common(s),
+      ...this.page(),
+    });
+    this.navigationAssert(s);
+  }
+
+  /** change: select or input (expectedChange), a password's value replaced by a secret placeholder. */
+  private change(s: RecordingStep, i: number): void {
+    const selectors = this.selectorsOf(i, s);
+    const value = this.typedValue(s, i, selectors);
+    this.steps.push({ action: expectedChange(selectors), selectors, value, ...common(s), ...this.page() });
+    this.navigationAssert(s);
+  }
+
+  /** The value a change step types, or {{secret:PASSWORD}} (with a warning) when the field looks like a password's. */
+  private typedValue(s: RecordingStep, i: number, selectors: readonly Selector[]): string {
+    const value = typeof s['value'] === 'string' ? s['value'] : '';
+    if (!looksLikePassword(selectors) || value === '' || /^\{\{secret:[A-Z0-9_]+\}\}$/.test(value)) return value;
+    this.warnings.push(`${where(i, s.type)}: the typed value looked like a password and was replaced by {{secret:PASSWORD}}; add the PASSWORD secret to the site's credentials`);
+    return formatSecretPlaceholder('PASSWORD');
+  }
+
+  /** keyDown … keyUp: one keypress per key, with the modifiers held at the time (`Control+a`). */
+  private key(s: RecordingStep, i: number): void {
+    const key = s['key'];
+    if (typeof key !== 'string' || key === '') {
+      this.problems.push({ path: where(i, s.type), message: 'needs a key' });
+      return;
+    }
+    const emit = (combo: string) => this.steps.push({ action: 'keypress', key: combo, ...common(s), ...this.page() });
+    const held = this.heldModifiers;
+    if (s.type === 'keyDown') {
+      if (MODIFIERS.has(key)) {
+        if (!held.some((m) => m.key === key)) held.push({ key, used: false });
+      } else {
+        held.forEach((m) => (m.used = true));
+        emit([...held.map((m) => m.key), key].join('+'));
+        this.pressed.add(key);
+      }
+    } else if (MODIFIERS.has(key)) {
+      const at = held.findIndex((m) => m.key === key);
+      // A modifier pressed and released on its own is a keypress of its own (e.g. Shift to close a tooltip).
+      if (at === -1 || !held[at]?.used) emit(key);
+      if (at !== -1) held.splice(at, 1);
+    } else if (this.pressed.has(key)) {
+      this.pressed.delete(key);
+    } else {
+      emit([...held.map((m) => m.key), key].join('+'));
+    }
+    this.navigationAssert(s);
+  }
+
+  private scroll(s: RecordingStep, i: number): void {
+    const selectors = this.selectorsOf(i, s);
+    const x = s['x'];
+    const y = s['y'];
+    this.steps.push({
+      action: 'scroll',
+      ...(selectors.length > 0 ? { selectors } : {}),
+      ...(typeof x === 'number' ? { x } : {}),
+      ...(typeof y === 'number' ? { y } : {}),
+      ...common(s),
+      ...this.page(),
+    });
+  }
+
+  /** waitForElement: waitFor (operator, count; `visible: false` → state absent). */
+  private waitForElement(s: RecordingStep, i: number): void {
+    if (s['attributes'] !== undefined || s['properties'] !== undefined) {
+      this.unsupported(i, s.type, 'waiting on element attributes or properties is not supported (presence and count are)');
+      return;
+    }
+    const operator = s['operator'];
+    const count = s['count'];
+    this.steps.push({
+      action: 'waitFor',
+      selectors: this.selectorsOf(i, s),
+      ...(s['visible'] === false ? { state: 'absent' } : {}),
+      ...(typeof operator === 'string' ? { operator } : {}),
+      ...(typeof count === 'number' ? { count } : {}),
+      ...common(s),
+      ...this.page(),
+    });
+  }
+
+  /** waitForExpression: an assert, only for the three expressions export writes. */
+  private waitForExpression(s: RecordingStep, i: number): void {
+    const assertion = assertionOfExpression(typeof s['expression'] === 'string' ? s['expression'] : '');
+    if (!assertion) {
+      this.unsupported(i, s.type, 'arbitrary JavaScript expressions are not replayed (only URL, title and text checks written by FlowLens)');
+      return;
+    }
+    this.steps.push({ action: 'assert', ...assertion, ...common(s), ...this.page() });
+  }
+
+  // --- what several kinds share -----------------------------------------------------------------
+
+  /** A step's selectors converted (duplicates dropped); one without a FlowLens equivalent is dropped with a warning. */
+  private selectorsOf(i: number, s: RecordingStep): Selector[] {
+    const out: Selector[] = [];
+    for (const raw of s.selectors ?? []) {
+      const converted = fromChromeSelector(raw);
+      if ('unsupported' in converted) this.warnings.push(`${where(i, s.type)}: dropped selector — ${converted.unsupported}`);
+      else if (!out.some((o) => o.kind === converted.kind && o.value === converted.value)) out.push(converted);
+    }
+    return out;
+  }
+
+  /** The page (and viewport) a step happens on, once the recording has navigated. */
+  private page(): { page?: PageContext } {
+    return this.pageUrl ? { page: { url: this.pageUrl, title: this.pageTitle, ...(this.viewport ? { viewport: this.viewport } : {}) } } : {};
+  }
+
+  /** A step's asserted navigation: an assert urlContains after it (the stable part of the URL). */
+  private navigationAssert(s: RecordingStep): void {
+    for (const ev of s.assertedEvents ?? []) {
+      if (ev.type !== 'navigation') continue;
+      if (ev.title !== undefined) this.pageTitle = ev.title;
+      if (ev.url && this.startUrl) {
+        this.pageUrl = ev.url;
+        this.steps.push({ action: 'assert', assertion: 'urlContains', value: stableUrlFragment(ev.url, this.startUrl), label: 'Check the page address', ...this.page() });
+      }
+    }
+  }
+
+  /** A step FlowLens cannot replay: a problem, or with skipUnsupported a warning. */
+  private unsupported(i: number, type: string, why: string): void {
+    if (this.options.skipUnsupported) this.warnings.push(`${where(i, type)} skipped: ${why}`);
+    else this.problems.push({ path: where(i, type), message: `${why}; remove the step in Chrome's Recorder, or import with "skip unsupported steps"` });
+  }
+}
+
+/** Where a step is, for messages: `steps[4] (hover)`. */
+function where(i: number, type: string): string {
+  return `${formatPath(['steps', i])} (${type})`;
+}
+
+/** What every kind keeps: the frame and the step's timeout. */
+function common(s: RecordingStep): { frame?: number[]; timeoutMs?: number } {
+  return {
+    ...(s.frame && s.frame.length > 0 ? { frame: s.frame } : {}),
+    ...(s.timeout !== undefined ? { timeoutMs: Math.round(s.timeout) } : {}),
+  };
+}
+
+/** The element a change step expects, from its selectors: a <select> (select step) or a field (input step). */
+function expectedChange(selectors: readonly Selector[]): 'select' | 'input' {
+  return looksLikeSelect(selectors) ? 'select' : 'input';
+}
+
+/** One of the expressions export writes, as the assertion it stands for; null for any other JavaScript. */
+function assertionOfExpression(expression: string): { assertion: AssertStep['assertion']; value: string } | null {
+  const text = expression.trim();
+  for (const known of EXPORTED_EXPRESSIONS) {
+    const m = known.pattern.exec(text);
+    if (m?.[1]) return { assertion: known.assertion, value: JSON.parse(m[1]) as string };
+  }
+  return null;
+}
+
+/** Recorder steps have no labels: each is named from its selectors ("Click 'Sign in'"), unless it has one. */
+function labelled(step: DraftStep): DraftStep {
+  return typeof step['label'] === 'string' && step['label'] !== '' ? step : { ...step, label: importedStepLabel(step) || undefined };
+}
+
+/** The imported flow: the recording's title and timeout, the caller's name, criticality and site, the labelled steps. */
+function importedFlow(recording: ParsedRecording, startUrl: string, steps: DraftStep[], options: ChromeImportOptions): Flow {
+  return parseFlow({
+    schemaVersion: FLOW_SCHEMA_VERSION,
+    name: options.name ?? (recording.title.trim() || 'Imported flow'),
+    startUrl,
+    critical: options.critical ?? false,
+    ...(options.siteId ? { siteId: options.siteId } : {}),
+    ...(recording.timeout !== undefined ? { timeoutMs: Math.round(recording.timeout) } : {}),
+    steps: steps.map(labelled),
+  });
+}
+
+/** The exact flow a FlowLens export carried, with the caller's name, criticality and site. */
+function withImportOptions(flow: Flow, options: ChromeImportOptions): Flow {
+  return { ...flow, ...(options.name ? { name: options.name } : {}), ...(options.critical !== undefined ? { critical: options.critical } : {}), ...(options.siteId ? { siteId: options.siteId } : {}) };
+}
+
 /**
  * Converts a Chrome Recorder recording (parsed JSON) into a FlowLens flow. Throws a ValidationError
  * listing every step that cannot be converted (`steps[4] (hover): …`) unless `skipUnsupported`.
@@ -264,223 +561,13 @@ function fromExtension(raw: Record<string, unknown>, recording: z.output<typeof 
 export function importChromeRecording(input: unknown, options: ChromeImportOptions = {}): ChromeImportResult {
   const recording = parseWith(ChromeRecordingSchema, input, 'Chrome Recorder recording', 'Export the recording again from Chrome DevTools → Recorder → Export → JSON.');
   const exact = fromExtension(input as Record<string, unknown>, recording);
-  if (exact) {
-    const flow = { ...exact, ...(options.name ? { name: options.name } : {}), ...(options.critical !== undefined ? { critical: options.critical } : {}), ...(options.siteId ? { siteId: options.siteId } : {}) };
-    return { flow, warnings: [] };
-  }
+  if (exact) return { flow: withImportOptions(exact, options), warnings: [] };
 
-  const problems: ValidationIssue[] = [];
-  const warnings: string[] = [];
-  const steps: Record<string, unknown>[] = [];
-  let startUrl: string | null = null;
-  let viewport: PageContext['viewport'];
-  let pageUrl: string | null = null;
-  let pageTitle = '';
-  const pressed = new Set<string>();
-  const heldModifiers: { key: string; used: boolean }[] = [];
-
-  const where = (i: number, type: string) => `${formatPath(['steps', i])} (${type})`;
-  const unsupported = (i: number, type: string, why: string) => {
-    const message = `${why}`;
-    if (options.skipUnsupported) warnings.push(`${where(i, type)} skipped: ${message}`);
-    else problems.push({ path: `${formatPath(['steps', i])} (${type})`, message: `${message}; remove the step in Chrome's Recorder, or import with "skip unsupported steps"` });
-  };
-  const page = (): { page?: PageContext } => (pageUrl ? { page: { url: pageUrl, title: pageTitle, ...(viewport ? { viewport } : {}) } } : {});
-  const common = (s: z.output<typeof ChromeStepSchema>) => ({
-    ...(s.frame && s.frame.length > 0 ? { frame: s.frame } : {}),
-    ...(s.timeout !== undefined ? { timeoutMs: Math.round(s.timeout) } : {}),
-  });
-  const selectorsOf = (i: number, type: string, s: z.output<typeof ChromeStepSchema>): Selector[] => {
-    const out: Selector[] = [];
-    for (const raw of s.selectors ?? []) {
-      const converted = fromChromeSelector(raw);
-      if ('unsupported' in converted) warnings.push(`${where(i, type)}: dropped selector — ${converted.unsupported}`);
-      else if (!out.some((o) => o.kind === converted.kind && o.value === converted.value)) out.push(converted);
-    }
-    return out;
-  };
-  const navigationAssert = (s: z.output<typeof ChromeStepSchema>) => {
-    for (const ev of s.assertedEvents ?? []) {
-      if (ev.type !== 'navigation') continue;
-      if (ev.title !== undefined) pageTitle = ev.title;
-      if (ev.url && startUrl) {
-        pageUrl = ev.url;
-        steps.push({ action: 'assert', assertion: 'urlContains', value: stableUrlFragment(ev.url, startUrl), label: 'Check the page address', ...page() });
-      }
-    }
-  };
-
-  recording.steps.forEach((s, i) => {
-    const type = s.type;
-    if (s.target !== undefined && s.target !== 'main') {
-      unsupported(i, type, `it acts on another tab or window (${s.target}); FlowLens replays one page`);
-      return;
-    }
-    switch (type) {
-      case 'setViewport': {
-        const width = s['width'];
-        const height = s['height'];
-        if (typeof width !== 'number' || typeof height !== 'number' || width <= 0 || height <= 0) {
-          problems.push({ path: where(i, type), message: 'needs positive numbers width and height' });
-          return;
-        }
-        viewport = { width: Math.round(width), height: Math.round(height) };
-        return;
-      }
-      case 'navigate': {
-        const url = s['url'];
-        if (typeof url !== 'string' || url === '') {
-          problems.push({ path: where(i, type), message: 'needs a url' });
-          return;
-        }
-        const title = s.assertedEvents?.find((e) => e.type === 'navigation')?.title;
-        if (startUrl === null) {
-          startUrl = url;
-        } else {
-          steps.push({ action: 'navigate', url, ...common(s), ...page() });
-        }
-        pageUrl = url;
-        pageTitle = title ?? '';
-        return;
-      }
-      case 'click':
-      case 'doubleClick': {
-        const selectors = selectorsOf(i, type, s);
-        const button = s['button'];
-        const buttons: Record<string, ClickStep['button']> = { primary: 'left', auxiliary: 'middle', secondary: 'right' };
-        if (button !== undefined && (typeof button !== 'string' || !(button in buttons))) {
-          unsupported(i, type, `mouse button ${JSON.stringify(button)} cannot be replayed (left, middle and right can)`);
-          return;
-        }
-        const offsetX = s['offsetX'];
-        const offsetY = s['offsetY'];
-        steps.push({
-          action: 'click',
-          selectors,
-          ...(type === 'doubleClick' ? { clickCount: 2 } : {}),
-          ...(typeof button === 'string' && button !== 'primary' ? { button: buttons[button] } : {}),
-          ...(typeof offsetX === 'number' && typeof offsetY === 'number' ? { offset: { x: offsetX, y: offsetY } } : {}),
-          ...common(s),
-          ...page(),
-        });
-        navigationAssert(s);
-        return;
-      }
-      case 'change': {
-        const selectors = selectorsOf(i, type, s);
-        let value = typeof s['value'] === 'string' ? s['value'] : '';
-        if (looksLikePassword(selectors) && value !== '' && !/^\{\{secret:[A-Z0-9_]+\}\}$/.test(value)) {
-          value = formatSecretPlaceholder('PASSWORD');
-          warnings.push(`${where(i, type)}: the typed value looked like a password and was replaced by {{secret:PASSWORD}}; add the PASSWORD secret to the site's credentials`);
-        }
-        steps.push({ action: looksLikeSelect(selectors) ? 'select' : 'input', selectors, value, ...common(s), ...page() });
-        navigationAssert(s);
-        return;
-      }
-      case 'keyDown':
-      case 'keyUp': {
-        const key = s['key'];
-        if (typeof key !== 'string' || key === '') {
-          problems.push({ path: where(i, type), message: 'needs a key' });
-          return;
-        }
-        const emit = (combo: string) => steps.push({ action: 'keypress', key: combo, ...common(s), ...page() });
-        if (type === 'keyDown') {
-          if (MODIFIERS.has(key)) {
-            if (!heldModifiers.some((m) => m.key === key)) heldModifiers.push({ key, used: false });
-          } else {
-            heldModifiers.forEach((m) => (m.used = true));
-            emit([...heldModifiers.map((m) => m.key), key].join('+'));
-            pressed.add(key);
-          }
-        } else if (MODIFIERS.has(key)) {
-          const held = heldModifiers.findIndex((m) => m.key === key);
-          // A modifier pressed and released on its own is a keypress of its own (e.g. Shift to close a tooltip).
-          if (held === -1 || !heldModifiers[held]?.used) emit(key);
-          if (held !== -1) heldModifiers.splice(held, 1);
-        } else if (pressed.has(key)) {
-          pressed.delete(key);
-        } else {
-          emit([...heldModifiers.map((m) => m.key), key].join('+'));
-        }
-        navigationAssert(s);
-        return;
-      }
-      case 'scroll': {
-        const selectors = selectorsOf(i, type, s);
-        const x = s['x'];
-        const y = s['y'];
-        steps.push({
-          action: 'scroll',
-          ...(selectors.length > 0 ? { selectors } : {}),
-          ...(typeof x === 'number' ? { x } : {}),
-          ...(typeof y === 'number' ? { y } : {}),
-          ...common(s),
-          ...page(),
-        });
-        return;
-      }
-      case 'waitForElement': {
-        if (s['attributes'] !== undefined || s['properties'] !== undefined) {
-          unsupported(i, type, 'waiting on element attributes or properties is not supported (presence and count are)');
-          return;
-        }
-        const operator = s['operator'];
-        const count = s['count'];
-        steps.push({
-          action: 'waitFor',
-          selectors: selectorsOf(i, type, s),
-          ...(s['visible'] === false ? { state: 'absent' } : {}),
-          ...(typeof operator === 'string' ? { operator } : {}),
-          ...(typeof count === 'number' ? { count } : {}),
-          ...common(s),
-          ...page(),
-        });
-        return;
-      }
-      case 'waitForExpression': {
-        const expression = typeof s['expression'] === 'string' ? s['expression'].trim() : '';
-        for (const known of EXPORTED_EXPRESSIONS) {
-          const m = known.pattern.exec(expression);
-          if (m?.[1]) {
-            steps.push({ action: 'assert', assertion: known.assertion, value: JSON.parse(m[1]) as string, ...common(s), ...page() });
-            return;
-          }
-        }
-        unsupported(i, type, 'arbitrary JavaScript expressions are not replayed (only URL, title and text checks written by FlowLens)');
-        return;
-      }
-      case 'hover':
-        unsupported(i, type, 'hover steps are not replayed; FlowLens clicks menu items directly');
-        return;
-      case 'close':
-        unsupported(i, type, 'closing the page is not a step FlowLens replays');
-        return;
-      case 'emulateNetworkConditions':
-        unsupported(i, type, 'network throttling is set per site by FlowLens, not per flow');
-        return;
-      case 'customStep':
-        unsupported(i, type, `custom step ${JSON.stringify(s['name'] ?? '')} belongs to a Recorder extension FlowLens does not have`);
-        return;
-      default:
-        unsupported(i, type, `unknown step type ${JSON.stringify(type)}`);
-    }
-  });
-
-  if (startUrl === null) problems.push({ path: 'steps', message: 'has no navigate step, so there is no start URL; record from the page load (Chrome adds a navigate step first)' });
-  if (problems.length > 0) throw new ValidationError('Chrome Recorder recording', problems, 'Nothing was imported.');
-
-  const flow = parseFlow({
-    schemaVersion: FLOW_SCHEMA_VERSION,
-    name: options.name ?? (recording.title.trim() || 'Imported flow'),
-    startUrl,
-    critical: options.critical ?? false,
-    ...(options.siteId ? { siteId: options.siteId } : {}),
-    ...(recording.timeout !== undefined ? { timeoutMs: Math.round(recording.timeout) } : {}),
-    // Recorder steps have no labels: name them from their selectors ("Click 'Sign in'").
-    steps: steps.map((step) => (typeof step['label'] === 'string' && step['label'] !== '' ? step : { ...step, label: importedStepLabel(step) || undefined })),
-  });
-  return { flow, warnings };
+  const run = new RecordingImport(options);
+  recording.steps.forEach((s, i) => run.step(s, i));
+  if (run.startUrl === null) run.problems.push({ path: 'steps', message: 'has no navigate step, so there is no start URL; record from the page load (Chrome adds a navigate step first)' });
+  if (run.problems.length > 0 || run.startUrl === null) throw new ValidationError('Chrome Recorder recording', run.problems, 'Nothing was imported.');
+  return { flow: importedFlow(recording, run.startUrl, run.steps, options), warnings: run.warnings };
 }
 
 // ---------------------------------------------------------------------------------------------

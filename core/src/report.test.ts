@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFingerprint } from './fingerprint.ts';
-import { boundReport, coveredPages, hasBlockingBugs, parseReport, REPORT_LIMITS, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
+import { boundReport, coveredPages, hasBlockingBugs, parseReport, readStoredEvidence, readStoredFingerprintParts, REPORT_LIMITS, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
 
 const fingerprint = computeFingerprint({ type: 'flow_broken', pageUrl: 'https://shop.example.com/checkout', flow: 'Checkout', stepIndex: 3, action: 'click' }, { baseUrl: 'https://shop.example.com' });
 
@@ -146,5 +146,37 @@ describe('what a hostile page writes is bounded', () => {
   });
   it('leaves a sane report as it was', () => {
     expect(boundReport(base)).toEqual(base);
+  });
+});
+
+describe('stored evidence and fingerprint parts, read back from the database', () => {
+  it('keeps each evidence part that reads and drops the one that does not', () => {
+    const stored = {
+      screenshot: 'site/runs/r/mobile/cart.png',
+      console: ['TypeError: x is undefined'],
+      request: { url: 'https://shop.example/api/cart', method: 'POST', status: 500 },
+      // An older crawler's shape: a list of targets and no help link.
+      axe: { ruleId: 'image-alt', impact: 'serious', target: ['#logo'] },
+      reproSteps: ['Open the cart'],
+      unknownPart: { anything: true },
+    };
+    expect(readStoredEvidence(stored)).toEqual({
+      screenshot: 'site/runs/r/mobile/cart.png',
+      console: ['TypeError: x is undefined'],
+      request: { url: 'https://shop.example/api/cart', method: 'POST', status: 500 },
+      reproSteps: ['Open the cart'],
+    });
+  });
+  it('reads what is not an object as no evidence, and refuses parts beyond the report limits', () => {
+    expect(readStoredEvidence(null)).toEqual({});
+    expect(readStoredEvidence('<img src=x>')).toEqual({});
+    expect(readStoredEvidence([1, 2])).toEqual({});
+    expect(readStoredEvidence({ console: Array.from({ length: REPORT_LIMITS.items.consoleLines + 1 }, () => 'x') })).toEqual({});
+  });
+  it('reads fingerprint parts, null when missing or unreadable', () => {
+    const parts = [{ name: 'urlTemplate', value: '/cart', contributes: true, reason: 'the page' }];
+    expect(readStoredFingerprintParts(parts)).toEqual(parts);
+    expect(readStoredFingerprintParts(null)).toBeNull();
+    expect(readStoredFingerprintParts([{ name: 'colour', value: 'red', contributes: true, reason: '' }])).toBeNull();
   });
 });

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { A11Y_IMPACTS, BUG_TYPES, SEVERITIES, type PerfMetric } from './bug.ts';
-import { FINGERPRINT_PART_NAMES } from './fingerprint.ts';
+import { FINGERPRINT_PART_NAMES, type FingerprintPart } from './fingerprint.ts';
 import { SelectorSchema, STEP_ACTIONS } from './flow.ts';
 import { parseWith, safeParseWith, type SafeParseResult } from './validation.ts';
 import { VIEWPORT_NAMES } from './viewport.ts';
@@ -192,14 +192,42 @@ export const EvidenceSchema = z.object({
 });
 export type Evidence = z.output<typeof EvidenceSchema>;
 
+/**
+ * Evidence as stored (bug_occurrences.evidence, read back by the dashboard): each part is kept when
+ * it reads with its schema and dropped when it does not, so one unreadable part (a row written by an
+ * older crawler) does not hide the rest. Anything that is not an object reads as no evidence.
+ */
+export function readStoredEvidence(value: unknown): Evidence {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const raw = value as Record<string, unknown>;
+  const out: Evidence = {};
+  for (const key of Object.keys(EvidenceSchema.shape) as (keyof Evidence)[]) {
+    if (raw[key] === undefined) continue;
+    const part = EvidenceSchema.shape[key].safeParse(raw[key]);
+    if (part.success && part.data !== undefined) Object.assign(out, { [key]: part.data });
+  }
+  return out;
+}
+
+/** One part of what a bug's fingerprint hashed (core computeFingerprint), as reported and stored on the bug. */
+export const FingerprintPartSchema = z.object({
+  name: z.enum(FINGERPRINT_PART_NAMES),
+  value: text(L.text.message),
+  contributes: z.boolean(),
+  reason: text(L.text.short),
+}) satisfies z.ZodType<FingerprintPart>;
+
+/** bugs.fingerprint_parts as stored: null for bugs first seen before the parts were stored, or when unreadable. */
+export function readStoredFingerprintParts(value: unknown): FingerprintPart[] | null {
+  const parsed = z.array(FingerprintPartSchema).max(8).safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
 export const ReportBugSchema = z.object({
   fingerprint: z.string().regex(/^v\d+:[0-9a-f]{32}$/, { error: 'must be a fingerprint from core computeFingerprint (v<version>:<32 hex>)' }),
   fingerprintVersion: z.number().int().min(1).max(1000),
   /** What the fingerprint hashed, part by part, so a grouping can be explained from the bug row. */
-  fingerprintParts: z
-    .array(z.object({ name: z.enum(FINGERPRINT_PART_NAMES), value: text(L.text.message), contributes: z.boolean(), reason: text(L.text.short) }))
-    .max(8)
-    .optional(),
+  fingerprintParts: z.array(FingerprintPartSchema).max(8).optional(),
   type: z.enum(BUG_TYPES),
   severity: z.enum(SEVERITIES),
   title: text(L.text.title).min(1),

@@ -5,25 +5,19 @@
  * has taken; every line the worker writes is a FlowLens JSON log record carrying the ids of the job
  * it is about, and no line carries a secret of the stack.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { flowToSavePayload, loadFlowJson, parseLogLine, type Flow, type LogRecord, type Step } from '@flowlens/core';
+import { loadFlowJson, parseLogLine, type Flow, type LogRecord, type Step } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, withDb } from '@flowlens/stack/testing';
 import { BrowserPool } from '../../crawler/src/browser/pool.ts';
 import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { startShop, type Shop } from '../fixtures/index.ts';
-import { insertRow } from '../database/world.ts';
-import { keepWorkerLog } from './log-file.ts';
-
-const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
-const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
+import { createSite, enqueueRun as enqueue, REPO_ROOT as root, spawnWorker, stopWorkers, waitFor, type TestSite, type WorkerProcess } from './worker-process.ts';
 
 let shop: Shop;
-const children: ChildProcess[] = [];
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -53,71 +47,26 @@ async function recordSubscribeStep(): Promise<Step> {
   }
 }
 
-async function newSite(name: string, flows: Flow[]): Promise<{ siteId: string; orgId: string; flowIds: string[] }> {
-  return withDb(async (db) => {
-    const org = await insertRow(db, 'organizations', { name: `Observability ${name}` });
-    const site = await insertRow(db, 'sites', { organization_id: org.id, name, base_url: shop.url, is_local: true, viewports: ['desktop'], discover_pages: 1 });
-    const flowIds: string[] = [];
-    for (const flow of flows) {
-      const saved = await db.query<{ id: string }>('select (public.save_flow($1)).id as id', [JSON.stringify(flowToSavePayload(flow, site.id as string))]);
-      flowIds.push(saved.rows[0]!.id);
-    }
-    return { siteId: site.id as string, orgId: org.id as string, flowIds };
-  });
+function newSite(name: string, flows: Flow[]): Promise<TestSite> {
+  return createSite({ org: `Observability ${name}`, name, baseUrl: shop.url, flows, discoverPages: 1 });
 }
 
-const enqueue = (siteId: string) => withDb(async (db) => (await db.query<{ id: string }>(`select private.enqueue_run($1, 'manual') as id`, [siteId])).rows[0]!.id);
-
-interface RunningWorker {
-  child: ChildProcess;
+interface RunningWorker extends WorkerProcess {
   port: number;
-  output: () => string;
   records: () => LogRecord[];
 }
 
+/** A worker with its health and metrics endpoint on a known loopback port, logging JSON. */
 async function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv = {}): Promise<RunningWorker> {
-  const info = stackInfo();
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'worker'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      SUPABASE_URL: info.apiUrl,
-      SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
-      FLOWLENS_WORKER_ID: id,
-      FLOWLENS_ONLY_SITES: siteId,
-      FLOWLENS_CONCURRENCY: '2',
-      FLOWLENS_POLL_INTERVAL_MS: '200',
-      FLOWLENS_HEALTH_PORT: String(port),
-      FLOWLENS_HEALTH_HOST: '127.0.0.1',
-      FLOWLENS_LOG_FORMAT: 'json',
-      ...extra,
-    },
-  });
-  // Kept with the stack's logs too: the suite's secret scan (scripts/test.ts) reads them all.
-  keepWorkerLog(child, id);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (out += d));
-  children.push(child);
+  const p = spawnWorker(siteId, id, { FLOWLENS_HEALTH_PORT: String(port), FLOWLENS_HEALTH_HOST: '127.0.0.1', FLOWLENS_LOG_FORMAT: 'json', ...extra });
   const w: RunningWorker = {
-    child,
+    ...p,
     port,
-    output: () => out,
-    records: () => out.split('\n').filter((l) => l.trim()).map((l) => parseLogLine(l) ?? ({ unparsed: l } as unknown as LogRecord)),
+    records: () => p.output().split('\n').filter((l) => l.trim()).map((l) => parseLogLine(l) ?? ({ unparsed: l } as unknown as LogRecord)),
   };
   await waitFor('the metrics endpoint', async () => (await scrape(w).catch(() => null)) !== null, 60_000, w.output);
   return w;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, output?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`Timed out waiting for ${what}.${output ? `\nWorker output:\n${output()}` : ''}`);
 }
 
 /** Scrapes /metrics and reads the Prometheus text format into series → value. */
@@ -156,7 +105,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  stopWorkers();
   await shop.close();
 });
 

@@ -5,22 +5,15 @@
  * nothing (its lease expires, another worker finishes the job, nothing is counted twice); SIGTERM
  * lets the running job finish or gives it back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { flowToSavePayload, loadFlowJson } from '@flowlens/core';
+import { loadFlowJson } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackInfo, withDb } from '@flowlens/stack/testing';
+import { withDb } from '@flowlens/stack/testing';
 import { startShop, type Shop } from '../fixtures/index.ts';
-import { insertRow } from '../database/world.ts';
-import { keepWorkerLog } from './log-file.ts';
-
-const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
-const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
+import { createSite, enqueueRun as enqueue, REPO_ROOT as root, spawnWorker as startWorker, stopWorkers, waitFor } from './worker-process.ts';
 
 let shop: Shop;
-const workers: ChildProcess[] = [];
 
 interface Site {
   siteId: string;
@@ -29,50 +22,8 @@ interface Site {
 
 async function newSite(name: string): Promise<Site> {
   const { flow } = loadFlowJson(JSON.parse(readFileSync(join(root, 'tests', 'crawler', 'flows', 'checkout-by-hand.json'), 'utf8').replaceAll('http://shop.example.com', shop.url)));
-  return withDb(async (db) => {
-    const org = await insertRow(db, 'organizations', { name: `Worker ${name}` });
-    const site = await insertRow(db, 'sites', { organization_id: org.id, name, base_url: shop.url, is_local: true, viewports: ['desktop'], discover_pages: 2 });
-    const saved = await db.query<{ id: string }>('select (public.save_flow($1)).id as id', [JSON.stringify(flowToSavePayload({ ...flow, critical: true }, site.id as string))]);
-    return { siteId: site.id as string, flowId: saved.rows[0]!.id };
-  });
-}
-
-async function enqueue(siteId: string): Promise<string> {
-  return withDb(async (db) => (await db.query<{ id: string }>(`select private.enqueue_run($1, 'manual') as id`, [siteId])).rows[0]!.id);
-}
-
-function startWorker(siteId: string, id: string, extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const info = stackInfo();
-  const child = spawn(process.execPath, [bin, 'worker'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      SUPABASE_URL: info.apiUrl,
-      SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
-      FLOWLENS_WORKER_ID: id,
-      FLOWLENS_ONLY_SITES: siteId,
-      FLOWLENS_CONCURRENCY: '2',
-      FLOWLENS_POLL_INTERVAL_MS: '200',
-      FLOWLENS_HEALTH_PORT: '0',
-      ...extra,
-    },
-  });
-  keepWorkerLog(child, id);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (out += d));
-  workers.push(child);
-  return { child, output: () => out };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, output?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}.${output ? `\nWorker output:\n${output()}` : ''}`);
+  const site = await createSite({ org: `Worker ${name}`, name, baseUrl: shop.url, flows: [{ ...flow, critical: true }], discoverPages: 2 });
+  return { siteId: site.siteId, flowId: site.flowIds[0]! };
 }
 
 async function run(runId: string) {
@@ -84,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  stopWorkers();
   await shop.close();
 });
 

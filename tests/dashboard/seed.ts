@@ -452,7 +452,7 @@ export async function seedSiteContext(db: pg.Client, opts: SeedOptions): Promise
         flow: null,
         step: null,
         intervals: [[first, Math.max(first, last)]],
-        evidence: () => (type === 'a11y' ? { axe: { ruleId: AXE_RULES[k % AXE_RULES.length], impact: 'moderate', target: [`#el-${k}`] } } : {}),
+        evidence: () => (type === 'a11y' ? { axe: { ruleId: AXE_RULES[k % AXE_RULES.length]!, impact: 'moderate', helpUrl: `https://dequeuniversity.com/rules/axe/4.10/${AXE_RULES[k % AXE_RULES.length]}`, target: `#el-${k}` } } : {}),
         named: false,
       });
     }

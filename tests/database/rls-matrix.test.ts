@@ -600,6 +600,9 @@ const FUNCTIONS: Record<string, FnSpec> = {
   sweep_runs: { allowed: [], args: async () => ({ max_runs: 1 }) },
   // Counts across every organisation for the fleet's /metrics (issue 15): service role only.
   queue_metrics: { allowed: [], args: async () => ({}) },
+  // bugs.is_open, a computed field (issue 16): its row parameter is unnamed, so it is no RPC for anyone;
+  // what each actor sees through it is tested below ("bugs.is_open").
+  is_open: { allowed: [], args: async () => ({}) },
 };
 
 describe('RLS matrix: exposed functions', () => {
@@ -639,5 +642,49 @@ describe('RLS matrix: exposed functions', () => {
     const stored = await withDb(async (db) => (await db.query('select token_hash from public.invitations where id = $1', [inv!.invitation_id])).rows[0].token_hash as string);
     expect(stored).not.toContain(inv!.token);
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('bugs.is_open, the computed field the dashboard filters "open" with', () => {
+  const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  const earlier = new Date(Date.now() - 86_400_000).toISOString();
+  let bugs: Record<'open' | 'snoozed' | 'snoozeOver' | 'falsePositive' | 'fixed', string>;
+
+  beforeAll(async () => {
+    const make = (over: Record<string, unknown>) =>
+      withDb(async (db) =>
+        (await insertRow(db, 'bugs', { site_id: w.siteA, fingerprint: `v1:${randomUUID()}`, fingerprint_version: '1', type: 'js_error', severity: 'P1', title: 'Open?', url_template: `/open-${uid()}`, ...over })).id as string,
+      );
+    bugs = {
+      open: await make({ status: 'regressed' }),
+      snoozed: await make({ status: 'active', snoozed_until: later }),
+      snoozeOver: await make({ status: 'active', snoozed_until: earlier }),
+      falsePositive: await make({ status: 'new', false_positive: true }),
+      fixed: await make({ status: 'fixed' }),
+    };
+  });
+  const ids = () => `id=in.(${Object.values(bugs).join(',')})`;
+
+  it.each(['owner', 'member'] as const)('a %s reads is_open as SQL decides it, and filters by it', async (actor) => {
+    const all = await rest(`/bugs?select=id,is_open&${ids()}`, { token: tokenOf(actor) });
+    expect(all.status).toBe(200);
+    const byId = Object.fromEntries((all.body as { id: string; is_open: boolean }[]).map((b) => [b.id, b.is_open]));
+    expect(byId).toEqual({ [bugs.open]: true, [bugs.snoozed]: false, [bugs.snoozeOver]: true, [bugs.falsePositive]: false, [bugs.fixed]: false });
+    const open = await rest(`/bugs?select=id&${ids()}&is_open=is.true&order=id`, { token: tokenOf(actor) });
+    expect(open.status).toBe(200);
+    expect((open.body as { id: string }[]).map((b) => b.id)).toEqual([bugs.open, bugs.snoozeOver].sort());
+  });
+
+  it('a stranger sees no rows through it', async () => {
+    for (const filter of ['is_open=is.true', 'is_open=is.false']) {
+      const r = await rest(`/bugs?select=id,is_open&${ids()}&${filter}`, { token: tokenOf('stranger') });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual([]);
+    }
+  });
+
+  it('an anonymous caller is refused', async () => {
+    const r = await rest(`/bugs?select=id&${ids()}&is_open=is.true`, { token: null });
+    expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
   });
 });

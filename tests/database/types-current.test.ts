@@ -2,7 +2,7 @@
  * The checked-in database types (dashboard/src/data/database.types.ts) are what the migrations make:
  * generated again from the migrated test database and compared, line for line. When this fails, a
  * migration changed a table: run `npm run gen:types` and commit the file (the dashboard's row types
- * are checked against it at compile time: dashboard/src/data/schema-check.ts).
+ * are picked from it, dashboard/src/data/types.ts: a dropped or retyped column breaks the typecheck).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
  * new severity, step action, viewport or status added on one side only fails here, not in a
  * customer's crawl.
  */
-import { ALERT_CHANNEL_KINDS, ALERT_CHANNEL_STATUSES, ALERT_DECISIONS, ALERT_POLICY_MODES, BUG_STATUSES, BUG_TYPES, CRAWL_TRIGGERS, FLOW_RESULT_STATUSES, JOB_STATUSES, LABEL_SOURCES, MEMBER_ROLES, PERF_METRICS, perfMetricColumn, RUN_STATES, SEVERITIES, STEP_ACTIONS, VIEWPORT_NAMES } from '@flowlens/core';
+import { ALERT_CHANNEL_KINDS, ALERT_CHANNEL_STATUSES, ALERT_DECISIONS, ALERT_POLICY_MODES, BUG_STATUSES, BUG_TYPES, CRAWL_TRIGGERS, FLOW_RESULT_STATUSES, JOB_STATUSES, LABEL_SOURCES, MEMBER_ROLES, OPEN_BUG_STATUSES, PERF_METRICS, perfMetricColumn, RUN_STATES, SEVERITIES, STEP_ACTIONS, VIEWPORT_NAMES } from '@flowlens/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDb } from '@flowlens/stack/testing';
 
@@ -80,5 +80,17 @@ describe('core and the database spell the same words', () => {
         where private.bug_is_open(s, false, null, now()) order by 1`,
     )).rows.map((r) => r.status));
     expect(open).toEqual(sorted(BUG_STATUSES.filter((s) => s !== 'fixed')));
+    expect(open).toEqual(sorted(OPEN_BUG_STATUSES));
+  });
+
+  it('"open" is spelled in one place in SQL: the dashboard\'s field and every other use call private.bug_is_open', async () => {
+    const fns = await withDb(async (db) => (await db.query<{ name: string; src: string }>(
+      `select n.nspname || '.' || p.proname as name, p.prosrc as src from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('public', 'private') and p.prokind = 'f'`,
+    )).rows);
+    const spellsStatuses = fns.filter((f) => /'new'\s*,\s*'active'\s*,\s*'regressed'/.test(f.src)).map((f) => f.name);
+    expect(spellsStatuses).toEqual(['private.bug_status_is_open']);
+    const field = fns.find((f) => f.name === 'public.is_open');
+    expect(field?.src).toMatch(/private\.bug_is_open\(/);
   });
 });

@@ -3,9 +3,9 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
-import { OPEN_BUG_STATUSES } from '@flowlens/core/bug';
 import { parseRunSummary } from '@flowlens/core/queue';
-import { applyBugFilters, notSnoozedFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
+import { readStoredEvidence, readStoredFingerprintParts } from '@flowlens/core/report';
+import { applyBugFilters, openFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
 import { RECIPIENT_COLUMNS } from './types.ts';
@@ -72,9 +72,13 @@ function asQuery(builder: unknown): Query {
   return builder as Query;
 }
 
-/** Open = counts towards the score: new/active/regressed, not a false positive, not snoozed now. */
-function openBugs(q: Query, now: Date): Query {
-  return q.in('status', [...OPEN_BUG_STATUSES]).eq('false_positive', false).or(notSnoozedFilter(now.toISOString()));
+/**
+ * The run list's summary parts (`new_ids:summary->new`, …) cross from SQL's JSON: read with core's
+ * RunSummarySchema like the whole summary is (a part an older summary lacks, or cannot be read, is empty).
+ */
+function readRunRow<R extends RunRow>(row: R): R {
+  const s = parseRunSummary({ new: row.new_ids ?? [], fixed: row.fixed_ids ?? [], regressed: row.regressed_ids ?? [], previousHealthScore: row.previous_score });
+  return { ...row, new_ids: row.new_ids == null ? null : s.new, fixed_ids: row.fixed_ids == null ? null : s.fixed, regressed_ids: row.regressed_ids == null ? null : s.regressed, previous_score: s.previousHealthScore };
 }
 
 // All sites ----------------------------------------------------------------------------------------
@@ -102,7 +106,7 @@ export const SITES_PAGE_SIZE = 24;
 // Typed as plain strings so supabase-js does not try to infer row types from the select text.
 const SITE_CARD_COLUMNS: string = 'id,organization_id,name,base_url,health_scores(id,run_id,score,computed_at),crawl_runs(id,status,trigger,created_at,finished_at)';
 
-export async function fetchOverview(db: Db, userId: string, page: number, now = new Date()): Promise<Overview> {
+export async function fetchOverview(db: Db, userId: string, page: number): Promise<Overview> {
   const [from, to] = pageRange(page, SITES_PAGE_SIZE);
   const [memberships, sitesRes] = await Promise.all([
     db.from('organization_members').select('role,organizations(id,name)').eq('user_id', userId),
@@ -126,7 +130,7 @@ export async function fetchOverview(db: Db, userId: string, page: number, now = 
   const sitePage = asPage(sitesRes as unknown as { data: SiteRow[] | null; error: unknown; count: number | null }, page, 'load your sites', SITES_PAGE_SIZE);
   const counts = await Promise.all(
     sitePage.rows.map((s) =>
-      openBugs(asQuery(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1'])), now),
+      openFilter(asQuery(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1']))),
     ),
   );
   const rows: SiteCard[] = sitePage.rows.map((s, i) => ({
@@ -207,7 +211,7 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
     db.from('health_scores').select(HOME_SCORE_COLUMNS).eq('site_id', siteId).order('computed_at', { ascending: false }).limit(2),
     db.from('health_scores').select('id,run_id,score,computed_at').eq('site_id', siteId).gte('computed_at', since).order('computed_at', { ascending: true }).limit(500),
     db.from('crawl_runs').select('id,status,trigger,created_at').eq('site_id', siteId).order('created_at', { ascending: false }).limit(1),
-    openBugs(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)), now)
+    openFilter(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)))
       .order('severity', { ascending: true })
       .order('first_seen_at', { ascending: false })
       .order('id')
@@ -231,7 +235,7 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
     const { run, ...score } = latestRow;
     latest = score;
     const { page_metrics: metrics = [], ...runRow } = run ?? ({} as NonNullable<ScoreWithRun['run']>);
-    scoreRun = run ? runRow : null;
+    scoreRun = run ? readRunRow(runRow) : null;
     const ids = [...(scoreRun?.new_ids ?? []).slice(0, 20), ...(scoreRun?.regressed_ids ?? []).slice(0, 20), ...(scoreRun?.fixed_ids ?? []).slice(0, 20)];
     if (ids.length) {
       const bugs = unwrap(await db.from('bugs').select(BUG_LIST_COLUMNS).in('id', ids), "load today's changes") as BugListRow[];
@@ -354,8 +358,9 @@ export interface BugDetail {
 
 export async function fetchBug(db: Db, siteId: string, bugId: string): Promise<BugDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(bugId)) return null;
-  const bug = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug') as Bug | null;
-  if (!bug) return null;
+  const row = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug') as (Omit<Bug, 'fingerprint_parts'> & { fingerprint_parts: unknown }) | null;
+  if (!row) return null;
+  const bug: Bug = { ...row, fingerprint_parts: readStoredFingerprintParts(row.fingerprint_parts) };
   const [flow, steps, deploy] = await Promise.all([
     bug.flow_id ? db.from('flows').select('id,name,critical').eq('id', bug.flow_id).maybeSingle() : Promise.resolve({ data: null, error: null }),
     bug.flow_id
@@ -384,7 +389,10 @@ export async function fetchOccurrences(db: Db, bugId: string, page: number): Pro
     .order('seen_at', { ascending: false })
     .order('viewport')
     .range(from, to);
-  return asPage(res as never, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
+  type Raw = Omit<Occurrence, 'evidence'> & { evidence: unknown };
+  const p = asPage(res as unknown as { data: Raw[] | null; error: unknown; count: number | null }, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
+  // Evidence is what the crawled page produced: read part by part with core's report schemas.
+  return { ...p, rows: p.rows.map((o) => ({ ...o, evidence: readStoredEvidence(o.evidence) })) };
 }
 
 export interface AuditView {
@@ -524,7 +532,8 @@ export async function fetchRuns(db: Db, siteId: string, page: number): Promise<P
     .order('created_at', { ascending: false })
     .order('id')
     .range(from, to);
-  return asPage(res as never, page, 'load the crawl history');
+  const p = asPage(res as unknown as { data: RunRow[] | null; error: unknown; count: number | null }, page, 'load the crawl history');
+  return { ...p, rows: p.rows.map(readRunRow) };
 }
 
 export interface RunDetail {
@@ -542,6 +551,7 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
   const run = unwrap(await db.from('crawl_runs').select(`${RUN_LIST_COLUMNS},summary`).eq('id', runId).eq('site_id', siteId).maybeSingle(), 'load the run') as RunDetail['run'] | null;
   if (!run) return null;
+  Object.assign(run, readRunRow(run));
   // The summary crosses from SQL here: parsed with core's schema (a list an older summary lacks reads as empty).
   run.summary = run.summary ? parseRunSummary(run.summary) : null;
   const s = run.summary;

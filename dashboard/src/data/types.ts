@@ -1,306 +1,161 @@
 /**
- * Row shapes the dashboard reads through PostgREST (supabase/migrations). Only the columns the
- * dashboard selects; names are the database's.
+ * Row shapes the dashboard reads through PostgREST (supabase/migrations): each is the generated row
+ * type (database.types.ts, `npm run gen:types`) picked down to the columns the dashboard selects.
+ * A renamed or dropped column, or a column whose type changed, breaks `npm run typecheck`.
+ *
+ * Where the database stores a word from one of core's lists in a text column (a viewport, a flow
+ * result's status), the row type narrows it to core's type; a narrowing must fit the generated
+ * type (Row's third argument is checked against it). JSON columns are typed with core's zod-inferred
+ * types and are parsed where they are read (queries.ts), never cast.
  */
 
 import { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity } from '@flowlens/core/bug';
-import type { CrawlTrigger, MemberRole, RunState } from '@flowlens/core/queue';
+import type { HealthScore } from '@flowlens/core/health';
+import type { CrawlTrigger, MemberRole, RunState, RunSummary } from '@flowlens/core/queue';
+import type { FingerprintPart } from '@flowlens/core/fingerprint';
+import type { Evidence, FlowResultStatus } from '@flowlens/core/report';
+import type { StepAction } from '@flowlens/core/flow';
 import { VIEWPORT_NAMES, type ViewportName } from '@flowlens/core/viewport';
+import type { Database, Json, Tables } from './database.types.ts';
 
 // The vocabularies are core's (the crawler, the database enums — tests/database/vocabulary.test.ts —
 // and the emails use the same strings); re-exported here so pages import every row type from one place.
 export { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity, type CrawlTrigger, type MemberRole };
+export type { Evidence, FingerprintPart, RunSummary };
+export type { AxeEvidence, RequestEvidence } from '@flowlens/core/report';
 export const VIEWPORTS = VIEWPORT_NAMES;
 export type Viewport = ViewportName;
 
 export type RunStatus = RunState;
 
-export interface Organization {
-  id: string;
-  name: string;
-}
+type TableName = keyof Database['public']['Tables'];
 
-export interface Membership {
-  organization_id: string;
-  user_id: string;
-  role: MemberRole;
-  email: string | null;
-  created_at: string;
-}
+/** A JSON column is typed by what its parse returns; any other column may only be narrowed. */
+type Narrowing<Column> = [Json] extends [Column] ? unknown : Column;
 
-export interface Site {
-  id: string;
-  organization_id: string;
-  name: string;
-  base_url: string;
-  allowed_origins: string[];
-  timezone: string;
-  crawl_enabled: boolean;
-  crawl_time: string;
-  crawl_days: number[];
-  viewports: Viewport[];
-  discover_pages: number;
-  created_at: string;
-}
+/**
+ * The columns K of table T as PostgREST returns them, with some narrowed (N): each narrowing must be
+ * assignable to the generated column type, so it can only make a column more precise, not different
+ * (JSON columns excepted: they are typed by their parse).
+ */
+export type Row<T extends TableName, K extends keyof Tables<T>, N extends { [C in K]?: Narrowing<Tables<T>[C]> } = Record<never, never>> = {
+  [C in K]: C extends keyof N ? Exclude<N[C], undefined> : Tables<T>[C];
+};
 
-export interface BugListRow {
-  id: string;
-  site_id: string;
-  type: BugType;
-  severity: Severity;
-  title: string;
-  url_template: string;
-  status: BugStatus;
-  viewports: Viewport[];
-  first_seen_at: string;
-  last_seen_at: string;
-  last_run_id: string | null;
-  snoozed_until: string | null;
-  false_positive: boolean;
-  flow_id: string | null;
-}
+export type Organization = Row<'organizations', 'id' | 'name'>;
 
-/** One part of what a bug's fingerprint hashed (core FingerprintPart), stored with the bug. */
-export interface FingerprintPartRow {
-  name: string;
-  value: string;
-  contributes: boolean;
-  reason: string;
-}
+export type Membership = Row<'organization_members', 'organization_id' | 'user_id' | 'role' | 'email' | 'created_at'>;
 
-export interface Bug extends BugListRow {
-  fingerprint: string;
-  /** null for bugs first seen before the parts were stored. */
-  fingerprint_parts: FingerprintPartRow[] | null;
-  message: string | null;
-  page_url: string | null;
-  selector: string | null;
-  step_index: number | null;
-  fixed_at: string | null;
-  times_regressed: number;
-  first_run_id: string | null;
-  false_positive_at: string | null;
-  deploy_event_id: string | null;
-}
+export type Site = Row<
+  'sites',
+  'id' | 'organization_id' | 'name' | 'base_url' | 'allowed_origins' | 'timezone' | 'crawl_enabled' | 'crawl_time' | 'crawl_days' | 'viewports' | 'discover_pages' | 'created_at',
+  { viewports: Viewport[] }
+>;
 
-export interface AxeEvidence {
-  ruleId: string;
-  impact?: string;
-  helpUrl?: string;
-  target?: string | string[];
-  html?: string;
-}
+export type BugListRow = Row<
+  'bugs',
+  'id' | 'site_id' | 'type' | 'severity' | 'title' | 'url_template' | 'status' | 'viewports' | 'first_seen_at' | 'last_seen_at' | 'last_run_id' | 'snoozed_until' | 'false_positive' | 'flow_id',
+  { viewports: Viewport[] }
+>;
 
-export interface RequestEvidence {
-  url: string;
-  method: string;
-  status?: number;
-  failure?: string;
-}
+export type Bug = BugListRow &
+  Row<
+    'bugs',
+    'fingerprint' | 'fingerprint_parts' | 'message' | 'page_url' | 'selector' | 'step_index' | 'fixed_at' | 'times_regressed' | 'first_run_id' | 'false_positive_at' | 'deploy_event_id',
+    /** null for bugs first seen before the parts were stored (read with core's readStoredFingerprintParts). */
+    { fingerprint_parts: FingerprintPart[] | null }
+  >;
 
-export interface Evidence {
-  screenshot?: string;
-  console?: string[];
-  request?: RequestEvidence;
-  axe?: AxeEvidence;
-  reproSteps?: string[];
-}
+/** evidence: read with core's readStoredEvidence. */
+export type Occurrence = Row<'bug_occurrences', 'id' | 'bug_id' | 'run_id' | 'viewport' | 'page_url' | 'seen_at' | 'evidence', { viewport: Viewport; evidence: Evidence }>;
 
-export interface Occurrence {
-  id: string;
-  bug_id: string;
-  run_id: string;
-  viewport: Viewport;
-  page_url: string | null;
-  seen_at: string;
-  evidence: Evidence;
-}
+/** details: written by SQL (audit triggers), read as a plain object. */
+export type AuditEntry = Row<'audit_log', 'id' | 'bug_id' | 'actor_id' | 'action' | 'details' | 'created_at', { details: Record<string, unknown> }>;
 
-export interface AuditEntry {
-  id: number;
-  bug_id: string | null;
-  actor_id: string | null;
-  action: string;
-  details: Record<string, unknown>;
-  created_at: string;
-}
+export type RunRow = Row<
+  'crawl_runs',
+  'id' | 'site_id' | 'trigger' | 'status' | 'created_at' | 'started_at' | 'finished_at' | 'health_score' | 'error' | 'deploy_event_id' | 'viewports',
+  { viewports: Viewport[] }
+> & {
+  /** summary -> new / fixed / regressed / previousHealthScore (never the long `persistent` list in lists), read with core's RunSummarySchema. */
+  new_ids: RunSummary['new'] | null;
+  fixed_ids: RunSummary['fixed'] | null;
+  regressed_ids: RunSummary['regressed'] | null;
+  previous_score: RunSummary['previousHealthScore'];
+  deploy_events?: Pick<DeployEvent, 'commit_sha' | 'branch'> | null;
+};
 
-export interface RunSummaryCounts {
-  new: string[] | null;
-  fixed: string[] | null;
-  regressed: string[] | null;
-  pagesAdded: string[] | null;
-  pagesRemoved: string[] | null;
-  healthScore: number | null;
-  previousHealthScore: number | null;
-  deployEventId: string | null;
-}
+export type HealthComponents = HealthScore['components'];
 
-export interface RunRow {
-  id: string;
-  site_id: string;
-  trigger: CrawlTrigger;
-  status: RunStatus;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  health_score: number | null;
-  error: string | null;
-  deploy_event_id: string | null;
-  viewports: Viewport[];
-  /** summary -> new / fixed / regressed (never the long `persistent` list in lists). */
-  new_ids: string[] | null;
-  fixed_ids: string[] | null;
-  regressed_ids: string[] | null;
-  previous_score: number | null;
-  deploy_events?: { commit_sha: string; branch: string | null } | null;
-}
+export type HealthScoreRow = Row<'health_scores', 'id' | 'run_id' | 'score' | 'computed_at'>;
 
-/** crawl_runs.summary, as core's RunSummarySchema reads it. */
-export type { RunSummary } from '@flowlens/core/queue';
+/** components and inputs are written by SQL's finalise_health (private.health_score, core/HEALTH.md). */
+export type HealthScoreDetail = HealthScoreRow &
+  Row<
+    'health_scores',
+    'components' | 'inputs' | 'formula_version',
+    {
+      components: HealthComponents;
+      inputs: {
+        bugs?: Partial<Record<Severity, number>>;
+        flows?: { passed?: number; total?: number };
+        performance?: { regressed?: number; measured?: number };
+        accessibility?: Record<string, number>;
+      };
+    }
+  >;
 
-export interface HealthComponents {
-  bugs: number;
-  flows: number;
-  performance: number;
-  accessibility: number;
-}
+export type DeployEvent = Row<'deploy_events', 'id' | 'commit_sha' | 'branch' | 'environment' | 'received_at'>;
 
-export interface HealthScoreRow {
-  id: string;
-  run_id: string;
-  score: number;
-  computed_at: string;
-}
-
-export interface HealthScoreDetail extends HealthScoreRow {
-  components: HealthComponents;
-  inputs: {
-    bugs?: Partial<Record<Severity, number>>;
-    flows?: { passed?: number; total?: number };
-    performance?: { regressed?: number; measured?: number };
-    accessibility?: Record<string, number>;
-  };
-  formula_version: string;
-}
-
-export interface DeployEvent {
-  id: string;
-  commit_sha: string;
-  branch: string | null;
-  environment: string | null;
-  received_at: string;
-}
-
-export interface PageRow {
-  id: string;
-  url_template: string;
-  title: string | null;
-}
+export type PageRow = Row<'pages', 'id' | 'url_template' | 'title'>;
 
 export const METRICS = ['load_ms', 'lcp_ms', 'fcp_ms', 'ttfb_ms', 'cls'] as const;
 export type Metric = (typeof METRICS)[number];
 
-export interface PageMetricRow {
-  page_id: string;
-  run_id: string;
-  viewport: Viewport;
-  measured_at: string;
-  ttfb_ms: number | null;
-  fcp_ms: number | null;
-  lcp_ms: number | null;
-  cls: number | null;
-  load_ms: number | null;
-  pages?: { url_template: string } | null;
-}
+export type PageMetricRow = Row<
+  'page_metrics',
+  'page_id' | 'run_id' | 'viewport' | 'measured_at' | 'ttfb_ms' | 'fcp_ms' | 'lcp_ms' | 'cls' | 'load_ms',
+  { viewport: Viewport }
+> & { pages?: Pick<PageRow, 'url_template'> | null };
 
-export interface BaselineRow {
-  page_id: string;
-  viewport: Viewport;
-  metric: Metric;
-  samples: number;
-  mean: number;
-  stddev: number;
-}
+export type BaselineRow = Row<'page_baselines', 'page_id' | 'viewport' | 'metric' | 'samples' | 'mean' | 'stddev', { viewport: Viewport; metric: Metric }>;
 
-export interface Flow {
-  id: string;
-  site_id: string;
-  name: string;
-  start_url: string;
-  critical: boolean;
-  version: number;
-  updated_at: string;
-}
+export type Flow = Row<'flows', 'id' | 'site_id' | 'name' | 'start_url' | 'critical' | 'version' | 'updated_at'>;
 
-export interface FlowResult {
-  id: string;
-  flow_id: string;
-  run_id: string | null;
-  viewport: Viewport;
-  source: 'crawler' | 'walkthrough';
-  /** needs_setup: not run, a secret the flow types is not stored (missing_secrets names it). */
-  status: 'passed' | 'failed' | 'errored' | 'needs_setup';
-  missing_secrets?: string[];
-  healed_steps: number[];
-  failed_step: number | null;
-  finished_at: string;
-}
+export type FlowResult = Row<
+  'flow_results',
+  'id' | 'flow_id' | 'run_id' | 'viewport' | 'source' | 'status' | 'missing_secrets' | 'healed_steps' | 'failed_step' | 'finished_at',
+  {
+    viewport: Viewport;
+    source: 'crawler' | 'walkthrough';
+    /** needs_setup: not run, a secret the flow types is not stored (missing_secrets names it). */
+    status: FlowResultStatus;
+  }
+>;
 
-export interface FlowStep {
-  id: string;
-  position: number;
-  action: string;
-  label: string;
-  instruction: string | null;
-  screenshot_path: string | null;
-  data: { selectors?: unknown[] } & Record<string, unknown>;
-}
+/** data is the step's stored JSON; only selectors are read from it (as unknown, for display). */
+export type FlowStep = Row<
+  'flow_steps',
+  'id' | 'position' | 'action' | 'label' | 'instruction' | 'screenshot_path' | 'data',
+  { action: StepAction; data: { selectors?: unknown[] } & Record<string, unknown> }
+>;
 
-export interface SelectorProposal {
-  id: string;
-  step_id: string;
-  flow_id: string;
-  from_selector: unknown;
-  to_selector: unknown;
-  confidence: number;
-  run_id: string | null;
-  status: 'pending' | 'accepted' | 'rejected';
-  created_at: string;
-}
+/** from_selector / to_selector are shown as text, never interpreted. */
+export type SelectorProposal = Row<
+  'selector_proposals',
+  'id' | 'step_id' | 'flow_id' | 'from_selector' | 'to_selector' | 'confidence' | 'run_id' | 'status' | 'created_at',
+  { from_selector: unknown; to_selector: unknown; status: 'pending' | 'accepted' | 'rejected' }
+>;
 
-export interface CrawlJob {
-  id: string;
-  flow_id: string | null;
-  viewport: Viewport;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-  last_error: string | null;
-}
+export type CrawlJob = Row<'crawl_jobs', 'id' | 'flow_id' | 'viewport' | 'status' | 'attempts' | 'started_at' | 'finished_at' | 'last_error', { viewport: Viewport }>;
 
 /** The recipient columns the settings page reads and writes back. */
 export const RECIPIENT_COLUMNS = 'id,user_id,email,instant,daily,weekly,confirmed_at,confirmation_sent_at';
 
-export interface Recipient {
-  id: string;
-  user_id: string | null;
-  email: string;
-  instant: boolean;
-  daily: boolean;
-  weekly: boolean;
-  /** Null while an address an admin added has not confirmed by the link in its email (issue 14). */
-  confirmed_at: string | null;
-  /** When its confirmation email went out (null while it is still to be sent). */
-  confirmation_sent_at: string | null;
-}
+/**
+ * confirmed_at: null while an address an admin added has not confirmed by the link in its email (issue 14);
+ * confirmation_sent_at: when its confirmation email went out (null while it is still to be sent).
+ */
+export type Recipient = Row<'notification_recipients', 'id' | 'user_id' | 'email' | 'instant' | 'daily' | 'weekly' | 'confirmed_at' | 'confirmation_sent_at'>;
 
-export interface Invitation {
-  id: string;
-  email: string;
-  role: MemberRole;
-  created_at: string;
-  expires_at: string;
-  accepted_at: string | null;
-}
+export type Invitation = Row<'invitations', 'id' | 'email' | 'role' | 'created_at' | 'expires_at' | 'accepted_at'>;

@@ -51,15 +51,21 @@ describe('bug filters in the URL', () => {
 });
 
 describe('bug filters as PostgREST filters', () => {
-  it('open: the lifecycle statuses that count, minus false positives and current snoozes, most severe first', () => {
+  it('open: asked of SQL (the computed field is_open: core\'s open statuses, no false positive, not snoozed at the database\'s now), most severe first', () => {
     const q = applyBugFilters(new Recorder(), DEFAULT_FILTERS, NOW);
     expect(q.calls).toEqual([
-      'in status new,active,regressed',
-      'eq false_positive false',
-      'or snoozed_until.is.null,snoozed_until.lte."2026-11-22T12:00:00.000Z"',
+      'eq is_open true',
       'order severity asc',
       'order first_seen_at desc',
       'order id asc',
+    ]);
+  });
+
+  it('fixed: not a false positive, not snoozed at the given time', () => {
+    expect(applyBugFilters(new Recorder(), { ...DEFAULT_FILTERS, status: 'fixed' }, NOW).calls.slice(0, 3)).toEqual([
+      'eq status fixed',
+      'eq false_positive false',
+      'or snoozed_until.is.null,snoozed_until.lte."2026-11-22T12:00:00.000Z"',
     ]);
   });
 
@@ -74,8 +80,7 @@ describe('bug filters as PostgREST filters', () => {
     expect(q.calls).toEqual([
       'in severity P0,P1',
       'eq status regressed',
-      'eq false_positive false',
-      'or snoozed_until.is.null,snoozed_until.lte."2026-11-22T12:00:00.000Z"',
+      'eq is_open true',
       'eq type js_error',
       'eq url_template /cart',
       'contains viewports ["mobile"]',

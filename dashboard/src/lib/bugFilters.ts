@@ -5,8 +5,11 @@
  *
  * "Status" mixes the lifecycle (new/active/regressed/fixed) with the two ways an owner silences a
  * bug (snoozed, false positive), because that is how people ask: "what is open", "what did I snooze".
- *   open            new, active or regressed; not snoozed now; not a false positive (the default)
- *   new|active|regressed|fixed   that lifecycle status; not snoozed now; not a false positive
+ *   open            new, active or regressed; not snoozed now; not a false positive (the default):
+ *                   asked of SQL, the computed field bugs.is_open (private.bug_is_open at the
+ *                   database's now(), the rule the health score, the overlay and the alerts use)
+ *   new|active|regressed         that lifecycle status and open (bugs.is_open, as above)
+ *   fixed           fixed; not snoozed now (the browser's clock); not a false positive
  *   snoozed         snoozed until a future time; not a false positive
  *   false_positive  marked false positive (whatever the lifecycle says)
  *   all             everything
@@ -113,6 +116,11 @@ export interface FilterBuilder<Q> {
   order(column: string, options?: { ascending?: boolean; nullsFirst?: boolean }): Q;
 }
 
+/** Open, as SQL defines it (public.is_open(bugs), a PostgREST computed field: `is_open=eq.true`). */
+export function openFilter<Q extends FilterBuilder<Q>>(query: Q): Q {
+  return query.eq('is_open', true);
+}
+
 /** Not snoozed at `now`: never snoozed, or the snooze has run out. */
 export function notSnoozedFilter(nowIso: string): string {
   return `snoozed_until.is.null,snoozed_until.lte."${nowIso}"`;
@@ -124,7 +132,7 @@ export function applyBugFilters<Q extends FilterBuilder<Q>>(query: Q, f: BugFilt
   if (f.severity.length) q = q.in('severity', f.severity);
   switch (f.status) {
     case 'open':
-      q = q.in('status', [...OPEN_BUG_STATUSES]).eq('false_positive', false).or(notSnoozedFilter(nowIso));
+      q = openFilter(q);
       break;
     case 'snoozed':
       q = q.gt('snoozed_until', nowIso).eq('false_positive', false);
@@ -135,7 +143,11 @@ export function applyBugFilters<Q extends FilterBuilder<Q>>(query: Q, f: BugFilt
     case 'all':
       break;
     default:
-      if ((BUG_STATUSES as readonly string[]).includes(f.status)) {
+      if ((OPEN_BUG_STATUSES as readonly string[]).includes(f.status)) {
+        // An open lifecycle status, counted as "open" counts it (the same SQL rule and clock).
+        q = openFilter(q.eq('status', f.status));
+      } else if ((BUG_STATUSES as readonly string[]).includes(f.status)) {
+        // fixed: not open by definition; silenced ones stay under their own filters.
         q = q.eq('status', f.status).eq('false_positive', false).or(notSnoozedFilter(nowIso));
       }
   }

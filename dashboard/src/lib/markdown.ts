@@ -70,7 +70,7 @@ export function bugToMarkdown(ctx: MarkdownContext): string {
   if (ev.axe) {
     const a = ev.axe;
     lines.push('### Accessibility', '', `Rule ${inlineCode(a.ruleId)}${a.impact ? ` (${a.impact})` : ''}${a.helpUrl && /^https?:\/\//.test(a.helpUrl) ? ` — <${a.helpUrl}>` : ''}`);
-    if (a.target) lines.push('', `Target: ${inlineCode(Array.isArray(a.target) ? a.target.join(' ') : a.target)}`);
+    if (a.target) lines.push('', `Target: ${inlineCode(a.target)}`);
     if (a.html) lines.push('', codeBlock(a.html, 'html'));
     lines.push('');
   }

@@ -97,7 +97,7 @@ export function occurrence(over: Partial<Occurrence> = {}): Occurrence {
       screenshot: `${SITE_ID}/runs/${RUN_ID}/mobile/cart.png`,
       console: ["TypeError: Cannot read properties of undefined (reading 'price')", '    at cart.js:12:7'],
       request: { url: 'https://shop.lumen.example/api/cart', method: 'POST', status: 500 },
-      axe: { ruleId: 'button-name', impact: 'serious', helpUrl: 'https://dequeuniversity.com/rules/axe/4.10/button-name', target: ['#pay'], html: '<button id="pay"></button>' },
+      axe: { ruleId: 'button-name', impact: 'serious', helpUrl: 'https://dequeuniversity.com/rules/axe/4.10/button-name', target: '#pay', html: '<button id="pay"></button>' },
     },
     ...over,
   };

@@ -319,7 +319,7 @@ function Evidence({ occurrence, loading, repro, reproHeading }: { occurrence: Oc
                 </>
               )}
             </p>
-            {ev.axe.target && <p className="metric mt-1 text-xs break-all text-muted">{Array.isArray(ev.axe.target) ? ev.axe.target.join(' ') : ev.axe.target}</p>}
+            {ev.axe.target && <p className="metric mt-1 text-xs break-all text-muted">{ev.axe.target}</p>}
             {ev.axe.html && <pre className="metric mt-2 overflow-auto rounded-[8px] bg-[#f4f4f2] p-3 text-xs whitespace-pre-wrap break-all">{ev.axe.html}</pre>}
           </section>
         )}
