@@ -102,14 +102,14 @@ const servedTemplate = (u: string) => urlTemplate(u, servedUrl);
 const costPool = new BrowserPool();
 /** A public site's crawl goes through the egress guard; a site marked local does not. */
 const COST_GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([originHostPort(servedUrl)]) };
-const replayOnce = async (detectors: boolean, guarded: boolean) => {
+const replayOnce = async (detectors: boolean, guarded: boolean, accessibility = true) => {
   const r = await runFlow(servedFlow, {
     viewport: 'desktop',
     newContext: () => costPool.lease('desktop', guarded ? COST_GUARDED : { allowPrivate: true }),
     siteOrigin: servedUrl,
     templateOf: servedTemplate,
     secrets: () => undefined,
-    detectors: detectorSettings({ enabled: detectors, checkExternalLinks: false }),
+    detectors: detectorSettings({ enabled: detectors, accessibility, checkExternalLinks: false }),
     retry: false,
   });
   if (r.status !== 'passed') throw new Error(`bench flow failed: ${r.failure?.message}`);
@@ -119,6 +119,7 @@ const VARIANTS: [string, () => Promise<unknown>][] = [
   ['plain Playwright script', () => plainRun(plainBrowser, servedUrl)],
   ['FlowLens replay, no detectors', () => replayOnce(false, false)],
   ['… through the egress guard (public sites)', () => replayOnce(false, true)],
+  ['FlowLens replay, every detector but axe', () => replayOnce(true, false, false)],
   ['FlowLens replay, all detectors', () => replayOnce(true, false)],
 ];
 for (const [, run] of VARIANTS) await run(); // warm-up: browsers launched, code paths compiled

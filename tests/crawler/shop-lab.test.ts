@@ -139,47 +139,47 @@ describe('shop healing lab', () => {
   });
 
   it('acts on the target or refuses as the answer key says, and never acts on anything else', async () => {
-    // One context per flavour for the whole lab (the pages share nothing: no cookies, no storage);
-    // the two flavours of a scenario replay side by side, each on a fresh page closed after its
-    // reports reached the server.
-    const contexts = { extension: await pool.lease('desktop', { allowPrivate: true }), recorder: await pool.lease('desktop', { allowPrivate: true }) };
+    // Each replay gets its own context (closed once its reports reached the server). Refusals wait
+    // the whole step timeout doing nothing, so a few scenarios replay at once: the lab takes a third
+    // of the time it took one by one, with each page still alone in its context.
     const rows: { scenario: string; flavour: Flavour; expected: string; got: Outcome; status: string; confidence?: number; actions: string }[] = [];
-    for (const s of SHOP_LAB_SCENARIOS) {
-      await Promise.all(FLAVOURS.map(async (flavour) => {
-        const shared = contexts[flavour];
-        const key = keyOf(flavour, s);
-        const step = recorded.get(`${flavour} ${s.target}`)!;
-        const flow: Flow = { schemaVersion: 1, name: key, startUrl: `${server.url}/lab/${encodeURIComponent(key)}`, critical: false, steps: [step] };
-        const result = await runFlow(flow, {
-          viewport: 'desktop',
-          newContext: async () => ({
-            context: shared.context,
-            viewport: 'desktop',
-            blocked: () => [],
-            traps: () => shared.traps(),
+    const replay = async (s: LabScenario, flavour: Flavour) => {
+      const key = keyOf(flavour, s);
+      const step = recorded.get(`${flavour} ${s.target}`)!;
+      const flow: Flow = { schemaVersion: 1, name: key, startUrl: `${server.url}/lab/${encodeURIComponent(key)}`, critical: false, steps: [step] };
+      const result = await runFlow(flow, {
+        viewport: 'desktop',
+        newContext: async () => {
+          const lease = await pool.lease('desktop', { allowPrivate: true });
+          return {
+            ...lease,
             close: async () => {
-              for (const p of shared.context.pages()) {
-                await p.waitForTimeout(150).catch(() => {});
-                await p.close().catch(() => {});
-              }
-              return [];
+              // The page's last report (sent as it acted) reaches the server before the context goes.
+              await new Promise((r) => setTimeout(r, 150));
+              return lease.close();
             },
-          }),
-          siteOrigin: server.url,
-          templateOf: (u) => new URL(u).pathname,
-          secrets: () => undefined,
-          detectors: detectorSettings({ enabled: false }),
-          // Refusals wait the whole step timeout; generous enough for a loaded 2-core machine.
-          stepTimeoutMs: 2500,
-          healGraceMs: 250,
-          retry: false,
-        });
-        const actions = received.get(key) ?? [];
-        const st = result.steps[0];
-        rows.push({ scenario: s.name, flavour, expected: s.expect[flavour], got: classify(actions, s), status: st?.status ?? '?', confidence: st?.healing?.confidence, actions: actions.join(',') });
-      }));
-    }
-    await Promise.all([contexts.extension.close(), contexts.recorder.close()]);
+          };
+        },
+        siteOrigin: server.url,
+        templateOf: (u) => new URL(u).pathname,
+        secrets: () => undefined,
+        detectors: detectorSettings({ enabled: false }),
+        // Refusals wait the whole step timeout; generous enough for a loaded 2-core machine.
+        stepTimeoutMs: 2500,
+        healGraceMs: 250,
+        retry: false,
+      });
+      const actions = received.get(key) ?? [];
+      const st = result.steps[0];
+      rows.push({ scenario: s.name, flavour, expected: s.expect[flavour], got: classify(actions, s), status: st?.status ?? '?', confidence: st?.healing?.confidence, actions: actions.join(',') });
+    };
+    const queue = SHOP_LAB_SCENARIOS.flatMap((s) => FLAVOURS.map((f) => [s, f] as const));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await replay(...next);
+      }),
+    );
+    rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.flavour.localeCompare(b.flavour));
     const tally = (f: Flavour) => {
       const r = rows.filter((x) => x.flavour === f);
       const right = r.filter((x) => (x.expected === 'act' ? x.got === 'target' : x.got === 'refused')).length;

@@ -92,6 +92,11 @@ export class A11yDetector implements Detector {
     private readonly opts: A11yOptions = {},
   ) {}
 
+  /** Loads axe into the page's world ahead of inspect() (the caller overlaps it with other reads). */
+  prepare(page: Page): Promise<void> {
+    return isolatedWorld(page).ensure('axe', this.engine.source);
+  }
+
   async inspect(page: Page, ctx: DetectorContext): Promise<void> {
     const timeoutMs = this.opts.timeoutMs ?? 5000;
     const started = Date.now();

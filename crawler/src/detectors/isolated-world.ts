@@ -17,8 +17,8 @@ export class PageScriptError extends Error {}
 
 interface World {
   contextId: number;
-  /** Names of the scripts already run in this world (see ensure()). */
-  loaded: Set<string>;
+  /** The scripts run (or running) in this world, by name (see ensure()). */
+  loaded: Map<string, Promise<unknown>>;
 }
 
 export class IsolatedWorld {
@@ -46,7 +46,7 @@ export class IsolatedWorld {
       const cdp = await this.cdp();
       const { frameTree } = await cdp.send('Page.getFrameTree');
       const { executionContextId } = await cdp.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: WORLD_NAME });
-      return { contextId: executionContextId, loaded: new Set<string>() };
+      return { contextId: executionContextId, loaded: new Map<string, Promise<unknown>>() };
     })();
     const made = this.world;
     // A world that could not be made is not kept: the next read tries again.
@@ -66,13 +66,20 @@ export class IsolatedWorld {
 
   /**
    * Runs `source` once in the current document's world (a script defining globals, such as axe-core):
-   * later calls on the same document do nothing, the next document runs it again.
+   * later calls on the same document (even while it still runs) wait for that one run, the next
+   * document runs it again. A run that failed is tried again by the next call.
    */
   ensure(name: string, source: string): Promise<void> {
     return this.inWorld(async (world) => {
-      if (world.loaded.has(name)) return;
-      await this.run(world, source);
-      world.loaded.add(name);
+      let loading = world.loaded.get(name);
+      if (!loading) {
+        loading = this.run(world, source);
+        world.loaded.set(name, loading);
+        loading.catch(() => {
+          if (world.loaded.get(name) === loading) world.loaded.delete(name);
+        });
+      }
+      await loading;
     });
   }
 

@@ -28,6 +28,8 @@ export interface DetectorSettings {
   enabled: boolean;
   axeSource: string;
   axeTimeoutMs: number;
+  /** Run axe (on unless turned off; the benchmark measures every detector but axe this way). */
+  accessibility?: boolean;
   linkCache: LinkCache;
   checkExternalLinks: boolean;
   baselines: readonly Baseline[];
@@ -72,9 +74,9 @@ export class PageSession {
   ) {
     this.ctx = { viewport, siteOrigin };
     this.listeners = settings.enabled ? [new JsErrorDetector(), new FailedRequestDetector(), this.consoleDetector] : [this.consoleDetector];
-    this.a11y = settings.enabled ? new A11yDetector({ source: settings.axeSource }, { timeoutMs: settings.axeTimeoutMs }) : null;
+    this.a11y = settings.enabled && settings.accessibility !== false ? new A11yDetector({ source: settings.axeSource }, { timeoutMs: settings.axeTimeoutMs }) : null;
     this.links = settings.enabled ? new BrokenLinkDetector(settings.linkCache, { checkExternal: settings.checkExternalLinks }) : null;
-    this.inspectors = settings.enabled ? [this.a11y!, new LayoutOverflowDetector()] : [];
+    this.inspectors = settings.enabled ? [...(this.a11y ? [this.a11y] : []), new LayoutOverflowDetector()] : [];
     for (const d of this.listeners) d.attach?.(page, this.ctx);
   }
 
@@ -100,14 +102,17 @@ export class PageSession {
     if (this.inspected.has(key)) return;
     this.inspected.add(key);
 
-    // Metrics and structure are two short reads of the same world: asked together. Both wait for
-    // the load event first (the metrics need it).
+    // Metrics and structure are two short reads of the same world: asked together, after the load
+    // event (the metrics need it).
     const timed = async <T>(name: string, read: () => Promise<T>): Promise<T | null> => {
       const t = Date.now();
       const out = await read().catch(() => null);
       this.time(name, Date.now() - t);
       return out;
     };
+    // axe (the largest script) is loaded into the page's world meanwhile; it runs only if the page is
+    // not too big for it.
+    void this.a11y?.prepare(this.page).catch(() => {});
     const [metrics, fingerprint] = await Promise.all([timed('performance', () => measurePage(this.page)), timed('page-structure', () => this.page.waitForLoadState('load', { timeout: 5000 }).catch(() => {}).then(() => fingerprintPage(this.page)))]);
     const tooBig = (fingerprint?.elements ?? 0) > MAX_INSPECTED_ELEMENTS;
     // The page's own links and title are read while axe runs (axe yields between its rules).

@@ -20,6 +20,7 @@ export function loadAxeSource(): string {
 
 export function detectorSettings(opts: {
   enabled?: boolean;
+  accessibility?: boolean;
   baselines?: readonly Baseline[];
   knownPages?: ReadonlyMap<string, PageFingerprint>;
   checkExternalLinks?: boolean;
@@ -28,8 +29,9 @@ export function detectorSettings(opts: {
 } = {}): DetectorSettings {
   return {
     enabled: opts.enabled ?? true,
-    axeSource: opts.enabled === false ? '' : loadAxeSource(),
+    axeSource: opts.enabled === false || opts.accessibility === false ? '' : loadAxeSource(),
     axeTimeoutMs: opts.axeTimeoutMs ?? 8000,
+    accessibility: opts.accessibility ?? true,
     linkCache: opts.linkCache ?? new LinkCache(),
     checkExternalLinks: opts.checkExternalLinks ?? true,
     baselines: opts.baselines ?? [],
