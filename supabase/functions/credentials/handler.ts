@@ -7,6 +7,9 @@
  *   DELETE { site_id, name }         (owner/admin)  -> 200 { deleted: true|false, name }
  *   GET    ?site_id=<uuid>           (members)      -> 200 { names: string[] }
  *
+ * The bodies are core's contract (core/src/edge-functions.ts: CredentialStoreRequestSchema,
+ * CredentialRemoveRequestSchema), read by _shared/body.ts before anything else.
+ *
  * A signed-in user's JWT (verify_jwt = true). 401 not signed in · 400 bad input · 403 not an
  * owner/admin (or, for GET, not a member) · 404 unknown site · 503 FLOWLENS_CREDENTIALS_KEY unset ·
  * 429 more than `credentials_per_user` requests of one user a minute (Retry-After; docs/limits.md).
@@ -29,7 +32,6 @@ import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
 import { log } from '../_shared/log.ts';
 import { CredentialError, encryptCredential, parseCredentialKey } from '../../../core/src/credentials.ts';
 import {
-  CREDENTIAL_NAME_PATTERN,
   CREDENTIAL_SENTENCES,
   CREDENTIALS_LIMITS,
   CredentialRemoveRequestSchema,
@@ -38,8 +40,6 @@ import {
 } from '../../../core/src/edge-functions.ts';
 import { readBody } from '../_shared/body.ts';
 
-export const NAME_PATTERN = CREDENTIAL_NAME_PATTERN;
-export const MAX_VALUE_LENGTH = CREDENTIALS_LIMITS.maxValueLength;
 const METHODS = 'GET, POST, DELETE, OPTIONS';
 // A body over 16 KB (a 4096-character value fits with room to spare) is refused like any unreadable one.
 const BODY_RULES = {

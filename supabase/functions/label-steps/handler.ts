@@ -12,7 +12,9 @@
  *   -> 413 body over 256 KB, or the screenshot over 4 MB · 429 too many requests (Retry-After;
  *      per user: `label_steps_per_user` a minute, `label_steps_per_user_day` a day, docs/limits.md)
  *   -> 502 Claude failed or answered nonsense
- * Typed values are never sent to Claude (they may be passwords or card numbers).
+ * The body is core's contract (core/src/edge-functions.ts: LabelStepsRequestSchema, which also
+ * reads the steps into what the prompt shows). Typed values are never sent to Claude (they may be
+ * passwords or card numbers).
  */
 import { getUser } from '../_shared/auth.ts';
 import { asCaller, NotACaller } from '../_shared/caller.ts';
@@ -24,7 +26,6 @@ import { perWindow, readLimited, takeRate, TooLarge, tooMany } from '../_shared/
 import { readBody } from '../_shared/body.ts';
 import { clipText, LABEL_STEPS_LIMITS, LABEL_STEPS_SENTENCES, type LabelStepInput, type LabelStepsResponse, LabelStepsRequestSchema, type StepLabel as AnsweredLabel } from '../../../core/src/edge-functions.ts';
 
-export const MAX_STEPS = LABEL_STEPS_LIMITS.maxSteps;
 export const MAX_BODY_BYTES = LABEL_STEPS_LIMITS.maxBodyBytes;
 export const MAX_SCREENSHOT_BYTES = LABEL_STEPS_LIMITS.maxScreenshotBytes;
 
