@@ -19,6 +19,7 @@ export * from './fingerprint.ts';
 export * from './health.ts';
 export * from './secrets.ts';
 export * from './credentials.ts';
+export * from './edge-functions.ts';
 export * from './web-url.ts';
 export * from './viewport.ts';
 export * from './validation.ts';

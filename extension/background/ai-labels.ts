@@ -5,21 +5,36 @@
  * nothing. Labels the user wrote are never replaced, also when they were edited while the request
  * was in flight. Typed values are not sent.
  */
-import { z } from 'zod';
+import type { Step } from '@flowlens/core';
+import { FunctionErrorSchema, type LabelStepsRequest, LabelStepsResponseSchema } from '@flowlens/core/edge-functions';
 import { rateLimitedMessage } from '../lib/errors.ts';
 import { readRecorderState, updateRecorderState } from '../lib/state.ts';
 import { signedIn } from './backend-access.ts';
 
-const LabelsResponse = z.object({
-  labels: z.array(z.object({ index: z.number().int().min(0), label: z.string().min(1).max(300), instruction: z.string().max(1000).optional().nullable(), confidence: z.number().min(0).max(1).optional().nullable() })),
-});
+/** The body label-steps takes (core's contract): the draft's steps in order, without typed values. */
+export function labelStepsBody(siteId: string, draft: readonly Step[]): LabelStepsRequest {
+  return {
+    site_id: siteId,
+    steps: draft.map((step, index) => ({
+      index,
+      action: step.action,
+      label: step.label,
+      element: 'element' in step ? (step.element ?? null) : null,
+      page: step.page ? { url: step.page.url, title: step.page.title } : null,
+      ...(step.action === 'assert' ? { assertion: step.assertion, value: step.value } : {}),
+      ...(step.action === 'navigate' ? { url: step.url } : {}),
+      ...(step.action === 'keypress' ? { key: step.key } : {}),
+      ...(step.screenshot ? { screenshot_path: step.screenshot } : {}),
+    })),
+  };
+}
 
 /** The sentence of a 429 from label-steps (supabase-js keeps the Response as the error's `context`). */
 async function labelsRefusal(error: unknown): Promise<string | null> {
   const res = typeof error === 'object' && error !== null ? (error as { context?: unknown }).context : null;
   if (!(res instanceof Response) || res.status !== 429) return null;
-  const body = (await res.clone().json().catch(() => null)) as { error?: unknown } | null;
-  return rateLimitedMessage(body?.error, res.headers.get('retry-after')) ?? 'too many requests right now; try again in a minute.';
+  const body = FunctionErrorSchema.safeParse(await res.clone().json().catch(() => null));
+  return rateLimitedMessage(body.success ? body.data.error : undefined, res.headers.get('retry-after')) ?? 'too many requests right now; try again in a minute.';
 }
 
 export async function improveLabels(): Promise<number> {
@@ -27,25 +42,15 @@ export async function improveLabels(): Promise<number> {
   if (!state.draft || !state.siteId || state.draft.steps.length === 0) return 0;
   const { db } = await signedIn();
   const snapshot = state.draft.steps.map((s) => s.uid);
-  const steps = state.draft.steps.map(({ step }, index) => ({
-    index,
-    action: step.action,
-    label: step.label,
-    element: 'element' in step ? (step.element ?? null) : null,
-    page: step.page ? { url: step.page.url, title: step.page.title } : null,
-    ...(step.action === 'assert' ? { assertion: step.assertion, value: step.value } : {}),
-    ...(step.action === 'navigate' ? { url: step.url } : {}),
-    ...(step.action === 'keypress' ? { key: step.key } : {}),
-    ...(step.screenshot ? { screenshot_path: step.screenshot } : {}),
-  }));
-  const { data, error } = await db.functions.invoke('label-steps', { body: { site_id: state.siteId, steps } });
+  const body = labelStepsBody(state.siteId, state.draft.steps.map((d) => d.step));
+  const { data, error } = await db.functions.invoke('label-steps', { body });
   if (error) {
     // Still best-effort, but a refused limit (429) says so in the panel with the server's sentence.
     const refusal = await labelsRefusal(error);
     if (refusal) await updateRecorderState((s) => ({ ...s, notice: `Labels were not improved: ${refusal}` }));
     return 0;
   }
-  const parsed = LabelsResponse.safeParse(data);
+  const parsed = LabelStepsResponseSchema.safeParse(data);
   if (!parsed.success) return 0;
   let changed = 0;
   await updateRecorderState((s) => {

@@ -4,14 +4,23 @@
  * hold that key). The value goes from the panel's input, through this worker's memory, straight to
  * the function over HTTPS: never into browser.storage, never into a log or an error message.
  */
+import {
+  CREDENTIAL_NAME_PATTERN,
+  CREDENTIALS_LIMITS,
+  CredentialNamesResponseSchema,
+  type CredentialStoreRequest,
+  FunctionErrorSchema,
+} from '@flowlens/core/edge-functions';
 import { FriendlyError, friendlyMessage, rateLimitedMessage } from '../lib/errors.ts';
 import { readBackendConfig } from '../lib/backend.ts';
 import { signedIn } from './backend-access.ts';
 
-const NAME = /^[A-Z0-9_]{1,64}$/;
-export const MAX_SECRET_LENGTH = 4096;
+export const MAX_SECRET_LENGTH = CREDENTIALS_LIMITS.maxValueLength;
 
-async function callCredentials(method: 'GET' | 'POST', doing: string, init: { query?: string; body?: unknown }): Promise<unknown> {
+/** The body that stores a value (core's contract; the function checks it with the same schema). */
+export const credentialStoreBody = (siteId: string, name: string, value: string): CredentialStoreRequest => ({ site_id: siteId, name, value });
+
+async function callCredentials(method: 'GET' | 'POST', doing: string, init: { query?: string; body?: CredentialStoreRequest }): Promise<unknown> {
   const config = await readBackendConfig();
   if (!config) throw new FriendlyError('FlowLens does not know which server to use yet. Open "Backend" below the sign-in form and enter your FlowLens address and key.');
   const { accessToken } = await signedIn();
@@ -25,8 +34,10 @@ async function callCredentials(method: 'GET' | 'POST', doing: string, init: { qu
   } catch (e) {
     throw new FriendlyError(friendlyMessage(e, doing));
   }
-  const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
-  if (res.ok) return body;
+  const answer: unknown = await res.json().catch(() => null);
+  if (res.ok) return answer;
+  const refusal = FunctionErrorSchema.safeParse(answer);
+  const sentence = refusal.success ? refusal.data.error : undefined;
   switch (res.status) {
     case 401:
       throw new FriendlyError('Your FlowLens session has ended. Sign in again to continue.');
@@ -38,9 +49,9 @@ async function callCredentials(method: 'GET' | 'POST', doing: string, init: { qu
       throw new FriendlyError('This FlowLens server is not set up to store credentials yet (its administrator has not set the encryption key). Until then, give the crawler the value as FLOWLENS_SECRET_<NAME>.');
     case 429:
       // The function's own sentence (and Retry-After): how many requests and when to try again.
-      throw new FriendlyError(rateLimitedMessage(body?.error, res.headers.get('retry-after')) ?? `Too many requests to ${doing} right now. Wait a minute and try again.`);
+      throw new FriendlyError(rateLimitedMessage(sentence, res.headers.get('retry-after')) ?? `Too many requests to ${doing} right now. Wait a minute and try again.`);
     case 400:
-      throw new FriendlyError(`The server refused that when trying to ${doing}: ${typeof body?.error === 'string' ? body.error : 'check the value and try again.'}`);
+      throw new FriendlyError(`The server refused that when trying to ${doing}: ${sentence ?? 'check the value and try again.'}`);
     default:
       throw new FriendlyError(`Something went wrong while trying to ${doing}. Try again in a moment.`);
   }
@@ -48,15 +59,15 @@ async function callCredentials(method: 'GET' | 'POST', doing: string, init: { qu
 
 /** The names of the credentials this site already has (never values). */
 export async function listCredentialNames(siteId: string): Promise<string[]> {
-  const body = (await callCredentials('GET', 'list the stored credentials', { query: `?site_id=${encodeURIComponent(siteId)}` })) as { names?: unknown } | null;
-  return Array.isArray(body?.names) ? body.names.filter((n): n is string => typeof n === 'string') : [];
+  const answer = CredentialNamesResponseSchema.safeParse(await callCredentials('GET', 'list the stored credentials', { query: `?site_id=${encodeURIComponent(siteId)}` }));
+  return answer.success ? answer.data.names : [];
 }
 
 /** Stores (or replaces) one credential; answers only its name. */
 export async function storeCredential(siteId: string, name: string, value: string): Promise<{ name: string }> {
-  if (!NAME.test(name)) throw new FriendlyError('A secret name is 1–64 capital letters, digits or underscores, like PASSWORD.');
+  if (!CREDENTIAL_NAME_PATTERN.test(name)) throw new FriendlyError('A secret name is 1–64 capital letters, digits or underscores, like PASSWORD.');
   if (value.length === 0) throw new FriendlyError(`Type the value of ${name} first.`);
   if (value.length > MAX_SECRET_LENGTH) throw new FriendlyError(`That value is too long (at most ${MAX_SECRET_LENGTH} characters).`);
-  await callCredentials('POST', `store ${name}`, { body: { site_id: siteId, name, value } });
+  await callCredentials('POST', `store ${name}`, { body: credentialStoreBody(siteId, name, value) });
   return { name };
 }

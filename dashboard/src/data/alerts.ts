@@ -5,7 +5,8 @@
  * webhook's signing secret comes from rpc channel_signing_secret (owners and admins). "Send a test"
  * calls the `channels` edge function, whose answer is parsed with core's schema.
  */
-import { ChannelTestAnswerSchema, type AlertChannelKind, type AlertChannelStatus, type AlertDecision, type AlertPolicyMode, type ChannelTestAnswer } from '@flowlens/core/alerts';
+import { type ChannelTestRequest, ChannelTestResponseSchema, FunctionErrorSchema } from '@flowlens/core/edge-functions';
+import { type AlertChannelKind, type AlertChannelStatus, type AlertDecision, type AlertPolicyMode, type ChannelTestAnswer } from '@flowlens/core/alerts';
 import { AppError, unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
 
@@ -113,18 +114,19 @@ export async function channelSigningSecret(db: Db, id: string): Promise<string> 
 
 /** Sends a test message now; the receiver's answer, or a readable refusal. */
 export async function testChannel(db: Db, id: string): Promise<ChannelTestAnswer> {
-  const { data, error } = await db.functions.invoke('channels', { body: { channel_id: id } });
+  const body: ChannelTestRequest = { channel_id: id };
+  const { data, error } = await db.functions.invoke('channels', { body });
   if (error) {
     // FunctionsHttpError carries the Response: our function answers { error } in plain words.
     const ctx = (error as { context?: unknown }).context;
     let message = 'The test could not be sent.';
     if (ctx instanceof Response) {
-      const body: unknown = await ctx.json().catch(() => null);
-      if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') message = String((body as { error: string }).error).slice(0, 300);
+      const refusal = FunctionErrorSchema.safeParse(await ctx.json().catch(() => null));
+      if (refusal.success) message = refusal.data.error.slice(0, 300);
     }
     throw new AppError({ kind: 'other', title: 'Test not sent', message });
   }
-  const parsed = ChannelTestAnswerSchema.safeParse(data);
+  const parsed = ChannelTestResponseSchema.safeParse(data);
   if (!parsed.success) throw new AppError({ kind: 'other', title: 'Test not sent', message: 'FlowLens answered something unexpected.' });
   return parsed.data;
 }

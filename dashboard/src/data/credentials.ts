@@ -4,11 +4,23 @@
  * admins only) and never read back: only names are listed. `flow_setup` rows (read under RLS) say
  * which flows the crawler could not run because a value is missing.
  */
+import {
+  CREDENTIAL_NAME_PATTERN,
+  CredentialNamesResponseSchema,
+  type CredentialRemoveRequest,
+  CredentialStoredResponseSchema,
+  type CredentialStoreRequest,
+  FunctionErrorSchema,
+} from '@flowlens/core/edge-functions';
 import { AppError, unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
 
-/** The name rule of the `credentials` function (capitals, digits, underscores). */
-export const CREDENTIAL_NAME = /^[A-Z0-9_]{1,64}$/;
+/** The name rule of the `credentials` function (capitals, digits, underscores): core's. */
+export const CREDENTIAL_NAME = CREDENTIAL_NAME_PATTERN;
+
+/** The bodies the `credentials` function takes (core/src/edge-functions.ts checks them there). */
+export const credentialStoreBody = (siteId: string, name: string, value: string): CredentialStoreRequest => ({ site_id: siteId, name, value });
+export const credentialRemoveBody = (siteId: string, name: string): CredentialRemoveRequest => ({ site_id: siteId, name });
 
 export interface FlowNeedingSetup {
   flowId: string;
@@ -17,10 +29,6 @@ export interface FlowNeedingSetup {
   since: string;
 }
 
-const isNames = (v: unknown): v is { names: string[] } =>
-  !!v && typeof v === 'object' && Array.isArray((v as { names?: unknown }).names) && (v as { names: unknown[] }).names.every((n) => typeof n === 'string' && CREDENTIAL_NAME.test(n));
-const isStored = (v: unknown): boolean => !!v && typeof v === 'object' && (v as { stored?: unknown }).stored === true;
-
 /** The function's own sentence for a refusal (it answers `{ error }`), with Retry-After for a 429. */
 async function refusal(error: unknown, doing: string): Promise<AppError> {
   const ctx = (error as { context?: unknown }).context;
@@ -28,8 +36,8 @@ async function refusal(error: unknown, doing: string): Promise<AppError> {
   let status = 0;
   if (ctx instanceof Response) {
     status = ctx.status;
-    const body: unknown = await ctx.json().catch(() => null);
-    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') message = String((body as { error: string }).error).slice(0, 300);
+    const body = FunctionErrorSchema.safeParse(await ctx.json().catch(() => null));
+    if (body.success) message = body.data.error.slice(0, 300);
   }
   if (status === 429) return new AppError({ kind: 'rate_limited', title: 'Too many requests', message });
   if (status === 403) return new AppError({ kind: 'forbidden', title: 'Not allowed', message });
@@ -40,18 +48,19 @@ async function refusal(error: unknown, doing: string): Promise<AppError> {
 export async function fetchCredentialNames(db: Db, siteId: string): Promise<string[]> {
   const { data, error } = await db.functions.invoke(`credentials?site_id=${encodeURIComponent(siteId)}`, { method: 'GET' });
   if (error) throw await refusal(error, 'list the stored credentials');
-  if (!isNames(data)) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
-  return data.names;
+  const answer = CredentialNamesResponseSchema.safeParse(data);
+  if (!answer.success) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
+  return answer.data.names;
 }
 
 export async function storeCredential(db: Db, siteId: string, name: string, value: string): Promise<void> {
-  const { data, error } = await db.functions.invoke('credentials', { method: 'POST', body: { site_id: siteId, name, value } });
+  const { data, error } = await db.functions.invoke('credentials', { method: 'POST', body: credentialStoreBody(siteId, name, value) });
   if (error) throw await refusal(error, `store ${name}`);
-  if (!isStored(data)) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
+  if (!CredentialStoredResponseSchema.safeParse(data).success) throw new AppError({ kind: 'other', title: 'Credentials', message: 'FlowLens answered something unexpected.' });
 }
 
 export async function removeCredential(db: Db, siteId: string, name: string): Promise<void> {
-  const { error } = await db.functions.invoke('credentials', { method: 'DELETE', body: { site_id: siteId, name } });
+  const { error } = await db.functions.invoke('credentials', { method: 'DELETE', body: credentialRemoveBody(siteId, name) });
   if (error) throw await refusal(error, `remove ${name}`);
 }
 

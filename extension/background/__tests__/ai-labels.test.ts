@@ -2,7 +2,8 @@
  * AI labels are best effort (issue 4): they replace template labels, never a label the user wrote
  * (also one written while the request was in flight), and a 503 / failure changes nothing.
  */
-import type { Step } from '@flowlens/core';
+import { parseStep, type Step } from '@flowlens/core';
+import { LabelStepsRequestSchema } from '@flowlens/core/edge-functions';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyEdit } from '../../lib/draft.ts';
@@ -12,7 +13,7 @@ const invoke = vi.fn();
 vi.mock('../backend-access.ts', () => ({
   signedIn: async () => ({ db: { functions: { invoke } }, userId: 'u', email: 'e', accessToken: 't' }),
 }));
-const { improveLabels } = await import('../ai-labels.ts');
+const { improveLabels, labelStepsBody } = await import('../ai-labels.ts');
 
 function click(label: string, labelSource: 'template' | 'user' = 'template'): Step {
   return { action: 'click', selectors: [{ kind: 'css', value: '#b' }], label, labelSource } as Step;
@@ -85,5 +86,34 @@ describe('improveLabels', () => {
     const after = await readRecorderState();
     expect(after.notice).toBe(`Labels were not improved: ${sentence}`);
     expect(after.draft!.steps.map((s) => s.step.label)).toEqual(["Click 'Buy'", 'My own words', "Click 'Pay'"]);
+  });
+
+  it('sends a body label-steps accepts (core’s schema), without the values typed into fields', () => {
+    const page = { url: 'https://shop.test/cart', title: 'Cart' };
+    const button = { tag: 'button', role: 'button', name: 'Pay now', text: 'Pay now', attributes: { 'data-testid': 'pay' } };
+    const draft: Step[] = [
+      parseStep({ action: 'navigate', url: 'https://shop.test/', label: 'Open the shop', labelSource: 'template' }),
+      parseStep({ action: 'input', selectors: [{ kind: 'css', value: '#pw' }], element: { tag: 'input', name: 'Password', attributes: { type: 'password' } }, value: '{{secret:PASSWORD}}', label: 'Type the password', labelSource: 'template', page }),
+      parseStep({ action: 'keypress', key: 'Enter', label: 'Press Enter', labelSource: 'template', page }),
+      parseStep({ action: 'click', selectors: [{ kind: 'css', value: '#pay' }], element: button, label: "Click 'Pay now'", labelSource: 'template', page, screenshot: 'screenshots/s/1.png' }),
+      parseStep({ action: 'assert', assertion: 'textVisible', value: 'Thank you', label: 'See the thanks', labelSource: 'template', page }),
+    ];
+    const site = '00000000-0000-4000-8000-000000000001';
+    const body = labelStepsBody(site, draft);
+    expect(JSON.stringify(body)).not.toContain('{{secret:PASSWORD}}');
+    const parsed = LabelStepsRequestSchema.parse(JSON.parse(JSON.stringify(body)));
+    expect(parsed.siteId).toBe(site);
+    expect(parsed.screenshot).toBe('screenshots/s/1.png');
+    expect(parsed.steps.map((s) => [s.index, s.action, s.templateLabel])).toEqual([
+      [0, 'navigate', 'Open the shop'],
+      [1, 'input', 'Type the password'],
+      [2, 'keypress', 'Press Enter'],
+      [3, 'click', "Click 'Pay now'"],
+      [4, 'assert', 'See the thanks'],
+    ]);
+    expect(parsed.steps[0]!.url).toBe('https://shop.test/');
+    expect(parsed.steps[2]!.key).toBe('Enter');
+    expect(parsed.steps[3]!.element).toMatchObject({ tag: 'button', name: 'Pay now', 'data-testid': 'pay' });
+    expect(parsed.steps[3]!.pageTitle).toBe('Cart');
   });
 });

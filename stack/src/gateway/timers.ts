@@ -7,6 +7,10 @@
  *   FLOWLENS_TIMER_INTERVAL_MS=60000 the period
  * A tick never overlaps the previous one; failures are logged and the next tick tries again.
  */
+import { type NotifyRequest, NotifyResponseSchema, type ScheduleRequest, ScheduleResponseSchema } from '@flowlens/core/edge-functions';
+
+/** What a tick sends: no options (the functions work at the clock's time, on every site). */
+const TICK_BODY: ScheduleRequest & NotifyRequest = {};
 export interface TimerOptions {
   functionsUrl: string;
   serviceRoleKey: string;
@@ -39,7 +43,7 @@ export function startTimers(opts: TimerOptions): Timers {
       const res = await doFetch(`${opts.functionsUrl}/${name}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${opts.serviceRoleKey}`, 'content-type': 'application/json' },
-        body: '{}',
+        body: JSON.stringify(TICK_BODY),
         signal: AbortSignal.timeout(Math.max(interval, 30_000)),
       });
       const text = await res.text();
@@ -47,8 +51,15 @@ export function startTimers(opts: TimerOptions): Timers {
         log(`timers: ${name} answered ${res.status}: ${text.slice(0, 300)}`);
         return;
       }
-      const body = JSON.parse(text) as { runs?: unknown[]; outcomes?: { status: string }[] };
-      const did = name === 'schedule' ? body.runs?.length ?? 0 : body.outcomes?.length ?? 0;
+      // The answers' contracts are core's (core/src/edge-functions.ts); an unexpected one is logged.
+      const body: unknown = JSON.parse(text);
+      const answer = name === 'schedule' ? ScheduleResponseSchema.safeParse(body) : name === 'notify' ? NotifyResponseSchema.safeParse(body) : null;
+      if (answer && !answer.success) {
+        log(`timers: ${name} answered something unexpected: ${text.slice(0, 300)}`);
+        return;
+      }
+      const data = answer?.data;
+      const did = !data ? 0 : 'runs' in data ? data.runs.length : data.outcomes.length;
       if (did > 0) log(`timers: ${name} ${name === 'schedule' ? `queued ${did} run(s)` : `handled ${did} notification(s)`}`);
     } catch (e) {
       log(`timers: ${name} failed: ${(e as Error).message}`);

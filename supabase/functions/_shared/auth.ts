@@ -46,12 +46,11 @@ export async function getUser(req: Request): Promise<AuthUser | null> {
 }
 
 /**
- * The `now` a timer-driven function works at: the body's `now` (ISO time) when the caller is the
- * service role — tests and the stack inject time this way — the clock otherwise.
+ * The `now` a timer-driven function works at: the body's `now` (parsed by core's schema) when the
+ * caller is the service role — tests and the stack inject time this way — the clock otherwise.
  */
-export function effectiveNow(req: Request, body: { now?: unknown } | null): Date | { error: string } {
-  if (body?.now === undefined || body.now === null) return new Date();
+export function effectiveNow(req: Request, now: Date | null | undefined): Date | { error: string } {
+  if (now === undefined || now === null) return new Date();
   if (!isServiceRole(req)) return { error: '`now` may only be set by the service role' };
-  const d = new Date(String(body.now));
-  return Number.isNaN(d.getTime()) ? { error: '`now` must be an ISO 8601 time' } : d;
+  return now;
 }

@@ -7,6 +7,9 @@
  *   DELETE { site_id, name }         (owner/admin)  -> 200 { deleted: true|false, name }
  *   GET    ?site_id=<uuid>           (members)      -> 200 { names: string[] }
  *
+ * The bodies are core's contract (core/src/edge-functions.ts: CredentialStoreRequestSchema,
+ * CredentialRemoveRequestSchema), read by _shared/body.ts before anything else.
+ *
  * A signed-in user's JWT (verify_jwt = true). 401 not signed in · 400 bad input · 403 not an
  * owner/admin (or, for GET, not a member) · 404 unknown site · 503 FLOWLENS_CREDENTIALS_KEY unset ·
  * 429 more than `credentials_per_user` requests of one user a minute (Retry-After; docs/limits.md).
@@ -28,11 +31,23 @@ import { env } from '../_shared/env.ts';
 import { perWindow, takeRate, tooMany } from '../_shared/limits.ts';
 import { log } from '../_shared/log.ts';
 import { CredentialError, encryptCredential, parseCredentialKey } from '../../../core/src/credentials.ts';
+import {
+  CREDENTIAL_SENTENCES,
+  CREDENTIALS_LIMITS,
+  CredentialRemoveRequestSchema,
+  CredentialStoreRequestSchema,
+  EDGE_UUID,
+} from '../../../core/src/edge-functions.ts';
+import { readBody } from '../_shared/body.ts';
 
-export const NAME_PATTERN = /^[A-Z0-9_]{1,64}$/;
-export const MAX_VALUE_LENGTH = 4096;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const METHODS = 'GET, POST, DELETE, OPTIONS';
+// A body over 16 KB (a 4096-character value fits with room to spare) is refused like any unreadable one.
+const BODY_RULES = {
+  maxBytes: CREDENTIALS_LIMITS.maxBodyBytes,
+  tooLarge: { status: 400, error: CREDENTIAL_SENTENCES.notObject },
+  notJson: CREDENTIAL_SENTENCES.notObject,
+  headers: { 'access-control-allow-methods': METHODS },
+};
 
 /** The 32-byte key from FLOWLENS_CREDENTIALS_KEY, or an explanation of what is wrong with it. */
 export function credentialsKey(): Uint8Array | { error: string } {
@@ -73,17 +88,6 @@ function reply(body: unknown, status = 200): Response {
   return json(body, status, { 'access-control-allow-methods': METHODS });
 }
 
-async function readBody(req: Request): Promise<Record<string, unknown> | null> {
-  const text = await req.text().catch(() => '');
-  if (text.length > 16 * 1024) return null;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 export async function handler(req: Request): Promise<Response> {
   if (req.method === 'OPTIONS') return new Response('ok', { headers: { ...corsHeaders, 'Access-Control-Allow-Methods': METHODS } });
   if (!['GET', 'POST', 'DELETE'].includes(req.method)) return new Response(JSON.stringify({ error: 'Use GET, POST or DELETE.' }), { status: 405, headers: { ...corsHeaders, 'content-type': 'application/json', allow: METHODS } });
@@ -94,7 +98,7 @@ export async function handler(req: Request): Promise<Response> {
   try {
     if (req.method === 'GET') {
       const siteId = new URL(req.url).searchParams.get('site_id') ?? '';
-      if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
+      if (!EDGE_UUID.test(siteId)) return reply({ error: CREDENTIAL_SENTENCES.siteId }, 400);
       const organizationId = await siteOrganization(siteId);
       const refusal = await limited(user.id, organizationId);
       if (refusal) return refusal;
@@ -109,21 +113,20 @@ export async function handler(req: Request): Promise<Response> {
       return reply({ names });
     }
 
-    const body = await readBody(req);
-    if (!body) return reply({ error: 'Send a JSON object.' }, 400);
-    const siteId = typeof body.site_id === 'string' ? body.site_id : '';
-    const name = typeof body.name === 'string' ? body.name : '';
-    if (!UUID.test(siteId)) return reply({ error: '`site_id` must be a site id.' }, 400);
-    if (!NAME_PATTERN.test(name)) return reply({ error: '`name` must be 1–64 capital letters, digits or underscores (like PASSWORD).' }, 400);
+    // core's contract for the body (core/src/edge-functions.ts), checked before any database call.
+    // POST carries a value; DELETE only the site and the name.
+    const read = req.method === 'POST'
+      ? await readBody(req, CredentialStoreRequestSchema, BODY_RULES)
+      : await readBody(req, CredentialRemoveRequestSchema, BODY_RULES);
+    if (!read.ok) return read.response;
+    const body: { site_id: string; name: string; value?: string } = read.value;
+    const { site_id: siteId, name } = body;
     const organizationId = await siteOrganization(siteId);
     const refusal = await limited(user.id, organizationId);
     if (refusal) return refusal;
 
-    if (req.method === 'POST') {
-      const value = body.value;
-      if (typeof value !== 'string' || value.length < 1 || value.length > MAX_VALUE_LENGTH) {
-        return reply({ error: `\`value\` must be text of 1 to ${MAX_VALUE_LENGTH} characters.` }, 400);
-      }
+    if (body.value !== undefined) {
+      const { value } = body;
       const key = credentialsKey();
       if ('error' in key) return reply({ error: key.error }, 503);
       if (!organizationId) return reply({ error: 'No such site.' }, 404);

@@ -19,50 +19,13 @@ import { json, preflight } from '../_shared/cors.ts';
 import { hmacSha256, fromHex, safeEqual, sha256Hex } from '../_shared/crypto.ts';
 import { db } from '../_shared/db.ts';
 import { MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../_shared/signature.ts';
+import { parseText, readText } from '../_shared/body.ts';
+import { DEPLOY_SENTENCES, DEPLOY_WEBHOOK_LIMITS, type DeployWebhookResponse, DeployWebhookRequestSchema, EDGE_UUID } from '../../../core/src/edge-functions.ts';
 
 // The signing scheme is shared with the webhooks FlowLens sends (alert channels, issue 18).
 export { MAX_SKEW_SECONDS, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from '../_shared/signature.ts';
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class TooLarge extends Error {}
-
-async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    await req.body?.cancel().catch(() => {});
-    throw new TooLarge();
-  }
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-function text(v: unknown, max: number): string | null {
-  if (v === undefined || v === null) return null;
-  const s = String(v).trim();
-  return s ? s.slice(0, max) : null;
-}
+export const MAX_BODY_BYTES = DEPLOY_WEBHOOK_LIMITS.maxBodyBytes;
 
 export function handler(req: Request): Promise<Response> {
   return handleDeploy(req, new Date());
@@ -76,14 +39,11 @@ export async function handleDeploy(req: Request, now: Date): Promise<Response> {
   const parts = new URL(req.url).pathname.split('/').filter(Boolean);
   const siteId = parts[parts.indexOf('deploy-webhook') + 1] ?? '';
 
-  let raw: Uint8Array;
-  try {
-    raw = await readLimited(req, MAX_BODY_BYTES);
-  } catch (e) {
-    if (e instanceof TooLarge) return json({ error: `The body is larger than ${MAX_BODY_BYTES / 1024} KB.` }, 413);
-    throw e;
-  }
-  if (!UUID.test(siteId)) return json({ error: 'Unknown site. POST to /functions/v1/deploy-webhook/<site id>.' }, 404);
+  // The bytes first (capped), the JSON only once the signature over them is good.
+  const read = await readText(req, { maxBytes: MAX_BODY_BYTES, tooLarge: { status: 413, error: DEPLOY_SENTENCES.tooLarge } });
+  if (!read.ok) return read.response;
+  const bodyText = read.value;
+  if (!EDGE_UUID.test(siteId)) return json({ error: 'Unknown site. POST to /functions/v1/deploy-webhook/<site id>.' }, 404);
 
   const pool = db();
   const secretRow = await pool.query<{ webhook_secret: string }>(
@@ -99,7 +59,6 @@ export async function handleDeploy(req: Request, now: Date): Promise<Response> {
   const sigHex = /^sha256=([0-9a-fA-F]{64})$/.exec(signature)?.[1];
   if (!sigHex) return json({ error: `Missing or malformed ${SIGNATURE_HEADER} header (sha256=<hex>).` }, 401);
 
-  const bodyText = new TextDecoder().decode(raw);
   const expected = await hmacSha256(secret, `${timestamp}.${bodyText}`);
   if (!safeEqual(expected, fromHex(sigHex)!)) return json({ error: 'Bad signature.' }, 401);
 
@@ -108,29 +67,24 @@ export async function handleDeploy(req: Request, now: Date): Promise<Response> {
     return json({ error: 'Stale timestamp: deliveries must be sent within 5 minutes of being signed.' }, 401);
   }
 
-  let payload: Record<string, unknown>;
-  try {
-    const parsed = JSON.parse(bodyText);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    payload = parsed as Record<string, unknown>;
-  } catch {
-    return json({ error: 'The body must be a JSON object.' }, 400);
-  }
-  const commitSha = text(payload.commit_sha, 80);
-  if (!commitSha || !/^[0-9A-Za-z._-]{1,80}$/.test(commitSha)) {
-    return json({ error: 'commit_sha is required (letters, digits, . _ -, at most 80).' }, 400);
-  }
+  // core's contract for the body (core/src/edge-functions.ts); the object is stored as it was sent.
+  const parsed = parseText(bodyText, DeployWebhookRequestSchema, { notJson: DEPLOY_SENTENCES.notObject });
+  if (!parsed.ok) return parsed.response;
+  const { data: deploy, raw: payload } = parsed.value;
 
   const deliveryId = await sha256Hex(sigHex.toLowerCase());
   const { rows } = await pool.query<{ outcome: unknown }>(
     'select private.accept_deploy($1, $2, $3, $4, $5, $6, $7) as outcome',
-    [siteId, commitSha, text(payload.branch, 200), text(payload.environment, 100), deliveryId, sentAt.toISOString(), payload],
+    [siteId, deploy.commit_sha, deploy.branch, deploy.environment, deliveryId, sentAt.toISOString(), payload],
   );
   const outcome = readOutcome(rows[0]?.outcome);
   switch (outcome.status) {
     case 'queued':
     case 'merged':
-      return json({ deployEventId: outcome.deployEventId, runId: outcome.runId, trigger: 'deploy', merged: outcome.status === 'merged' }, 202);
+    {
+      const accepted: DeployWebhookResponse = { deployEventId: outcome.deployEventId, runId: outcome.runId, trigger: 'deploy', merged: outcome.status === 'merged' };
+      return json(accepted, 202);
+    }
     case 'replay':
     case 'disabled':
       return json({ error: outcome.message }, 409);

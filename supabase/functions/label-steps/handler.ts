@@ -12,7 +12,9 @@
  *   -> 413 body over 256 KB, or the screenshot over 4 MB · 429 too many requests (Retry-After;
  *      per user: `label_steps_per_user` a minute, `label_steps_per_user_day` a day, docs/limits.md)
  *   -> 502 Claude failed or answered nonsense
- * Typed values are never sent to Claude (they may be passwords or card numbers).
+ * The body is core's contract (core/src/edge-functions.ts: LabelStepsRequestSchema, which also
+ * reads the steps into what the prompt shows). Typed values are never sent to Claude (they may be
+ * passwords or card numbers).
  */
 import { getUser } from '../_shared/auth.ts';
 import { asCaller, NotACaller } from '../_shared/caller.ts';
@@ -21,67 +23,17 @@ import { json, preflight } from '../_shared/cors.ts';
 import { env, requireEnv } from '../_shared/env.ts';
 import { log } from '../_shared/log.ts';
 import { perWindow, readLimited, takeRate, TooLarge, tooMany } from '../_shared/limits.ts';
+import { readBody } from '../_shared/body.ts';
+import { clipText, LABEL_STEPS_LIMITS, LABEL_STEPS_SENTENCES, type LabelStepInput, type LabelStepsResponse, LabelStepsRequestSchema, type StepLabel as AnsweredLabel } from '../../../core/src/edge-functions.ts';
 
-export const MAX_STEPS = 100;
-export const MAX_BODY_BYTES = 256 * 1024;
-export const MAX_SCREENSHOT_BYTES = 4 * 1024 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Element metadata as core's ElementMeta records it (plus a few flat aliases). Never `value`.
-const ELEMENT_FIELDS = ['tag', 'role', 'name', 'text', 'labelText', 'nearbyText', 'region', 'type', 'label', 'ariaLabel', 'id', 'placeholder', 'title', 'alt', 'href', 'selector', 'testId'] as const;
-const ATTRIBUTE_FIELDS = ['type', 'name', 'id', 'placeholder', 'aria-label', 'title', 'alt', 'href', 'role', 'data-testid', 'data-test', 'data-cy'] as const;
+export const MAX_BODY_BYTES = LABEL_STEPS_LIMITS.maxBodyBytes;
+export const MAX_SCREENSHOT_BYTES = LABEL_STEPS_LIMITS.maxScreenshotBytes;
 
-export interface StepInput {
-  index: number;
-  action: string;
-  element: Record<string, string>;
-  url?: string;
-  pageTitle?: string;
-  templateLabel?: string;
-  key?: string;
-}
+/** A step as Claude's prompt shows it: core's reading of the request (core/src/edge-functions.ts). */
+export type StepInput = LabelStepInput;
 
-export interface StepLabel {
-  index: number;
-  label: string;
-  instruction: string;
-  confidence: number;
-}
-
-const clip = (v: unknown, max: number) => (typeof v === 'string' || typeof v === 'number' ? String(v).replace(/\s+/g, ' ').trim().slice(0, max) : '');
-
-export function parseSteps(body: unknown): StepInput[] | string {
-  const steps = (body as { steps?: unknown })?.steps;
-  if (!Array.isArray(steps) || steps.length === 0) return '`steps` must be a non-empty list.';
-  if (steps.length > MAX_STEPS) return `At most ${MAX_STEPS} steps at a time.`;
-  const out: StepInput[] = [];
-  for (const [i, raw] of steps.entries()) {
-    if (!raw || typeof raw !== 'object') return `Step ${i} is not an object.`;
-    const s = raw as Record<string, unknown>;
-    const index = typeof s.index === 'number' && Number.isInteger(s.index) ? s.index : i;
-    const el = (s.element && typeof s.element === 'object' ? s.element : {}) as Record<string, unknown>;
-    const element: Record<string, string> = {};
-    for (const f of ELEMENT_FIELDS) {
-      const v = clip(el[f], f === 'text' || f === 'nearbyText' ? 200 : 300);
-      if (v) element[f] = v;
-    }
-    const attrs = (el.attributes && typeof el.attributes === 'object' ? el.attributes : {}) as Record<string, unknown>;
-    for (const a of ATTRIBUTE_FIELDS) {
-      const v = clip(attrs[a], 300);
-      if (v && !element[a]) element[a] = v;
-    }
-    const page = (s.page && typeof s.page === 'object' ? s.page : {}) as Record<string, unknown>;
-    out.push({
-      index,
-      action: clip(s.action ?? s.type, 40) || 'unknown',
-      element,
-      url: clip(s.url ?? page.url, 500) || undefined,
-      pageTitle: clip(page.title, 200) || undefined,
-      templateLabel: clip(s.label, 120) || undefined,
-      key: s.action === 'keypress' ? clip(s.key, 40) || undefined : undefined,
-    });
-  }
-  return out;
-}
+/** A label as the function answers it: core's answer schema, every field given. */
+export type StepLabel = { [K in keyof AnsweredLabel]-?: NonNullable<AnsweredLabel[K]> };
 
 export function parseLabels(answer: string, steps: StepInput[]): StepLabel[] {
   const data = extractJson(answer);
@@ -92,13 +44,13 @@ export function parseLabels(answer: string, steps: StepInput[]): StepLabel[] {
   for (const item of list) {
     const o = item as Record<string, unknown>;
     const index = Number(o?.index);
-    const label = clip(o?.label, 80);
+    const label = clipText(o?.label, 80);
     if (!wanted.has(index) || !label || byIndex.has(index)) continue;
     const c = Number(o.confidence);
     byIndex.set(index, {
       index,
       label,
-      instruction: clip(o.instruction, 300) || label,
+      instruction: clipText(o.instruction, 300) || label,
       confidence: Number.isFinite(c) ? Math.min(1, Math.max(0, c)) : 0.5,
     });
   }
@@ -156,23 +108,16 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
     if (!user) return json({ error: 'Sign in to label steps.' }, 401);
     const claude = claudeOptions();
     if (!claude) return json({ available: false, error: 'Step labelling by Claude is not configured (ANTHROPIC_API_KEY).' }, 503);
-    let body: unknown;
-    try {
-      const raw = await readLimited(req.body, MAX_BODY_BYTES, req.headers.get('content-length'));
-      body = JSON.parse(new TextDecoder().decode(raw));
-    } catch (e) {
-      if (e instanceof TooLarge) return json({ error: `The request is larger than ${MAX_BODY_BYTES / 1024} KB; send fewer steps at a time.` }, 413);
-      return json({ error: 'The body must be JSON.' }, 400);
-    }
-    const steps = parseSteps(body);
-    if (typeof steps === 'string') return json({ error: steps }, 400);
+    // core's contract for the body (core/src/edge-functions.ts): the steps as the prompt shows them.
+    const read = await readBody(req, LabelStepsRequestSchema, {
+      maxBytes: MAX_BODY_BYTES,
+      tooLarge: { status: 413, error: LABEL_STEPS_SENTENCES.tooLarge },
+      notJson: LABEL_STEPS_SENTENCES.notJson,
+    });
+    if (!read.ok) return read.response;
+    const { steps, siteId: site, flowId: flow, screenshot: shot } = read.value;
 
     // Only for a site of the caller's own organisation: Claude is paid for per organisation.
-    const siteId = (body as { site_id?: unknown }).site_id;
-    const flowId = (body as { flow_id?: unknown }).flow_id;
-    const site = typeof siteId === 'string' && UUID.test(siteId) ? siteId : null;
-    const flow = typeof flowId === 'string' && UUID.test(flowId) ? flowId : null;
-    if (!site && !flow) return json({ error: '`site_id` (or `flow_id`) must name the site the steps were recorded on.' }, 400);
     // Asked as the caller (_shared/caller.ts): the site (or the flow's site) must be one of theirs.
     let org: string | null;
     try {
@@ -204,9 +149,7 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
 
     const content: ClaudeContent = [];
     // One screenshot: the request's own, or the last step's (the extension sends screenshot_path per step).
-    const perStep = ((body as { steps: { screenshot_path?: unknown }[] }).steps ?? []).map((x) => x?.screenshot_path).filter((x) => typeof x === 'string');
-    const shot = (body as { screenshot?: unknown }).screenshot ?? perStep[perStep.length - 1];
-    if (typeof shot === 'string' && shot) {
+    if (shot) {
       const block = await screenshotBlock(shot, user.token).catch(() => null);
       if (block === 'too-large') return json({ error: `The screenshot is larger than ${MAX_SCREENSHOT_BYTES / 1024 / 1024} MB.` }, 413);
       if (block) content.push(block);
@@ -214,7 +157,8 @@ export function createHandler(claudeOptions: () => ClaudeOptions | null) {
     content.push({ type: 'text', text: prompt(steps) });
     try {
       const answer = await askClaude(claude, content, 2048);
-      return json({ available: true, labels: parseLabels(answer, steps) });
+      const labelled: LabelStepsResponse = { available: true, labels: parseLabels(answer, steps) };
+      return json(labelled);
     } catch (e) {
       log.warn('label-steps: Claude failed', { function: 'label-steps', err: e });
       return json({ available: true, error: 'Claude could not label these steps; keep the template labels.' }, 502);

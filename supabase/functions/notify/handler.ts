@@ -12,31 +12,25 @@ import { json, preflight } from '../_shared/cors.ts';
 import { db } from '../_shared/db.ts';
 import { smtpMailer } from '../_shared/mailer.ts';
 import { runNotify } from './sender.ts';
+import { readBody, TIMER_BODY_RULES } from '../_shared/body.ts';
+import { type NotifyResponse, NotifyRequestSchema } from '../../../core/src/edge-functions.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function handler(req: Request): Promise<Response> {
   const pre = preflight(req);
   if (pre) return pre;
   if (req.method !== 'POST') return json({ error: 'Use POST.' }, 405, { allow: 'POST' });
   if (!isServiceRole(req)) return json({ error: 'Only the service role (pg_cron, the local stack) may send notifications.' }, 403);
-  let body: Record<string, unknown> | null = null;
-  try {
-    const text = await req.text();
-    if (text.trim()) body = JSON.parse(text);
-  } catch {
-    return json({ error: 'The body must be JSON.' }, 400);
-  }
-  const now = effectiveNow(req, body);
+  // core's contract for the optional body (core/src/edge-functions.ts); none at all means "now, every site".
+  const read = await readBody(req, NotifyRequestSchema, TIMER_BODY_RULES);
+  if (!read.ok) return read.response;
+  const now = effectiveNow(req, read.value.now);
   if ('error' in now) return json({ error: now.error }, 400);
-  const sites = body?.sites;
-  if (sites !== undefined && (!Array.isArray(sites) || !sites.every((s) => typeof s === 'string' && UUID.test(s)))) {
-    return json({ error: '`sites` must be a list of site ids.' }, 400);
-  }
   const mailer = smtpMailer();
   try {
-    const result = await runNotify(db(), { now, mailer, claude: claudeFromEnv(), sites: (sites as string[] | undefined) ?? null });
-    return json({ now: now.toISOString(), ...result });
+    const result = await runNotify(db(), { now, mailer, claude: claudeFromEnv(), sites: read.value.sites ?? null });
+    const answer: NotifyResponse = { now: now.toISOString(), ...result };
+    return json(answer);
   } finally {
     mailer.close();
   }

@@ -9,12 +9,10 @@ import { effectiveNow, isServiceRole } from '../_shared/auth.ts';
 import { json, preflight } from '../_shared/cors.ts';
 import { db, type Db } from '../_shared/db.ts';
 import { log } from '../_shared/log.ts';
+import { readBody, TIMER_BODY_RULES } from '../_shared/body.ts';
+import { type ScheduleResponse, ScheduleRequestSchema } from '../../../core/src/edge-functions.ts';
 
-export interface ScheduledRun {
-  siteId: string;
-  slot: string;
-  runId: string;
-}
+export type ScheduledRun = ScheduleResponse['runs'][number];
 
 export async function scheduleDueRuns(pool: Db, now: Date): Promise<ScheduledRun[]> {
   const { rows } = await pool.query<{ site_id: string; slot: Date; run_id: string }>(
@@ -24,27 +22,18 @@ export async function scheduleDueRuns(pool: Db, now: Date): Promise<ScheduledRun
   return rows.map((r) => ({ siteId: r.site_id, slot: new Date(r.slot).toISOString(), runId: r.run_id }));
 }
 
-async function readBody(req: Request): Promise<Record<string, unknown> | null> {
-  const text = await req.text();
-  if (!text.trim()) return null;
-  const parsed = JSON.parse(text);
-  return parsed && typeof parsed === 'object' ? parsed as Record<string, unknown> : null;
-}
-
 export async function handler(req: Request): Promise<Response> {
   const pre = preflight(req);
   if (pre) return pre;
   if (req.method !== 'POST') return json({ error: 'Use POST.' }, 405, { allow: 'POST' });
   if (!isServiceRole(req)) return json({ error: 'Only the service role (pg_cron, the local stack) may run the scheduler.' }, 403);
-  let body: Record<string, unknown> | null;
-  try {
-    body = await readBody(req);
-  } catch {
-    return json({ error: 'The body must be JSON.' }, 400);
-  }
-  const now = effectiveNow(req, body);
+  // core's contract for the optional body (core/src/edge-functions.ts); none at all means "now".
+  const read = await readBody(req, ScheduleRequestSchema, TIMER_BODY_RULES);
+  if (!read.ok) return read.response;
+  const now = effectiveNow(req, read.value.now);
   if ('error' in now) return json({ error: now.error }, 400);
   const runs = await scheduleDueRuns(db(), now);
   for (const r of runs) log.info(`schedule: queued the ${r.slot} crawl`, { function: 'schedule', site_id: r.siteId, run_id: r.runId });
-  return json({ now: now.toISOString(), runs });
+  const answer: ScheduleResponse = { now: now.toISOString(), runs };
+  return json(answer);
 }
