@@ -125,7 +125,11 @@ export function isolatedWorld(page: Page): IsolatedWorld {
   return world;
 }
 
-/** `fn(arg)` as an expression for IsolatedWorld.evaluate (the function must not close over anything). */
+/**
+ * `fn(arg)` as an expression for IsolatedWorld.evaluate (the function must not close over anything).
+ * Transpilers that keep function names (tsx, which runs the CLI and the worker) wrap nested
+ * functions in a `__name(fn, "name")` helper that exists only in this process: the page gets its own.
+ */
 export function call<A>(fn: (arg: A) => unknown, arg?: A): string {
-  return `(${fn.toString()})(${arg === undefined ? '' : JSON.stringify(arg)})`;
+  return `(() => { const __name = (f) => f; return (${fn.toString()})(${arg === undefined ? '' : JSON.stringify(arg)}); })()`;
 }
