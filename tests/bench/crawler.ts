@@ -12,7 +12,7 @@
  * figure in the README: `npm run bench:crawler -- --runs 500`).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFlowJson, urlTemplate, type Flow } from '@flowlens/core';
@@ -144,7 +144,11 @@ say('\nRatios are the median of each repetition\'s ratio to the plain script run
 if (args.includes('--cost-only')) {
   await pool.close();
   await shop.close();
-  writeFileSync(join(root, 'docs', 'benchmarks', 'crawler-cost.md'), `${lines.join('\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:crawler -- --cost-only --reps ${costReps}\`.\n`);
+  // The written analysis below the table (from "## Where" on) is kept: it is read from these figures.
+  const costFile = join(root, 'docs', 'benchmarks', 'crawler-cost.md');
+  const previous = existsSync(costFile) ? readFileSync(costFile, 'utf8') : '';
+  const analysis = previous.includes('\n## Where') ? previous.slice(previous.indexOf('\n## Where')) : '';
+  writeFileSync(costFile, `${lines.join('\n')}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:crawler -- --cost-only --reps ${costReps}\`.\n${analysis}`);
   console.log('\nwritten to docs/benchmarks/crawler-cost.md');
   process.exit(0);
 }
