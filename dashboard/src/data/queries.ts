@@ -3,6 +3,7 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
+import { readStoredHealthComponents, readStoredHealthInputs } from '@flowlens/core/health';
 import { parseRunSummary } from '@flowlens/core/queue';
 import { readStoredEvidence, readStoredFingerprintParts } from '@flowlens/core/report';
 import { applyBugFilters, openFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
@@ -79,6 +80,14 @@ function asQuery(builder: unknown): Query {
 function readRunRow<R extends RunRow>(row: R): R {
   const s = parseRunSummary({ new: row.new_ids ?? [], fixed: row.fixed_ids ?? [], regressed: row.regressed_ids ?? [], previousHealthScore: row.previous_score });
   return { ...row, new_ids: row.new_ids == null ? null : s.new, fixed_ids: row.fixed_ids == null ? null : s.fixed, regressed_ids: row.regressed_ids == null ? null : s.regressed, previous_score: s.previousHealthScore };
+}
+
+/**
+ * A stored score's components and inputs cross from SQL's JSON (private.finalise_health): read with
+ * core's health schemas, part by part (an unreadable part is null, shown as not recorded).
+ */
+function readHealthDetail<R extends { components: unknown; inputs: unknown }>(row: R): Omit<R, 'components' | 'inputs'> & Pick<HealthScoreDetail, 'components' | 'inputs'> {
+  return { ...row, components: readStoredHealthComponents(row.components), inputs: readStoredHealthInputs(row.inputs) };
 }
 
 // All sites ----------------------------------------------------------------------------------------
@@ -218,7 +227,8 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
       .range(0, HOME_ACTIVE_LIMIT - 1),
     db.from('page_baselines').select('page_id,viewport,metric,samples,mean,stddev').eq('site_id', siteId).in('metric', ['load_ms', 'lcp_ms']).limit(1000),
   ]);
-  type ScoreWithRun = HealthScoreDetail & { run: (RunRow & { page_metrics: PageMetricRow[] }) | null };
+  type StoredScore = Omit<HealthScoreDetail, 'components' | 'inputs'> & { components: unknown; inputs: unknown };
+  type ScoreWithRun = StoredScore & { run: (RunRow & { page_metrics: PageMetricRow[] }) | null };
   const latestTwo = unwrap(latestRes, 'load the health score') as ScoreWithRun[];
   const latestRow = latestTwo[0] ?? null;
   const previousRow = latestTwo[1] ?? null;
@@ -233,7 +243,7 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
   let perf: PerfRow[] = [];
   if (latestRow) {
     const { run, ...score } = latestRow;
-    latest = score;
+    latest = readHealthDetail(score);
     const { page_metrics: metrics = [], ...runRow } = run ?? ({} as NonNullable<ScoreWithRun['run']>);
     scoreRun = run ? readRunRow(runRow) : null;
     const ids = [...(scoreRun?.new_ids ?? []).slice(0, 20), ...(scoreRun?.regressed_ids ?? []).slice(0, 20), ...(scoreRun?.fixed_ids ?? []).slice(0, 20)];
@@ -283,7 +293,7 @@ export async function fetchTrends(db: Db, siteId: string, days: number, now = ne
     db.from('pages').select('id,url_template,title').eq('site_id', siteId).order('url_template').limit(500),
   ]);
   return {
-    scores: unwrap(scores, 'load the score history') as HealthScoreDetail[],
+    scores: (unwrap(scores, 'load the score history') as (Omit<HealthScoreDetail, 'components' | 'inputs'> & { components: unknown; inputs: unknown })[]).map(readHealthDetail),
     deploys: unwrap(deploys, 'load the deploys') as DeployEvent[],
     pages: unwrap(pages, 'load the pages') as PageRow[],
   };
@@ -567,9 +577,10 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
   ]);
   const byId: Record<string, BugListRow> = {};
   for (const b of unwrap(bugs, 'load the bugs of this run') as BugListRow[]) byId[b.id] = b;
+  const score = unwrap(health, 'load the health score') as (Omit<HealthScoreDetail, 'components' | 'inputs'> & { components: unknown; inputs: unknown }) | null;
   return {
     run,
-    health: unwrap(health, 'load the health score') as HealthScoreDetail | null,
+    health: score ? readHealthDetail(score) : null,
     jobs: unwrap(jobs, 'load the jobs') as RunDetail['jobs'],
     results: unwrap(results, 'load the flow results') as RunDetail['results'],
     deploy: unwrap(deploy, 'load the deploy') as DeployEvent | null,

@@ -10,7 +10,7 @@
  */
 
 import { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity } from '@flowlens/core/bug';
-import type { HealthScore } from '@flowlens/core/health';
+import type { HealthComponents, StoredHealthInputs } from '@flowlens/core/health';
 import type { CrawlTrigger, MemberRole, RunState, RunSummary } from '@flowlens/core/queue';
 import type { FingerprintPart } from '@flowlens/core/fingerprint';
 import type { Evidence, FlowResultStatus } from '@flowlens/core/report';
@@ -85,25 +85,16 @@ export type RunRow = Row<
   deploy_events?: Pick<DeployEvent, 'commit_sha' | 'branch'> | null;
 };
 
-export type HealthComponents = HealthScore['components'];
+export type { HealthComponents, StoredHealthInputs };
 
 export type HealthScoreRow = Row<'health_scores', 'id' | 'run_id' | 'score' | 'computed_at'>;
 
-/** components and inputs are written by SQL's finalise_health (private.health_score, core/HEALTH.md). */
+/**
+ * components and inputs are written by SQL's finalise_health (private.health_score, core/HEALTH.md) and
+ * read with core's readStoredHealthComponents / readStoredHealthInputs (null: missing or unreadable).
+ */
 export type HealthScoreDetail = HealthScoreRow &
-  Row<
-    'health_scores',
-    'components' | 'inputs' | 'formula_version',
-    {
-      components: HealthComponents;
-      inputs: {
-        bugs?: Partial<Record<Severity, number>>;
-        flows?: { passed?: number; total?: number };
-        performance?: { regressed?: number; measured?: number };
-        accessibility?: Record<string, number>;
-      };
-    }
-  >;
+  Row<'health_scores', 'components' | 'inputs' | 'formula_version', { components: HealthComponents | null; inputs: StoredHealthInputs }>;
 
 export type DeployEvent = Row<'deploy_events', 'id' | 'commit_sha' | 'branch' | 'environment' | 'received_at'>;
 
