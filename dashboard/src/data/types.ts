@@ -4,9 +4,11 @@
  * A renamed or dropped column, or a column whose type changed, breaks `npm run typecheck`.
  *
  * Where the database stores a word from one of core's lists in a text column (a viewport, a flow
- * result's status), the row type narrows it to core's type; a narrowing must fit the generated
- * type (Row's third argument is checked against it). JSON columns are typed with core's zod-inferred
- * types and are parsed where they are read (queries.ts), never cast.
+ * result's status), the row type names core's type; a narrowing must fit the generated type (Row's
+ * third argument is checked against it). A column whose check constraint lists its words is already
+ * generated as those words (so the client's answer fits without a cast); one without (bugs.viewports)
+ * is read with core's list in queries.ts. JSON columns are typed with core's zod-inferred types and
+ * are parsed where they are read (queries.ts), never cast.
  */
 
 import { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity } from '@flowlens/core/bug';
