@@ -35,8 +35,8 @@ describe('generated database types', () => {
 
   it('carry foreign keys, so an embedded select is typed', () => {
     expectTypeOf<Extract<Public['Tables']['flow_results']['Relationships'][number], { columns: ['flow_id'] }>['referencedRelation']>().toEqualTypeOf<'flows'>();
-    const typed = (db: Db) => db.from('flow_results').select('id,flows(name)').single();
-    expectTypeOf<NonNullable<Awaited<ReturnType<typeof typed>>['data']>>().toEqualTypeOf<{ id: string; flows: { name: string } }>();
+    const _typed = (db: Db) => db.from('flow_results').select('id,flows(name)').single();
+    expectTypeOf<NonNullable<Awaited<ReturnType<typeof _typed>>['data']>>().toEqualTypeOf<{ id: string; flows: { name: string } }>();
   });
 
   it('type the public RPCs by their arguments and results', () => {
@@ -44,7 +44,7 @@ describe('generated database types', () => {
     expectTypeOf<Public['Functions']['reopen_bug']['Returns']>().toEqualTypeOf<Tables<'bugs'>>();
     expectTypeOf<Public['Functions']['invite_member']['Returns']>().toEqualTypeOf<{ invitation_id: string; token: string; expires_at: string }[]>();
     expectTypeOf<Public['Functions']['invite_member']['Args']['invitee_role']>().toEqualTypeOf<Public['Enums']['member_role'] | undefined>();
-    const crawl = (db: Db) => db.rpc('request_crawl', { target_site: 'x' });
-    expectTypeOf<NonNullable<Awaited<ReturnType<typeof crawl>>['data']>>().toEqualTypeOf<string>();
+    const _crawl = (db: Db) => db.rpc('request_crawl', { target_site: 'x' });
+    expectTypeOf<NonNullable<Awaited<ReturnType<typeof _crawl>>['data']>>().toEqualTypeOf<string>();
   });
 });
