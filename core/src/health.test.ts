@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeHealthScore, emptyHealthInputs, HEALTH_FORMULA_VERSION, type HealthInputs } from './health.ts';
+import { computeHealthScore, emptyHealthInputs, HEALTH_FORMULA_VERSION, HealthInputsSchema, readStoredHealthComponents, readStoredHealthInputs, type HealthInputs } from './health.ts';
 
 const inputs = (patch: { bugs?: Partial<HealthInputs['bugs']>; flows?: Partial<HealthInputs['flows']>; performance?: Partial<HealthInputs['performance']>; accessibility?: Partial<HealthInputs['accessibility']> } = {}): HealthInputs => {
   const base = emptyHealthInputs();
@@ -75,5 +75,23 @@ describe('computeHealthScore', () => {
     expect(() => computeHealthScore(inputs({ bugs: { P1: -1 } }))).toThrow('Health score inputs are invalid: bugs.P1 must be a non-negative integer, got -1.');
     expect(() => computeHealthScore(inputs({ flows: { passed: 3, total: 2 } }))).toThrow('flows.passed (3) cannot exceed flows.total (2)');
     expect(() => computeHealthScore(inputs({ performance: { withinBaseline: 1.5 } }))).toThrow(/performance\.withinBaseline must be a non-negative integer/);
+  });
+});
+
+describe('stored health inputs', () => {
+  it('read part by part: an unreadable or missing part is null, the others are kept', () => {
+    const stored = { bugs: { P0: 0, P1: 2, P2: 0, P3: 1 }, flows: { passed: 3, total: 4 }, performance: { withinBaseline: 40, regressed: 2 }, accessibility: { critical: 0, serious: 1, moderate: 0, minor: 0 } };
+    expect(readStoredHealthInputs(stored)).toEqual(stored);
+    expect(HealthInputsSchema.parse(stored)).toEqual(stored);
+    // The shape the dashboard once read (`measured`) is not the stored one: it does not pass for a count of 0.
+    expect(readStoredHealthInputs({ ...stored, performance: { regressed: 0, measured: 24 }, flows: { passed: -1, total: 2 } })).toEqual({ ...stored, performance: null, flows: null });
+    expect(readStoredHealthInputs('nonsense')).toEqual({ bugs: null, flows: null, performance: null, accessibility: null });
+    expect(readStoredHealthInputs(null)).toEqual({ bugs: null, flows: null, performance: null, accessibility: null });
+  });
+
+  it('components are integers 0..100, else unreadable', () => {
+    expect(readStoredHealthComponents({ bugs: 55, flows: 89, performance: 100, accessibility: 94 })).toEqual({ bugs: 55, flows: 89, performance: 100, accessibility: 94 });
+    expect(readStoredHealthComponents({ bugs: 101, flows: 89, performance: 100, accessibility: 94 })).toBeNull();
+    expect(readStoredHealthComponents([])).toBeNull();
   });
 });

@@ -24,20 +24,57 @@
  * The caps inside min() stop many minor findings from drowning the signal of the severe ones.
  */
 
+import { z } from 'zod';
+
 export const HEALTH_FORMULA_VERSION = 'v1';
 
-export interface HealthInputs {
-  bugs: { P0: number; P1: number; P2: number; P3: number };
-  flows: { passed: number; total: number };
-  performance: { withinBaseline: number; regressed: number };
-  accessibility: { critical: number; serious: number; moderate: number; minor: number };
-}
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const percent = z.number().int().min(0).max(100);
+
+/**
+ * The inputs, as private.finalise_health builds them (supabase/migrations/20261203008000_finalise_steps.sql)
+ * and stores them in health_scores.inputs. tests/database/queue.test.ts parses what finalise_run
+ * wrote with this schema, so SQL and core cannot name a part differently without a red test.
+ */
+export const HealthInputsSchema = z.object({
+  bugs: z.object({ P0: count, P1: count, P2: count, P3: count }),
+  flows: z.object({ passed: count, total: count }),
+  performance: z.object({ withinBaseline: count, regressed: count }),
+  accessibility: z.object({ critical: count, serious: count, moderate: count, minor: count }),
+});
+export type HealthInputs = z.infer<typeof HealthInputsSchema>;
+
+/** health_scores.components, as private.health_score returns them. */
+export const HealthComponentsSchema = z.object({ bugs: percent, flows: percent, performance: percent, accessibility: percent });
+export type HealthComponents = z.infer<typeof HealthComponentsSchema>;
 
 export interface HealthScore {
   /** 0..100 */
   score: number;
-  components: { bugs: number; flows: number; performance: number; accessibility: number };
+  components: HealthComponents;
   formulaVersion: string;
+}
+
+/** A stored score's inputs, each part null when it is missing or does not read (a row from an older formula). */
+export type StoredHealthInputs = { [K in keyof HealthInputs]: HealthInputs[K] | null };
+
+/**
+ * health_scores.inputs as stored, read part by part (like readStoredEvidence): one unreadable part
+ * does not hide the others, and is null rather than shown as zeros.
+ */
+export function readStoredHealthInputs(value: unknown): StoredHealthInputs {
+  const raw = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const part = <K extends keyof HealthInputs>(key: K): HealthInputs[K] | null => {
+    const parsed = HealthInputsSchema.shape[key].safeParse(raw[key]);
+    return parsed.success ? (parsed.data as HealthInputs[K]) : null;
+  };
+  return { bugs: part('bugs'), flows: part('flows'), performance: part('performance'), accessibility: part('accessibility') };
+}
+
+/** health_scores.components as stored; null when they do not read. */
+export function readStoredHealthComponents(value: unknown): HealthComponents | null {
+  const parsed = HealthComponentsSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Weights of the components in the score, in percent. */

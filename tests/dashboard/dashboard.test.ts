@@ -81,6 +81,10 @@ describe('dashboard in Chromium', () => {
     await score.click();
     await page.waitForURL(`**/sites/${site.siteId}/runs/${latest.run_id}`);
     expect(await page.getByTestId('run-score').textContent()).toBe(String(latest.score));
+    // The breakdown reads the stored inputs with core's schema: the real measurement count, not 0.
+    const perf = site.latestInputs.performance;
+    expect(perf.withinBaseline).toBeGreaterThan(0);
+    await page.getByText(`${perf.regressed} regressions, ${perf.withinBaseline + perf.regressed} measurements`).waitFor();
   });
 
   it("goes from all sites to a bug's screenshot and repro steps in two clicks", async () => {

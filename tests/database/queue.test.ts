@@ -5,6 +5,7 @@
  * baselines, health score, diff, outbox, deploy correlation).
  */
 import { randomUUID } from 'node:crypto';
+import { HealthComponentsSchema, HealthInputsSchema, readStoredHealthInputs } from '@flowlens/core/health';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, supabaseClient, withDb } from '@flowlens/stack/testing';
@@ -290,6 +291,23 @@ describe('finalisation', () => {
     const recomputed = await withDb(async (db) => (await db.query('select private.health_score($1) as h', [stored.inputs])).rows[0].h);
     expect(recomputed.score).toBe(stored.score);
     expect(stored.inputs).toMatchObject({ bugs: { P0: 1 }, flows: { passed: 0, total: 1 } });
+  });
+
+  it("stores health inputs and components that core's schemas read exactly (performance counts the comparisons with a baseline)", async () => {
+    const site = await newSite(['desktop'], 0);
+    // Baselines count once they have more than five samples: the seventh crawl compares all five metrics of its one page.
+    for (let i = 0; i < 7; i++) await crawl(site, []);
+    const rows = await withDb(async (db) => (await db.query<{ inputs: unknown; components: unknown }>('select inputs, components from public.health_scores where site_id = $1 order by computed_at', [site.siteId])).rows);
+    expect(rows).toHaveLength(7);
+    for (const row of rows) {
+      // Parsed and equal: no part missing, none renamed, no key the schema would drop.
+      expect(HealthInputsSchema.parse(row.inputs)).toEqual(row.inputs);
+      expect(HealthComponentsSchema.parse(row.components)).toEqual(row.components);
+    }
+    expect(HealthInputsSchema.parse(rows[0]!.inputs).performance).toEqual({ withinBaseline: 0, regressed: 0 });
+    const last = readStoredHealthInputs(rows[6]!.inputs);
+    expect(last.performance).toEqual({ withinBaseline: 5, regressed: 0 });
+    expect(last).toEqual(rows[6]!.inputs);
   });
 
   it('gives the same fingerprints and score for the same unchanged site crawled twice', async () => {

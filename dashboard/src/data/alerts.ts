@@ -73,11 +73,11 @@ export async function fetchAlertSettings(db: Db, siteId: string): Promise<AlertS
       .order('decided_at', { ascending: false })
       .limit(15),
   ]);
-  const p = unwrap<AlertPolicy | null>(policy, 'load the alert policy');
+  const p = unwrap(policy, 'load the alert policy');
   return {
-    channels: unwrap<AlertChannel[]>(channels, 'load the alert channels'),
+    channels: unwrap(channels, 'load the alert channels'),
     policy: p ? { ...p, quiet_start: p.quiet_start?.slice(0, 5) ?? null, quiet_end: p.quiet_end?.slice(0, 5) ?? null } : DEFAULT_POLICY,
-    decisions: unwrap<AlertDecisionRow[]>(decisions, 'load the recent alerts'),
+    decisions: unwrap(decisions, 'load the recent alerts'),
   };
 }
 
@@ -109,7 +109,7 @@ export async function removeChannel(db: Db, id: string): Promise<void> {
 }
 
 export async function channelSigningSecret(db: Db, id: string): Promise<string> {
-  return unwrap<string>(await db.rpc('channel_signing_secret', { target_channel: id }), 'read the signing secret');
+  return unwrap(await db.rpc('channel_signing_secret', { target_channel: id }), 'read the signing secret');
 }
 
 /** Sends a test message now; the receiver's answer, or a readable refusal. */

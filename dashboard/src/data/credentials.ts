@@ -66,6 +66,6 @@ export async function removeCredential(db: Db, siteId: string, name: string): Pr
 
 export async function fetchFlowsNeedingSetup(db: Db, siteId: string): Promise<FlowNeedingSetup[]> {
   const res = await db.from('flow_setup').select('flow_id,missing_secrets,since,flows(name)').eq('site_id', siteId).order('since').limit(200);
-  const rows = unwrap(res, 'load the flows that need setup') as unknown as { flow_id: string; missing_secrets: string[]; since: string; flows: { name: string } | null }[];
+  const rows = unwrap(res, 'load the flows that need setup');
   return rows.map((r) => ({ flowId: r.flow_id, flowName: r.flows?.name ?? 'A flow', missingSecrets: r.missing_secrets, since: r.since }));
 }

@@ -12,7 +12,7 @@ export interface Database {
           id: string;
           site_id: string;
           organization_id: string;
-          kind: string;
+          kind: 'slack' | 'webhook';
           name: string;
           url: string;
           url_hint: string;
@@ -21,7 +21,7 @@ export interface Database {
           instant: boolean;
           daily: boolean;
           weekly: boolean;
-          status: string;
+          status: 'ok' | 'failing';
           consecutive_failures: number;
           failing_since: string | null;
           last_error: string | null;
@@ -35,8 +35,8 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
-          kind: string;
+          organization_id?: string;
+          kind: 'slack' | 'webhook';
           name: string;
           url: string;
           url_hint?: string;
@@ -45,7 +45,7 @@ export interface Database {
           instant?: boolean;
           daily?: boolean;
           weekly?: boolean;
-          status?: string;
+          status?: 'ok' | 'failing';
           consecutive_failures?: number;
           failing_since?: string | null;
           last_error?: string | null;
@@ -60,7 +60,7 @@ export interface Database {
           id?: string;
           site_id?: string;
           organization_id?: string;
-          kind?: string;
+          kind?: 'slack' | 'webhook';
           name?: string;
           url?: string;
           url_hint?: string;
@@ -69,7 +69,7 @@ export interface Database {
           instant?: boolean;
           daily?: boolean;
           weekly?: boolean;
-          status?: string;
+          status?: 'ok' | 'failing';
           consecutive_failures?: number;
           failing_since?: string | null;
           last_error?: string | null;
@@ -80,6 +80,22 @@ export interface Database {
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'alert_channels_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_channels_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       alert_decisions: {
         Row: {
@@ -90,7 +106,7 @@ export interface Database {
           bug_id: string | null;
           flow_id: string | null;
           episode: number | null;
-          decision: string;
+          decision: 'sent' | 'held' | 'suppressed' | 'flapping';
           severity: string | null;
           reason: string;
           details: Json;
@@ -99,12 +115,12 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           run_id?: string | null;
           bug_id?: string | null;
           flow_id?: string | null;
           episode?: number | null;
-          decision: string;
+          decision: 'sent' | 'held' | 'suppressed' | 'flapping';
           severity?: string | null;
           reason: string;
           details?: Json;
@@ -118,18 +134,55 @@ export interface Database {
           bug_id?: string | null;
           flow_id?: string | null;
           episode?: number | null;
-          decision?: string;
+          decision?: 'sent' | 'held' | 'suppressed' | 'flapping';
           severity?: string | null;
           reason?: string;
           details?: Json;
           decided_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'alert_decisions_bug_id_fkey';
+            columns: ['bug_id'];
+            isOneToOne: false;
+            referencedRelation: 'bugs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_decisions_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_decisions_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_decisions_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_decisions_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       alert_policies: {
         Row: {
           site_id: string;
           organization_id: string;
-          mode: string;
+          mode: 'immediate' | 'consecutive';
           consecutive_runs: number;
           flap_flips: number | null;
           flap_window_days: number;
@@ -139,8 +192,8 @@ export interface Database {
         };
         Insert: {
           site_id: string;
-          organization_id: string;
-          mode?: string;
+          organization_id?: string;
+          mode?: 'immediate' | 'consecutive';
           consecutive_runs?: number;
           flap_flips?: number | null;
           flap_window_days?: number;
@@ -151,7 +204,7 @@ export interface Database {
         Update: {
           site_id?: string;
           organization_id?: string;
-          mode?: string;
+          mode?: 'immediate' | 'consecutive';
           consecutive_runs?: number;
           flap_flips?: number | null;
           flap_window_days?: number;
@@ -159,6 +212,22 @@ export interface Database {
           quiet_end?: string | null;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'alert_policies_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'alert_policies_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: true;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       audit_log: {
         Row: {
@@ -191,6 +260,29 @@ export interface Database {
           details?: Json;
           created_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'audit_log_bug_id_fkey';
+            columns: ['bug_id'];
+            isOneToOne: false;
+            referencedRelation: 'bugs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'audit_log_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'audit_log_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       bug_occurrences: {
         Row: {
@@ -199,7 +291,7 @@ export interface Database {
           site_id: string;
           organization_id: string;
           run_id: string;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           page_url: string | null;
           seen_at: string;
           evidence: Json;
@@ -208,9 +300,9 @@ export interface Database {
           id?: string;
           bug_id: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           run_id: string;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           page_url?: string | null;
           seen_at?: string;
           evidence?: Json;
@@ -221,11 +313,41 @@ export interface Database {
           site_id?: string;
           organization_id?: string;
           run_id?: string;
-          viewport?: string;
+          viewport?: 'desktop' | 'tablet' | 'mobile';
           page_url?: string | null;
           seen_at?: string;
           evidence?: Json;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'bug_occurrences_bug_id_fkey';
+            columns: ['bug_id'];
+            isOneToOne: false;
+            referencedRelation: 'bugs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bug_occurrences_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bug_occurrences_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bug_occurrences_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       bugs: {
         Row: {
@@ -263,7 +385,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           fingerprint: string;
           fingerprint_version: string;
           type: Database['public']['Enums']['bug_type'];
@@ -324,6 +446,50 @@ export interface Database {
           updated_at?: string;
           fingerprint_parts?: Json | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'bugs_deploy_event_id_fkey';
+            columns: ['deploy_event_id'];
+            isOneToOne: false;
+            referencedRelation: 'deploy_events';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bugs_first_run_id_fkey';
+            columns: ['first_run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bugs_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bugs_last_run_id_fkey';
+            columns: ['last_run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bugs_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'bugs_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       channel_deliveries: {
         Row: {
@@ -334,7 +500,7 @@ export interface Database {
           organization_id: string;
           kind: string;
           period_key: string;
-          status: string;
+          status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
           attempts: number;
           next_attempt_at: string;
           locked_by: string | null;
@@ -350,10 +516,10 @@ export interface Database {
           outbox_id: string;
           channel_id: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           kind: string;
           period_key: string;
-          status?: string;
+          status?: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
           attempts?: number;
           next_attempt_at?: string;
           locked_by?: string | null;
@@ -372,7 +538,7 @@ export interface Database {
           organization_id?: string;
           kind?: string;
           period_key?: string;
-          status?: string;
+          status?: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
           attempts?: number;
           next_attempt_at?: string;
           locked_by?: string | null;
@@ -383,6 +549,36 @@ export interface Database {
           created_at?: string;
           sent_at?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'channel_deliveries_channel_id_fkey';
+            columns: ['channel_id'];
+            isOneToOne: false;
+            referencedRelation: 'alert_channels';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'channel_deliveries_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'channel_deliveries_outbox_id_fkey';
+            columns: ['outbox_id'];
+            isOneToOne: false;
+            referencedRelation: 'notification_outbox';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'channel_deliveries_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       crawl_jobs: {
         Row: {
@@ -392,7 +588,7 @@ export interface Database {
           organization_id: string;
           flow_id: string | null;
           flow_version: number | null;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           status: Database['public']['Enums']['job_status'];
           attempts: number;
           max_attempts: number;
@@ -410,10 +606,10 @@ export interface Database {
           id?: string;
           run_id: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           flow_id?: string | null;
           flow_version?: number | null;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           status?: Database['public']['Enums']['job_status'];
           attempts?: number;
           max_attempts?: number;
@@ -434,7 +630,7 @@ export interface Database {
           organization_id?: string;
           flow_id?: string | null;
           flow_version?: number | null;
-          viewport?: string;
+          viewport?: 'desktop' | 'tablet' | 'mobile';
           status?: Database['public']['Enums']['job_status'];
           attempts?: number;
           max_attempts?: number;
@@ -448,6 +644,36 @@ export interface Database {
           result?: Json | null;
           created_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'crawl_jobs_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'crawl_jobs_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'crawl_jobs_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'crawl_jobs_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       crawl_runs: {
         Row: {
@@ -459,7 +685,7 @@ export interface Database {
           slot: string | null;
           deploy_event_id: string | null;
           requested_by: string | null;
-          viewports: string[];
+          viewports: ('desktop' | 'tablet' | 'mobile')[];
           created_at: string;
           started_at: string | null;
           finished_at: string | null;
@@ -470,13 +696,13 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           trigger: Database['public']['Enums']['crawl_trigger'];
           status?: Database['public']['Enums']['run_status'];
           slot?: string | null;
           deploy_event_id?: string | null;
           requested_by?: string | null;
-          viewports?: string[];
+          viewports?: ('desktop' | 'tablet' | 'mobile')[];
           created_at?: string;
           started_at?: string | null;
           finished_at?: string | null;
@@ -493,7 +719,7 @@ export interface Database {
           slot?: string | null;
           deploy_event_id?: string | null;
           requested_by?: string | null;
-          viewports?: string[];
+          viewports?: ('desktop' | 'tablet' | 'mobile')[];
           created_at?: string;
           started_at?: string | null;
           finished_at?: string | null;
@@ -501,6 +727,29 @@ export interface Database {
           health_score?: number | null;
           error?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'crawl_runs_deploy_event_id_fkey';
+            columns: ['deploy_event_id'];
+            isOneToOne: false;
+            referencedRelation: 'deploy_events';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'crawl_runs_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'crawl_runs_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       deploy_events: {
         Row: {
@@ -518,7 +767,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           commit_sha: string;
           branch?: string | null;
           environment?: string | null;
@@ -539,6 +788,22 @@ export interface Database {
           received_at?: string;
           payload?: Json;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'deploy_events_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'deploy_events_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       flow_results: {
         Row: {
@@ -549,9 +814,9 @@ export interface Database {
           flow_version: number;
           run_id: string | null;
           job_id: string | null;
-          viewport: string;
-          source: string;
-          status: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
+          source: 'crawler' | 'walkthrough';
+          status: 'passed' | 'failed' | 'errored' | 'needs_setup';
           healed_steps: number[];
           failed_step: number | null;
           flaky: boolean;
@@ -564,14 +829,14 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           flow_id: string;
           flow_version: number;
           run_id?: string | null;
           job_id?: string | null;
-          viewport: string;
-          source: string;
-          status: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
+          source: 'crawler' | 'walkthrough';
+          status: 'passed' | 'failed' | 'errored' | 'needs_setup';
           healed_steps?: number[];
           failed_step?: number | null;
           flaky?: boolean;
@@ -589,9 +854,9 @@ export interface Database {
           flow_version?: number;
           run_id?: string | null;
           job_id?: string | null;
-          viewport?: string;
-          source?: string;
-          status?: string;
+          viewport?: 'desktop' | 'tablet' | 'mobile';
+          source?: 'crawler' | 'walkthrough';
+          status?: 'passed' | 'failed' | 'errored' | 'needs_setup';
           healed_steps?: number[];
           failed_step?: number | null;
           flaky?: boolean;
@@ -601,6 +866,43 @@ export interface Database {
           finished_at?: string;
           missing_secrets?: string[];
         };
+        Relationships: [
+          {
+            foreignKeyName: 'flow_results_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_results_job_id_fkey';
+            columns: ['job_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_jobs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_results_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_results_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_results_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       flow_setup: {
         Row: {
@@ -615,7 +917,7 @@ export interface Database {
         Insert: {
           flow_id: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           missing_secrets: string[];
           since: string;
           run_id?: string | null;
@@ -630,6 +932,36 @@ export interface Database {
           run_id?: string | null;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'flow_setup_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: true;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_setup_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_setup_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_setup_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       flow_steps: {
         Row: {
@@ -638,10 +970,10 @@ export interface Database {
           site_id: string;
           organization_id: string;
           position: number;
-          action: string;
+          action: 'navigate' | 'click' | 'input' | 'select' | 'check' | 'submit' | 'keypress' | 'scroll' | 'waitFor' | 'assert';
           data: Json;
           label: string;
-          label_source: string;
+          label_source: 'template' | 'ai' | 'user';
           label_confidence: number | null;
           instruction: string | null;
           screenshot_path: string | null;
@@ -651,13 +983,13 @@ export interface Database {
         Insert: {
           id?: string;
           flow_id: string;
-          site_id: string;
-          organization_id: string;
+          site_id?: string;
+          organization_id?: string;
           position: number;
-          action: string;
+          action: 'navigate' | 'click' | 'input' | 'select' | 'check' | 'submit' | 'keypress' | 'scroll' | 'waitFor' | 'assert';
           data?: Json;
           label?: string;
-          label_source?: string;
+          label_source?: 'template' | 'ai' | 'user';
           label_confidence?: number | null;
           instruction?: string | null;
           screenshot_path?: string | null;
@@ -670,16 +1002,39 @@ export interface Database {
           site_id?: string;
           organization_id?: string;
           position?: number;
-          action?: string;
+          action?: 'navigate' | 'click' | 'input' | 'select' | 'check' | 'submit' | 'keypress' | 'scroll' | 'waitFor' | 'assert';
           data?: Json;
           label?: string;
-          label_source?: string;
+          label_source?: 'template' | 'ai' | 'user';
           label_confidence?: number | null;
           instruction?: string | null;
           screenshot_path?: string | null;
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'flow_steps_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_steps_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flow_steps_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       flows: {
         Row: {
@@ -691,7 +1046,7 @@ export interface Database {
           critical: boolean;
           version: number;
           schema_version: number;
-          source: string;
+          source: 'extension' | 'import' | 'api';
           created_by: string | null;
           created_at: string;
           updated_at: string;
@@ -699,13 +1054,13 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           name: string;
           start_url: string;
           critical?: boolean;
           version?: number;
           schema_version?: number;
-          source?: string;
+          source?: 'extension' | 'import' | 'api';
           created_by?: string | null;
           created_at?: string;
           updated_at?: string;
@@ -719,11 +1074,27 @@ export interface Database {
           critical?: boolean;
           version?: number;
           schema_version?: number;
-          source?: string;
+          source?: 'extension' | 'import' | 'api';
           created_by?: string | null;
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'flows_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'flows_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       health_scores: {
         Row: {
@@ -740,7 +1111,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           run_id: string;
           score: number;
           components: Json;
@@ -759,6 +1130,29 @@ export interface Database {
           formula_version?: string;
           computed_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'health_scores_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'health_scores_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: true;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'health_scores_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       invitations: {
         Row: {
@@ -797,17 +1191,26 @@ export interface Database {
           accepted_at?: string | null;
           accepted_by?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'invitations_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       notification_outbox: {
         Row: {
           id: string;
           site_id: string;
           organization_id: string;
-          kind: string;
+          kind: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'alert_overflow' | 'needs_setup';
           period_key: string;
           run_id: string | null;
           payload: Json;
-          status: string;
+          status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'over_cap';
           attempts: number;
           next_attempt_at: string;
           locked_by: string | null;
@@ -823,12 +1226,12 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
-          kind: string;
+          organization_id?: string;
+          kind: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'alert_overflow' | 'needs_setup';
           period_key: string;
           run_id?: string | null;
           payload?: Json;
-          status?: string;
+          status?: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'over_cap';
           attempts?: number;
           next_attempt_at?: string;
           locked_by?: string | null;
@@ -845,11 +1248,11 @@ export interface Database {
           id?: string;
           site_id?: string;
           organization_id?: string;
-          kind?: string;
+          kind?: 'instant' | 'daily' | 'weekly' | 'channel_failing' | 'alert_overflow' | 'needs_setup';
           period_key?: string;
           run_id?: string | null;
           payload?: Json;
-          status?: string;
+          status?: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'over_cap';
           attempts?: number;
           next_attempt_at?: string;
           locked_by?: string | null;
@@ -862,6 +1265,36 @@ export interface Database {
           held_in?: string | null;
           sealed_at?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'notification_outbox_held_in_fkey';
+            columns: ['held_in'];
+            isOneToOne: false;
+            referencedRelation: 'notification_outbox';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'notification_outbox_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'notification_outbox_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'notification_outbox_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       notification_recipients: {
         Row: {
@@ -883,7 +1316,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           user_id?: string | null;
           email: string;
           instant?: boolean;
@@ -912,6 +1345,22 @@ export interface Database {
           confirmation_sent_at?: string | null;
           confirmation_requested_by?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'notification_recipients_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'notification_recipients_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       organization_members: {
         Row: {
@@ -935,6 +1384,15 @@ export interface Database {
           email?: string | null;
           created_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'organization_members_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       organizations: {
         Row: {
@@ -958,12 +1416,13 @@ export interface Database {
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [];
       };
       page_baselines: {
         Row: {
           page_id: string;
-          viewport: string;
-          metric: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
+          metric: 'ttfb_ms' | 'fcp_ms' | 'lcp_ms' | 'cls' | 'load_ms';
           site_id: string;
           organization_id: string;
           samples: number;
@@ -973,10 +1432,10 @@ export interface Database {
         };
         Insert: {
           page_id: string;
-          viewport: string;
-          metric: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
+          metric: 'ttfb_ms' | 'fcp_ms' | 'lcp_ms' | 'cls' | 'load_ms';
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           samples: number;
           mean: number;
           stddev: number;
@@ -984,8 +1443,8 @@ export interface Database {
         };
         Update: {
           page_id?: string;
-          viewport?: string;
-          metric?: string;
+          viewport?: 'desktop' | 'tablet' | 'mobile';
+          metric?: 'ttfb_ms' | 'fcp_ms' | 'lcp_ms' | 'cls' | 'load_ms';
           site_id?: string;
           organization_id?: string;
           samples?: number;
@@ -993,6 +1452,29 @@ export interface Database {
           stddev?: number;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'page_baselines_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_baselines_page_id_fkey';
+            columns: ['page_id'];
+            isOneToOne: false;
+            referencedRelation: 'pages';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_baselines_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       page_edges: {
         Row: {
@@ -1007,7 +1489,7 @@ export interface Database {
           from_page_id: string;
           to_page_id: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           first_seen_at?: string;
           last_seen_at?: string;
         };
@@ -1019,6 +1501,36 @@ export interface Database {
           first_seen_at?: string;
           last_seen_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'page_edges_from_page_id_fkey';
+            columns: ['from_page_id'];
+            isOneToOne: false;
+            referencedRelation: 'pages';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_edges_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_edges_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_edges_to_page_id_fkey';
+            columns: ['to_page_id'];
+            isOneToOne: false;
+            referencedRelation: 'pages';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       page_metrics: {
         Row: {
@@ -1027,7 +1539,7 @@ export interface Database {
           organization_id: string;
           page_id: string;
           run_id: string;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           measured_at: string;
           ttfb_ms: number | null;
           fcp_ms: number | null;
@@ -1038,10 +1550,10 @@ export interface Database {
         Insert: {
           id?: number;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           page_id: string;
           run_id: string;
-          viewport: string;
+          viewport: 'desktop' | 'tablet' | 'mobile';
           measured_at?: string;
           ttfb_ms?: number | null;
           fcp_ms?: number | null;
@@ -1055,7 +1567,7 @@ export interface Database {
           organization_id?: string;
           page_id?: string;
           run_id?: string;
-          viewport?: string;
+          viewport?: 'desktop' | 'tablet' | 'mobile';
           measured_at?: string;
           ttfb_ms?: number | null;
           fcp_ms?: number | null;
@@ -1063,6 +1575,36 @@ export interface Database {
           cls?: number | null;
           load_ms?: number | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'page_metrics_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_metrics_page_id_fkey';
+            columns: ['page_id'];
+            isOneToOne: false;
+            referencedRelation: 'pages';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_metrics_run_id_fkey';
+            columns: ['run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'page_metrics_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       pages: {
         Row: {
@@ -1081,7 +1623,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           url_template: string;
           sample_url?: string | null;
           title?: string | null;
@@ -1104,6 +1646,29 @@ export interface Database {
           last_seen_at?: string;
           last_run_id?: string | null;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'pages_last_run_id_fkey';
+            columns: ['last_run_id'];
+            isOneToOne: false;
+            referencedRelation: 'crawl_runs';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'pages_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'pages_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       selector_proposals: {
         Row: {
@@ -1117,7 +1682,7 @@ export interface Database {
           to_selector: Json;
           confidence: number;
           run_id: string | null;
-          status: string;
+          status: 'pending' | 'accepted' | 'rejected';
           decided_by: string | null;
           decided_at: string | null;
           created_at: string;
@@ -1125,7 +1690,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           flow_id: string;
           step_id: string;
           flow_version: number;
@@ -1133,7 +1698,7 @@ export interface Database {
           to_selector: Json;
           confidence: number;
           run_id?: string | null;
-          status?: string;
+          status?: 'pending' | 'accepted' | 'rejected';
           decided_by?: string | null;
           decided_at?: string | null;
           created_at?: string;
@@ -1149,11 +1714,41 @@ export interface Database {
           to_selector?: Json;
           confidence?: number;
           run_id?: string | null;
-          status?: string;
+          status?: 'pending' | 'accepted' | 'rejected';
           decided_by?: string | null;
           decided_at?: string | null;
           created_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'selector_proposals_flow_id_fkey';
+            columns: ['flow_id'];
+            isOneToOne: false;
+            referencedRelation: 'flows';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'selector_proposals_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'selector_proposals_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'selector_proposals_step_id_fkey';
+            columns: ['step_id'];
+            isOneToOne: false;
+            referencedRelation: 'flow_steps';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       site_credentials: {
         Row: {
@@ -1169,7 +1764,7 @@ export interface Database {
         Insert: {
           id?: string;
           site_id: string;
-          organization_id: string;
+          organization_id?: string;
           name: string;
           ciphertext: string;
           created_by?: string | null;
@@ -1186,6 +1781,22 @@ export interface Database {
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'site_credentials_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'site_credentials_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: false;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       site_secrets: {
         Row: {
@@ -1206,6 +1817,22 @@ export interface Database {
           webhook_secret?: string;
           rotated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'site_secrets_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+          {
+            foreignKeyName: 'site_secrets_site_id_fkey';
+            columns: ['site_id'];
+            isOneToOne: true;
+            referencedRelation: 'sites';
+            referencedColumns: ['id'];
+          },
+        ];
       };
       sites: {
         Row: {
@@ -1218,7 +1845,7 @@ export interface Database {
           crawl_enabled: boolean;
           crawl_time: string;
           crawl_days: number[];
-          viewports: string[];
+          viewports: ('desktop' | 'tablet' | 'mobile')[];
           discover_pages: number;
           is_local: boolean;
           created_by: string | null;
@@ -1235,7 +1862,7 @@ export interface Database {
           crawl_enabled?: boolean;
           crawl_time?: string;
           crawl_days?: number[];
-          viewports?: string[];
+          viewports?: ('desktop' | 'tablet' | 'mobile')[];
           discover_pages?: number;
           is_local?: boolean;
           created_by?: string | null;
@@ -1252,16 +1879,48 @@ export interface Database {
           crawl_enabled?: boolean;
           crawl_time?: string;
           crawl_days?: number[];
-          viewports?: string[];
+          viewports?: ('desktop' | 'tablet' | 'mobile')[];
           discover_pages?: number;
           is_local?: boolean;
           created_by?: string | null;
           created_at?: string;
           updated_at?: string;
         };
+        Relationships: [
+          {
+            foreignKeyName: 'sites_organization_id_fkey';
+            columns: ['organization_id'];
+            isOneToOne: false;
+            referencedRelation: 'organizations';
+            referencedColumns: ['id'];
+          },
+        ];
       };
     };
     Views: Record<string, never>;
+    Functions: {
+      accept_invitation: { Args: { invitation_token: string }; Returns: string };
+      channel_signing_secret: { Args: { target_channel: string }; Returns: string };
+      claim_jobs: { Args: { worker: string; max_jobs?: number; lease_seconds?: number; only_sites?: string[] }; Returns: Json[] };
+      complete_job: { Args: { job_id: string; worker: string; report: Json }; Returns: Json };
+      create_organization: { Args: { org_name: string }; Returns: Database['public']['Tables']['organizations']['Row'] };
+      decide_selector_proposal: { Args: { proposal: string; accept: boolean }; Returns: Database['public']['Tables']['selector_proposals']['Row'] };
+      fail_job: { Args: { job_id: string; worker: string; error: string; retryable?: boolean }; Returns: string };
+      finalise_run: { Args: { target_run: string }; Returns: Json };
+      finalise_run_if_done: { Args: { target_run: string }; Returns: Json };
+      heartbeat_job: { Args: { job_id: string; worker: string; lease_seconds?: number }; Returns: boolean };
+      invite_member: { Args: { org_id: string; invitee_email: string; invitee_role?: Database['public']['Enums']['member_role'] }; Returns: { invitation_id: string; token: string; expires_at: string }[] };
+      is_open: { Args: { '': Database['public']['Tables']['bugs']['Row'] }; Returns: boolean };
+      page_bugs: { Args: { target_site: string; page_template: string }; Returns: { id: string; type: Database['public']['Enums']['bug_type']; severity: Database['public']['Enums']['bug_severity']; status: Database['public']['Enums']['bug_status']; title: string; message: string; url_template: string; page_url: string; selector: string; viewports: string[]; first_seen_at: string; last_seen_at: string; flow_id: string; step_index: number; evidence: Json }[] };
+      queue_metrics: { Args: Record<PropertyKey, never>; Returns: Json };
+      release_job: { Args: { job_id: string; worker: string }; Returns: boolean };
+      reopen_bug: { Args: { target_bug: string }; Returns: Database['public']['Tables']['bugs']['Row'] };
+      request_crawl: { Args: { target_site: string }; Returns: string };
+      resend_recipient_confirmation: { Args: { target_recipient: string }; Returns: string };
+      rotate_webhook_secret: { Args: { target_site: string }; Returns: string };
+      save_flow: { Args: { payload: Json }; Returns: Database['public']['Tables']['flows']['Row'] };
+      sweep_runs: { Args: { max_runs?: number; only_sites?: string[] }; Returns: number };
+    };
     Enums: {
       bug_severity: 'P0' | 'P1' | 'P2' | 'P3';
       bug_status: 'new' | 'active' | 'fixed' | 'regressed';
@@ -1271,6 +1930,7 @@ export interface Database {
       member_role: 'owner' | 'admin' | 'member';
       run_status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
     };
+    CompositeTypes: Record<string, never>;
   };
 }
 

@@ -3,12 +3,14 @@
  * session, RLS decides what comes back). Lists are paginated by the server (`range` + an exact
  * count); long JSON (a run's `persistent` bug list) is only selected where it is shown.
  */
+import { readStoredHealthComponents, readStoredHealthInputs } from '@flowlens/core/health';
 import { parseRunSummary } from '@flowlens/core/queue';
 import { readStoredEvidence, readStoredFingerprintParts } from '@flowlens/core/report';
 import { applyBugFilters, openFilter, pageRange, PAGE_SIZE, type BugFilters, type FilterBuilder } from '../lib/bugFilters.ts';
 import { unwrap } from '../lib/errors.ts';
 import type { Db } from '../lib/supabase.tsx';
-import { RECIPIENT_COLUMNS } from './types.ts';
+import type { Json } from './database.types.ts';
+import { RECIPIENT_COLUMNS, VIEWPORTS } from './types.ts';
 import type {
   AuditEntry,
   BaselineRow,
@@ -40,10 +42,10 @@ const DAY = 86_400_000;
 
 export const BUG_LIST_COLUMNS =
   'id,site_id,type,severity,title,url_template,status,viewports,first_seen_at,last_seen_at,last_run_id,snoozed_until,false_positive,flow_id';
-const BUG_COLUMNS = `${BUG_LIST_COLUMNS},fingerprint,fingerprint_parts,message,page_url,selector,step_index,fixed_at,times_regressed,first_run_id,false_positive_at,deploy_event_id`;
+export const BUG_COLUMNS = `${BUG_LIST_COLUMNS},fingerprint,fingerprint_parts,message,page_url,selector,step_index,fixed_at,times_regressed,first_run_id,false_positive_at,deploy_event_id` as const;
 export const RUN_LIST_COLUMNS =
   'id,site_id,trigger,status,created_at,started_at,finished_at,health_score,error,deploy_event_id,viewports,new_ids:summary->new,fixed_ids:summary->fixed,regressed_ids:summary->regressed,previous_score:summary->previousHealthScore';
-const SITE_COLUMNS = 'id,organization_id,name,base_url,allowed_origins,timezone,crawl_enabled,crawl_time,crawl_days,viewports,discover_pages,created_at';
+export const SITE_COLUMNS = 'id,organization_id,name,base_url,allowed_origins,timezone,crawl_enabled,crawl_time,crawl_days,viewports,discover_pages,created_at';
 
 export interface Page<T> {
   rows: T[];
@@ -52,33 +54,73 @@ export interface Page<T> {
   pageSize: number;
 }
 
-function asPage<T>(res: { data: T[] | null; error: unknown; count: number | null }, page: number, what: string, pageSize = PAGE_SIZE): Page<T> {
-  const rows = unwrap<T[] | null>(res, what) ?? [];
+function asPage<T>(res: ({ data: T[]; error: null } | { data: null; error: unknown }) & { count: number | null }, page: number, what: string, pageSize = PAGE_SIZE): Page<T> {
+  const rows = unwrap(res, what);
   return { rows, total: res.count ?? rows.length, page, pageSize };
 }
 
-type QueryResult = { data: unknown; error: unknown; count: number | null };
-
 /**
- * supabase-js' builder, seen through the few methods the shared filter code uses. (Passing the real
- * builder type through generic helpers makes TypeScript's instantiation depth explode.)
+ * The shared bug filters (lib/bugFilters.ts) see supabase-js' builder through the few methods they
+ * use (passing the real builder type through generic helpers makes TypeScript's instantiation depth
+ * explode). They only add filters to the builder they are given and return it, so the builder comes
+ * back with its own type: this cast is of our query object, never of data.
  */
-interface Query extends FilterBuilder<Query>, PromiseLike<QueryResult> {
+interface Query extends FilterBuilder<Query> {
   range(from: number, to: number): Query;
   limit(count: number): Query;
 }
 
-function asQuery(builder: unknown): Query {
-  return builder as Query;
+function filtered<B>(builder: B, apply: (q: Query) => Query): B {
+  return apply(builder as unknown as Query) as unknown as B;
 }
+
+/** A stored viewports list (bugs.viewports has no check constraint): the words core knows, in their order. */
+function readViewports(values: readonly string[]): Viewport[] {
+  return values.filter((v): v is Viewport => (VIEWPORTS as readonly string[]).includes(v));
+}
+
+type StoredRun = Omit<RunRow, 'new_ids' | 'fixed_ids' | 'regressed_ids' | 'previous_score'> & { new_ids: unknown; fixed_ids: unknown; regressed_ids: unknown; previous_score: unknown };
 
 /**
  * The run list's summary parts (`new_ids:summary->new`, …) cross from SQL's JSON: read with core's
  * RunSummarySchema like the whole summary is (a part an older summary lacks, or cannot be read, is empty).
  */
-function readRunRow<R extends RunRow>(row: R): R {
+function readRunRow<R extends StoredRun>(row: R): Omit<R, 'new_ids' | 'fixed_ids' | 'regressed_ids' | 'previous_score'> & RunRow {
   const s = parseRunSummary({ new: row.new_ids ?? [], fixed: row.fixed_ids ?? [], regressed: row.regressed_ids ?? [], previousHealthScore: row.previous_score });
   return { ...row, new_ids: row.new_ids == null ? null : s.new, fixed_ids: row.fixed_ids == null ? null : s.fixed, regressed_ids: row.regressed_ids == null ? null : s.regressed, previous_score: s.previousHealthScore };
+}
+
+/**
+ * A stored score's components and inputs cross from SQL's JSON (private.finalise_health): read with
+ * core's health schemas, part by part (an unreadable part is null, shown as not recorded).
+ */
+function readHealthDetail<R extends { components: unknown; inputs: unknown }>(row: R): Omit<R, 'components' | 'inputs'> & Pick<HealthScoreDetail, 'components' | 'inputs'> {
+  return { ...row, components: readStoredHealthComponents(row.components), inputs: readStoredHealthInputs(row.inputs) };
+}
+
+function readBugListRow<R extends { viewports: string[] }>(row: R): Omit<R, 'viewports'> & { viewports: Viewport[] } {
+  return { ...row, viewports: readViewports(row.viewports) };
+}
+
+/** A bug row as stored: viewports as core knows them, fingerprint_parts read with core's schema. */
+export function readBug<R extends { viewports: string[]; fingerprint_parts: unknown }>(row: R): Omit<R, 'viewports' | 'fingerprint_parts'> & Pick<Bug, 'viewports' | 'fingerprint_parts'> {
+  return { ...row, viewports: readViewports(row.viewports), fingerprint_parts: readStoredFingerprintParts(row.fingerprint_parts) };
+}
+
+/** A JSON value that is an object, else null. */
+function jsonObject(value: Json): { [key: string]: Json | undefined } | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
+}
+
+/** audit_log.details is written by SQL's audit triggers: read as a plain object (anything else as empty). */
+function readAuditEntry<R extends { details: Json }>(row: R): Omit<R, 'details'> & Pick<AuditEntry, 'details'> {
+  return { ...row, details: jsonObject(row.details) ?? {} };
+}
+
+/** flow_steps.data: only its selectors are read (as unknown, for display); a list that is not one is left out. */
+function readFlowStep<R extends { data: Json }>(row: R): Omit<R, 'data'> & Pick<FlowStep, 'data'> {
+  const { selectors, ...rest } = jsonObject(row.data) ?? {};
+  return { ...row, data: Array.isArray(selectors) ? { ...rest, selectors } : rest };
 }
 
 // All sites ----------------------------------------------------------------------------------------
@@ -103,8 +145,7 @@ export interface Overview {
 }
 
 export const SITES_PAGE_SIZE = 24;
-// Typed as plain strings so supabase-js does not try to infer row types from the select text.
-const SITE_CARD_COLUMNS: string = 'id,organization_id,name,base_url,health_scores(id,run_id,score,computed_at),crawl_runs(id,status,trigger,created_at,finished_at)';
+const SITE_CARD_COLUMNS = 'id,organization_id,name,base_url,health_scores(id,run_id,score,computed_at),crawl_runs(id,status,trigger,created_at,finished_at)';
 
 export async function fetchOverview(db: Db, userId: string, page: number): Promise<Overview> {
   const [from, to] = pageRange(page, SITES_PAGE_SIZE);
@@ -121,17 +162,12 @@ export async function fetchOverview(db: Db, userId: string, page: number): Promi
       .order('id')
       .range(from, to),
   ]);
-  type MemberRow = { role: MemberRole; organizations: Organization | null };
-  const orgs = (unwrap(memberships, 'load your organisations') as unknown as MemberRow[])
-    .filter((m) => m.organizations)
-    .map((m) => ({ ...(m.organizations as Organization), role: m.role }))
+  const orgs: OrgWithRole[] = unwrap(memberships, 'load your organisations')
+    .flatMap((m) => (m.organizations ? [{ ...m.organizations, role: m.role }] : []))
     .sort((a, b) => a.name.localeCompare(b.name));
-  type SiteRow = Omit<SiteCard, 'scores' | 'lastRun' | 'openUrgent'> & { health_scores: HealthScoreRow[]; crawl_runs: SiteCard['lastRun'][] };
-  const sitePage = asPage(sitesRes as unknown as { data: SiteRow[] | null; error: unknown; count: number | null }, page, 'load your sites', SITES_PAGE_SIZE);
+  const sitePage = asPage(sitesRes, page, 'load your sites', SITES_PAGE_SIZE);
   const counts = await Promise.all(
-    sitePage.rows.map((s) =>
-      openFilter(asQuery(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1']))),
-    ),
+    sitePage.rows.map((s) => filtered(db.from('bugs').select('id', { count: 'exact', head: true }).eq('site_id', s.id).in('severity', ['P0', 'P1']), openFilter)),
   );
   const rows: SiteCard[] = sitePage.rows.map((s, i) => ({
     id: s.id,
@@ -160,12 +196,11 @@ export async function fetchSite(db: Db, siteId: string, userId: string): Promise
   // path, where the browser's six connections per host are otherwise all busy.
   const res = await db
     .from('sites')
-    .select(`${SITE_COLUMNS},organizations(name,organization_members(user_id,role))`)
+    .select(`${SITE_COLUMNS},organizations(name,organization_members(user_id,role))` as const)
     .eq('id', siteId)
     .eq('organizations.organization_members.user_id', userId)
     .maybeSingle();
-  type Row = Site & { organizations: { name: string; organization_members: { user_id: string; role: MemberRole }[] | null } | null };
-  const row = unwrap(res, 'load the site') as Row | null;
+  const row = unwrap(res, 'load the site');
   if (!row) return null;
   const role = row.organizations?.organization_members?.find((m) => m.user_id === userId)?.role ?? null;
   const { organizations, ...site } = row;
@@ -199,7 +234,7 @@ export interface PerfRow {
 export const HOME_ACTIVE_LIMIT = 8;
 
 // The latest scores with the run behind them and that run's measurements, in one request.
-const HOME_SCORE_COLUMNS: string = `id,run_id,score,computed_at,components,inputs,formula_version,run:crawl_runs(${RUN_LIST_COLUMNS},page_metrics(page_id,run_id,viewport,measured_at,load_ms,lcp_ms,pages(url_template)))`;
+const HOME_SCORE_COLUMNS = `id,run_id,score,computed_at,components,inputs,formula_version,run:crawl_runs(${RUN_LIST_COLUMNS},page_metrics(page_id,run_id,viewport,measured_at,load_ms,lcp_ms,pages(url_template)))` as const;
 
 /**
  * Two round trips: everything that does not depend on the latest run in parallel (the run and its
@@ -211,21 +246,21 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
     db.from('health_scores').select(HOME_SCORE_COLUMNS).eq('site_id', siteId).order('computed_at', { ascending: false }).limit(2),
     db.from('health_scores').select('id,run_id,score,computed_at').eq('site_id', siteId).gte('computed_at', since).order('computed_at', { ascending: true }).limit(500),
     db.from('crawl_runs').select('id,status,trigger,created_at').eq('site_id', siteId).order('created_at', { ascending: false }).limit(1),
-    openFilter(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)))
+    filtered(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId), openFilter)
       .order('severity', { ascending: true })
       .order('first_seen_at', { ascending: false })
       .order('id')
       .range(0, HOME_ACTIVE_LIMIT - 1),
     db.from('page_baselines').select('page_id,viewport,metric,samples,mean,stddev').eq('site_id', siteId).in('metric', ['load_ms', 'lcp_ms']).limit(1000),
   ]);
-  type ScoreWithRun = HealthScoreDetail & { run: (RunRow & { page_metrics: PageMetricRow[] }) | null };
-  const latestTwo = unwrap(latestRes, 'load the health score') as ScoreWithRun[];
+  const latestTwo = unwrap(latestRes, 'load the health score');
   const latestRow = latestTwo[0] ?? null;
   const previousRow = latestTwo[1] ?? null;
-  const sparkline = unwrap(sparkRes, 'load the score history') as HealthScoreRow[];
-  const currentRun = (unwrap(currentRes, 'load the latest crawl') as HomeData['currentRun'][])[0] ?? null;
-  const active = asPage(activeRes as unknown as { data: BugListRow[] | null; error: unknown; count: number | null }, 1, 'load the active bugs', HOME_ACTIVE_LIMIT);
-  const baselines = unwrap(baselineRes, 'load the performance baselines') as BaselineRow[];
+  const sparkline: HealthScoreRow[] = unwrap(sparkRes, 'load the score history');
+  const currentRun = unwrap(currentRes, 'load the latest crawl')[0] ?? null;
+  const activePage = asPage(activeRes, 1, 'load the active bugs', HOME_ACTIVE_LIMIT);
+  const active: Page<BugListRow> = { ...activePage, rows: activePage.rows.map(readBugListRow) };
+  const baselines: BaselineRow[] = unwrap(baselineRes, 'load the performance baselines');
 
   let latest: HealthScoreDetail | null = null;
   let scoreRun: RunRow | null = null;
@@ -233,12 +268,15 @@ export async function fetchHome(db: Db, siteId: string, now = new Date()): Promi
   let perf: PerfRow[] = [];
   if (latestRow) {
     const { run, ...score } = latestRow;
-    latest = score;
-    const { page_metrics: metrics = [], ...runRow } = run ?? ({} as NonNullable<ScoreWithRun['run']>);
-    scoreRun = run ? readRunRow(runRow) : null;
+    latest = readHealthDetail(score);
+    const metrics = run?.page_metrics ?? [];
+    if (run) {
+      const { page_metrics: _metrics, ...runRow } = run;
+      scoreRun = readRunRow(runRow);
+    }
     const ids = [...(scoreRun?.new_ids ?? []).slice(0, 20), ...(scoreRun?.regressed_ids ?? []).slice(0, 20), ...(scoreRun?.fixed_ids ?? []).slice(0, 20)];
     if (ids.length) {
-      const bugs = unwrap(await db.from('bugs').select(BUG_LIST_COLUMNS).in('id', ids), "load today's changes") as BugListRow[];
+      const bugs = unwrap(await db.from('bugs').select(BUG_LIST_COLUMNS).in('id', ids), "load today's changes").map(readBugListRow);
       const byId = new Map(bugs.map((b) => [b.id, b]));
       const pick = (list: string[] | null) => (list ?? []).slice(0, 20).flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
       const fresh = pick(scoreRun?.new_ids ?? null);
@@ -283,9 +321,9 @@ export async function fetchTrends(db: Db, siteId: string, days: number, now = ne
     db.from('pages').select('id,url_template,title').eq('site_id', siteId).order('url_template').limit(500),
   ]);
   return {
-    scores: unwrap(scores, 'load the score history') as HealthScoreDetail[],
-    deploys: unwrap(deploys, 'load the deploys') as DeployEvent[],
-    pages: unwrap(pages, 'load the pages') as PageRow[],
+    scores: unwrap(scores, 'load the score history').map(readHealthDetail),
+    deploys: unwrap(deploys, 'load the deploys'),
+    pages: unwrap(pages, 'load the pages'),
   };
 }
 
@@ -299,7 +337,7 @@ export async function fetchPageMetrics(db: Db, pageId: string, viewport: Viewpor
     .gte('measured_at', since)
     .order('measured_at')
     .limit(1000);
-  return unwrap(res, 'load the page metrics') as PageMetricRow[];
+  return unwrap(res, 'load the page metrics');
 }
 
 export interface DeployBugs {
@@ -321,7 +359,8 @@ export async function fetchDeployBugs(db: Db, siteId: string, deployId: string, 
       .order('id')
       .range(from, to),
   ]);
-  return { deploy: unwrap(deploy, 'load the deploy') as DeployEvent | null, bugs: asPage(bugs as never, page, 'load the bugs after this deploy') };
+  const p = asPage(bugs, page, 'load the bugs after this deploy');
+  return { deploy: unwrap(deploy, 'load the deploy'), bugs: { ...p, rows: p.rows.map(readBugListRow) } };
 }
 
 // Bugs ----------------------------------------------------------------------------------------------
@@ -337,16 +376,16 @@ export async function fetchBugFacets(db: Db, siteId: string): Promise<BugFacets>
     db.from('flows').select('id,name').eq('site_id', siteId).order('name').limit(500),
   ]);
   return {
-    pages: (unwrap(pages, 'load the pages') as { url_template: string }[]).map((p) => p.url_template),
-    flows: unwrap(flows, 'load the flows') as Pick<Flow, 'id' | 'name'>[],
+    pages: unwrap(pages, 'load the pages').map((p) => p.url_template),
+    flows: unwrap(flows, 'load the flows'),
   };
 }
 
 export async function fetchBugs(db: Db, siteId: string, filters: BugFilters, now = new Date()): Promise<Page<BugListRow>> {
   const [from, to] = pageRange(filters.page);
-  const q = applyBugFilters(asQuery(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId)), filters, now);
-  const res = await q.range(from, to);
-  return asPage(res as unknown as { data: BugListRow[] | null; error: unknown; count: number | null }, filters.page, 'load the bugs');
+  const q = filtered(db.from('bugs').select(BUG_LIST_COLUMNS, { count: 'exact' }).eq('site_id', siteId), (b) => applyBugFilters(b, filters, now));
+  const p = asPage(await q.range(from, to), filters.page, 'load the bugs');
+  return { ...p, rows: p.rows.map(readBugListRow) };
 }
 
 export interface BugDetail {
@@ -358,9 +397,9 @@ export interface BugDetail {
 
 export async function fetchBug(db: Db, siteId: string, bugId: string): Promise<BugDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(bugId)) return null;
-  const row = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug') as (Omit<Bug, 'fingerprint_parts'> & { fingerprint_parts: unknown }) | null;
+  const row = unwrap(await db.from('bugs').select(BUG_COLUMNS).eq('id', bugId).eq('site_id', siteId).maybeSingle(), 'load the bug');
   if (!row) return null;
-  const bug: Bug = { ...row, fingerprint_parts: readStoredFingerprintParts(row.fingerprint_parts) };
+  const bug = readBug(row);
   const [flow, steps, deploy] = await Promise.all([
     bug.flow_id ? db.from('flows').select('id,name,critical').eq('id', bug.flow_id).maybeSingle() : Promise.resolve({ data: null, error: null }),
     bug.flow_id
@@ -372,9 +411,9 @@ export async function fetchBug(db: Db, siteId: string, bugId: string): Promise<B
   ]);
   return {
     bug,
-    flow: unwrap(flow, 'load the flow') as BugDetail['flow'],
-    flowSteps: unwrap(steps, 'load the flow steps') as BugDetail['flowSteps'],
-    deploy: unwrap(deploy, 'load the deploy') as DeployEvent | null,
+    flow: unwrap(flow, 'load the flow'),
+    flowSteps: unwrap(steps, 'load the flow steps'),
+    deploy: unwrap(deploy, 'load the deploy'),
   };
 }
 
@@ -389,8 +428,7 @@ export async function fetchOccurrences(db: Db, bugId: string, page: number): Pro
     .order('seen_at', { ascending: false })
     .order('viewport')
     .range(from, to);
-  type Raw = Omit<Occurrence, 'evidence'> & { evidence: unknown };
-  const p = asPage(res as unknown as { data: Raw[] | null; error: unknown; count: number | null }, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
+  const p = asPage(res, page, 'load the occurrences', OCCURRENCE_PAGE_SIZE);
   // Evidence is what the crawled page produced: read part by part with core's report schemas.
   return { ...p, rows: p.rows.map((o) => ({ ...o, evidence: readStoredEvidence(o.evidence) })) };
 }
@@ -406,8 +444,8 @@ export async function fetchAudit(db: Db, bugId: string, organizationId: string):
     db.from('organization_members').select('user_id,email').eq('organization_id', organizationId).limit(1000),
   ]);
   const people: Record<string, string> = {};
-  for (const m of unwrap(members, 'load the members') as { user_id: string; email: string | null }[]) people[m.user_id] = m.email ?? 'a member';
-  return { entries: unwrap(entries, 'load the activity') as AuditEntry[], people };
+  for (const m of unwrap(members, 'load the members')) people[m.user_id] = m.email ?? 'a member';
+  return { entries: unwrap(entries, 'load the activity').map(readAuditEntry), people };
 }
 
 export async function signedScreenshotUrl(db: Db, path: string): Promise<string | null> {
@@ -448,8 +486,7 @@ export async function fetchFlows(db: Db, siteId: string, page: number): Promise<
     .order('critical', { ascending: false })
     .order('name')
     .range(from, to);
-  type Row = Flow & { flow_results: FlowResult[]; selector_proposals: { id: string }[] };
-  const p = asPage(res as unknown as { data: Row[] | null; error: unknown; count: number | null }, page, 'load the flows');
+  const p = asPage(res, page, 'load the flows');
   return {
     ...p,
     rows: p.rows.map(({ flow_results, selector_proposals, ...flow }) => ({
@@ -480,7 +517,7 @@ export interface FlowDetail {
 
 export async function fetchFlow(db: Db, siteId: string, flowId: string): Promise<FlowDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(flowId)) return null;
-  const flow = unwrap(await db.from('flows').select('id,site_id,name,start_url,critical,version,updated_at').eq('id', flowId).eq('site_id', siteId).maybeSingle(), 'load the flow') as Flow | null;
+  const flow = unwrap(await db.from('flows').select('id,site_id,name,start_url,critical,version,updated_at').eq('id', flowId).eq('site_id', siteId).maybeSingle(), 'load the flow');
   if (!flow) return null;
   const [steps, proposals, results] = await Promise.all([
     db.from('flow_steps').select('id,position,action,label,instruction,screenshot_path,data').eq('flow_id', flowId).order('position').limit(500),
@@ -499,9 +536,9 @@ export async function fetchFlow(db: Db, siteId: string, flowId: string): Promise
   ]);
   return {
     flow,
-    steps: unwrap(steps, 'load the steps') as FlowStep[],
-    proposals: unwrap(proposals, 'load the healed selectors') as SelectorProposal[],
-    results: unwrap(results, 'load the results') as FlowResult[],
+    steps: unwrap(steps, 'load the steps').map(readFlowStep),
+    proposals: unwrap(proposals, 'load the healed selectors'),
+    results: unwrap(results, 'load the results'),
   };
 }
 
@@ -532,7 +569,7 @@ export async function fetchRuns(db: Db, siteId: string, page: number): Promise<P
     .order('created_at', { ascending: false })
     .order('id')
     .range(from, to);
-  const p = asPage(res as unknown as { data: RunRow[] | null; error: unknown; count: number | null }, page, 'load the crawl history');
+  const p = asPage(res, page, 'load the crawl history');
   return { ...p, rows: p.rows.map(readRunRow) };
 }
 
@@ -549,11 +586,10 @@ export const RUN_DIFF_LIMIT = 25;
 
 export async function fetchRun(db: Db, siteId: string, runId: string): Promise<RunDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
-  const run = unwrap(await db.from('crawl_runs').select(`${RUN_LIST_COLUMNS},summary`).eq('id', runId).eq('site_id', siteId).maybeSingle(), 'load the run') as RunDetail['run'] | null;
-  if (!run) return null;
-  Object.assign(run, readRunRow(run));
+  const row = unwrap(await db.from('crawl_runs').select(`${RUN_LIST_COLUMNS},summary` as const).eq('id', runId).eq('site_id', siteId).maybeSingle(), 'load the run');
+  if (!row) return null;
   // The summary crosses from SQL here: parsed with core's schema (a list an older summary lacks reads as empty).
-  run.summary = run.summary ? parseRunSummary(run.summary) : null;
+  const run: RunDetail['run'] = { ...readRunRow(row), summary: row.summary ? parseRunSummary(row.summary) : null };
   const s = run.summary;
   const ids = s ? [...s.new.slice(0, RUN_DIFF_LIMIT), ...s.regressed.slice(0, RUN_DIFF_LIMIT), ...s.fixed.slice(0, RUN_DIFF_LIMIT), ...s.persistent.slice(0, RUN_DIFF_LIMIT)] : [];
   const [health, jobs, results, deploy, bugs] = await Promise.all([
@@ -566,13 +602,14 @@ export async function fetchRun(db: Db, siteId: string, runId: string): Promise<R
     ids.length ? db.from('bugs').select(BUG_LIST_COLUMNS).in('id', ids) : Promise.resolve({ data: [], error: null }),
   ]);
   const byId: Record<string, BugListRow> = {};
-  for (const b of unwrap(bugs, 'load the bugs of this run') as BugListRow[]) byId[b.id] = b;
+  for (const b of unwrap(bugs, 'load the bugs of this run')) byId[b.id] = readBugListRow(b);
+  const score = unwrap(health, 'load the health score');
   return {
     run,
-    health: unwrap(health, 'load the health score') as HealthScoreDetail | null,
-    jobs: unwrap(jobs, 'load the jobs') as RunDetail['jobs'],
-    results: unwrap(results, 'load the flow results') as RunDetail['results'],
-    deploy: unwrap(deploy, 'load the deploy') as DeployEvent | null,
+    health: score ? readHealthDetail(score) : null,
+    jobs: unwrap(jobs, 'load the jobs'),
+    results: unwrap(results, 'load the flow results'),
+    deploy: unwrap(deploy, 'load the deploy'),
     bugs: byId,
   };
 }
@@ -596,9 +633,9 @@ export async function fetchSettings(db: Db, site: Site, isAdmin: boolean): Promi
     isAdmin ? db.from('site_secrets').select('webhook_secret,rotated_at').eq('site_id', site.id).maybeSingle() : Promise.resolve({ data: null, error: null }),
   ]);
   return {
-    recipients: unwrap(recipients, 'load the recipients') as Recipient[],
-    members: unwrap(members, 'load the members') as Membership[],
-    invitations: unwrap(invitations, 'load the invitations') as Invitation[],
-    secret: unwrap(secret, 'load the webhook secret') as SettingsData['secret'],
+    recipients: unwrap(recipients, 'load the recipients'),
+    members: unwrap(members, 'load the members'),
+    invitations: unwrap(invitations, 'load the invitations'),
+    secret: unwrap(secret, 'load the webhook secret'),
   };
 }

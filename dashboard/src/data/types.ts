@@ -4,13 +4,15 @@
  * A renamed or dropped column, or a column whose type changed, breaks `npm run typecheck`.
  *
  * Where the database stores a word from one of core's lists in a text column (a viewport, a flow
- * result's status), the row type narrows it to core's type; a narrowing must fit the generated
- * type (Row's third argument is checked against it). JSON columns are typed with core's zod-inferred
- * types and are parsed where they are read (queries.ts), never cast.
+ * result's status), the row type names core's type; a narrowing must fit the generated type (Row's
+ * third argument is checked against it). A column whose check constraint lists its words is already
+ * generated as those words (so the client's answer fits without a cast); one without (bugs.viewports)
+ * is read with core's list in queries.ts. JSON columns are typed with core's zod-inferred types and
+ * are parsed where they are read (queries.ts), never cast.
  */
 
 import { BUG_STATUSES, BUG_TYPES, SEVERITIES, type BugStatus, type BugType, type Severity } from '@flowlens/core/bug';
-import type { HealthScore } from '@flowlens/core/health';
+import type { HealthComponents, StoredHealthInputs } from '@flowlens/core/health';
 import type { CrawlTrigger, MemberRole, RunState, RunSummary } from '@flowlens/core/queue';
 import type { FingerprintPart } from '@flowlens/core/fingerprint';
 import type { Evidence, FlowResultStatus } from '@flowlens/core/report';
@@ -85,25 +87,16 @@ export type RunRow = Row<
   deploy_events?: Pick<DeployEvent, 'commit_sha' | 'branch'> | null;
 };
 
-export type HealthComponents = HealthScore['components'];
+export type { HealthComponents, StoredHealthInputs };
 
 export type HealthScoreRow = Row<'health_scores', 'id' | 'run_id' | 'score' | 'computed_at'>;
 
-/** components and inputs are written by SQL's finalise_health (private.health_score, core/HEALTH.md). */
+/**
+ * components and inputs are written by SQL's finalise_health (private.health_score, core/HEALTH.md) and
+ * read with core's readStoredHealthComponents / readStoredHealthInputs (null: missing or unreadable).
+ */
 export type HealthScoreDetail = HealthScoreRow &
-  Row<
-    'health_scores',
-    'components' | 'inputs' | 'formula_version',
-    {
-      components: HealthComponents;
-      inputs: {
-        bugs?: Partial<Record<Severity, number>>;
-        flows?: { passed?: number; total?: number };
-        performance?: { regressed?: number; measured?: number };
-        accessibility?: Record<string, number>;
-      };
-    }
-  >;
+  Row<'health_scores', 'components' | 'inputs' | 'formula_version', { components: HealthComponents | null; inputs: StoredHealthInputs }>;
 
 export type DeployEvent = Row<'deploy_events', 'id' | 'commit_sha' | 'branch' | 'environment' | 'received_at'>;
 

@@ -89,10 +89,14 @@ function normalise(err: unknown): DbError {
 }
 
 /** Throws the PostgREST error of a supabase-js response as an AppError, or returns its data. `what` completes "Could not …". */
-export function unwrap<T = unknown>(res: { data: unknown; error: unknown }, what: string): T {
+/** The data of a supabase-js answer that succeeded (its members with `error: null`), as the typed client declares it. */
+export type DataOf<R> = R extends { error: null; data: infer D } ? D : never;
+
+export function unwrap<R extends { data: unknown; error: unknown }>(res: R, what: string): DataOf<R> {
   if (res.error) {
     const f = toFriendly(res.error);
     throw new AppError(f.kind === 'other' ? { ...f, message: `Could not ${what}: ${f.message}` } : f);
   }
-  return res.data as T;
+  // supabase-js answers data (typed by the generated schema) exactly when there is no error.
+  return res.data as DataOf<R>;
 }

@@ -6,11 +6,13 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { createContext, useContext, type ReactNode } from 'react';
 import type { DashboardConfig } from '../config.ts';
+import type { Database } from '../data/database.types.ts';
 
-export type Db = SupabaseClient;
+/** Typed by the generated schema (database.types.ts): table, column, embedded-select and RPC types are checked. */
+export type Db = SupabaseClient<Database>;
 
 export function createBrowserClient(config: DashboardConfig): Db {
-  return createClient(config.supabaseUrl, config.supabaseAnonKey, {
+  return createClient<Database>(config.supabaseUrl, config.supabaseAnonKey, {
     auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false, storageKey: 'flowlens-auth' },
   });
 }

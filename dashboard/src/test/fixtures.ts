@@ -111,7 +111,7 @@ export function homeData(over: Partial<HomeData> = {}): HomeData {
       score: 78,
       computed_at: '2026-11-22T02:10:00Z',
       components: { bugs: 55, flows: 89, performance: 100, accessibility: 94 },
-      inputs: { bugs: { P0: 0, P1: 2, P2: 3, P3: 4 }, flows: { passed: 8, total: 9 }, performance: { regressed: 0, measured: 24 }, accessibility: { P1: 0, P2: 2, P3: 0 } },
+      inputs: { bugs: { P0: 0, P1: 2, P2: 3, P3: 4 }, flows: { passed: 8, total: 9 }, performance: { withinBaseline: 24, regressed: 0 }, accessibility: { critical: 0, serious: 2, moderate: 0, minor: 0 } },
       formula_version: '2026-11-22',
     },
     previous: { id: 'h0', run_id: PREV_RUN_ID, score: 84, computed_at: '2026-11-21T02:10:00Z' },

@@ -133,17 +133,17 @@ function HomeContent({ data, siteId, now }: { data: HomeData; siteId: string; no
         <dl className="mt-4 grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
           {(
             [
-              ['Bugs', c.bugs],
-              ['Flows', c.flows],
-              ['Performance', c.performance],
-              ['Accessibility', c.accessibility],
+              ['Bugs', c?.bugs],
+              ['Flows', c?.flows],
+              ['Performance', c?.performance],
+              ['Accessibility', c?.accessibility],
             ] as const
           ).map(([label, v]) => (
             <div key={label} className="flex items-baseline justify-between gap-2">
               <dt className="text-muted">{label}</dt>
               <dd>
                 <Link className="metric link text-ink" to={runHref}>
-                  {v}
+                  {v ?? '—'}
                 </Link>
               </dd>
             </div>

@@ -1,4 +1,5 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { readStoredHealthInputs } from '@flowlens/core/health';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as queries from '../../data/queries.ts';
 import { BUG_ID, homeData, listBug, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
@@ -52,7 +53,26 @@ describe('history', () => {
     expect(screen.getByText('/new')).toBeTruthy();
     expect(screen.getByText('P0 0 · P1 2 · P2 3 · P3 4 active')).toBeTruthy();
     expect(screen.getByText('8 of 9 passed')).toBeTruthy();
+    // The measurements are the metric comparisons finalise_run counted (withinBaseline + regressed, as SQL writes them).
+    expect(screen.getByText('0 regressions, 24 measurements')).toBeTruthy();
+    expect(screen.getByText('critical 0 · serious 2 · moderate 0 · minor 0')).toBeTruthy();
     expect(screen.getByText('Page discovery')).toBeTruthy();
+  });
+
+  it('shows the performance breakdown finalise_run stored, and a part it cannot read as not recorded', async () => {
+    const latest = homeData().latest!;
+    vi.mocked(queries.fetchRun).mockResolvedValue({
+      run: { ...run, summary: null },
+      // What private.finalise_health writes (tests/database/queue.test.ts parses a real one with core's schema), read with core's reader.
+      health: { ...latest, inputs: readStoredHealthInputs({ ...latest.inputs, performance: { withinBaseline: 40, regressed: 3 }, accessibility: { impact: 'unknown' } }) },
+      jobs: [],
+      results: [],
+      deploy: null,
+      bugs: {},
+    });
+    renderApp(`/sites/${SITE_ID}/runs/${RUN_ID}`);
+    expect(await screen.findByText('3 regressions, 43 measurements')).toBeTruthy();
+    expect(screen.getByText('not recorded')).toBeTruthy();
   });
 
   it('follows a crawl that is still running until it finishes', async () => {

@@ -136,6 +136,8 @@ export function RunDetailPage() {
   const { run, health, jobs, results, deploy, bugs } = res.data;
   const s = run.summary;
   const lookup = (ids: string[]) => ids.slice(0, RUN_DIFF_LIMIT).flatMap((id) => (bugs[id] ? [bugs[id]] : []));
+  // Performance counts the metric comparisons with a baseline (n of core/health.ts: within it + regressed).
+  const inputs = health?.inputs;
   const delta = s?.healthScore != null && s.previousHealthScore != null ? s.healthScore - s.previousHealthScore : null;
 
   return (
@@ -182,15 +184,17 @@ export function RunDetailPage() {
               <table className="mt-4 w-full text-sm">
                 <caption className="sr-only">Score components and the inputs that produced them</caption>
                 <tbody className="divide-y divide-line">
-                  <ComponentRow label="Bugs" value={health.components.bugs} detail={`${['P0', 'P1', 'P2', 'P3'].map((k) => `${k} ${health.inputs.bugs?.[k as 'P0'] ?? 0}`).join(' · ')} active`} />
-                  <ComponentRow label="Flows" value={health.components.flows} detail={`${health.inputs.flows?.passed ?? 0} of ${health.inputs.flows?.total ?? 0} passed`} />
-                  <ComponentRow label="Performance" value={health.components.performance} detail={`${health.inputs.performance?.regressed ?? 0} regressions, ${health.inputs.performance?.measured ?? 0} measurements`} />
+                  <ComponentRow label="Bugs" value={health.components?.bugs} detail={inputs?.bugs ? `${(['P0', 'P1', 'P2', 'P3'] as const).map((k) => `${k} ${inputs.bugs![k]}`).join(' · ')} active` : NOT_RECORDED} />
+                  <ComponentRow label="Flows" value={health.components?.flows} detail={inputs?.flows ? `${inputs.flows.passed} of ${inputs.flows.total} passed` : NOT_RECORDED} />
+                  <ComponentRow
+                    label="Performance"
+                    value={health.components?.performance}
+                    detail={inputs?.performance ? `${inputs.performance.regressed} regressions, ${inputs.performance.withinBaseline + inputs.performance.regressed} measurements` : NOT_RECORDED}
+                  />
                   <ComponentRow
                     label="Accessibility"
-                    value={health.components.accessibility}
-                    detail={Object.entries(health.inputs.accessibility ?? {})
-                      .map(([k, v]) => `${k} ${v}`)
-                      .join(' · ')}
+                    value={health.components?.accessibility}
+                    detail={inputs?.accessibility ? (['critical', 'serious', 'moderate', 'minor'] as const).map((k) => `${k} ${inputs.accessibility![k]}`).join(' · ') : NOT_RECORDED}
                   />
                 </tbody>
               </table>
@@ -283,14 +287,16 @@ export function RunDetailPage() {
   );
 }
 
-function ComponentRow({ label, value, detail }: { label: string; value: number; detail: string }) {
+const NOT_RECORDED = 'not recorded';
+
+function ComponentRow({ label, value, detail }: { label: string; value: number | undefined; detail: string }) {
   return (
     <tr>
       <th scope="row" className="py-2 text-left font-normal">
         {label}
         <span className="block text-xs text-muted">{detail}</span>
       </th>
-      <td className="metric py-2 text-right font-medium">{value}</td>
+      <td className="metric py-2 text-right font-medium">{value ?? '—'}</td>
     </tr>
   );
 }

@@ -22,7 +22,7 @@ function score(daysAgo: number, value: number): HealthScoreDetail {
     score: value,
     computed_at: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
     components: { bugs: 80, flows: 100, performance: 100, accessibility: 90 },
-    inputs: { bugs: { P0: 0, P1: 1, P2: 2, P3: 3 } },
+    inputs: { bugs: { P0: 0, P1: 1, P2: 2, P3: 3 }, flows: null, performance: null, accessibility: null },
     formula_version: 'x',
   };
 }
