@@ -101,9 +101,10 @@ export class PageSession {
     const key = `${this.viewport} ${template}`;
     if (this.inspected.has(key)) return;
     this.inspected.add(key);
+    // The detectors read a loaded document (metrics need the load event; axe the finished page).
+    await this.page.waitForLoadState('load', { timeout: 5000 }).catch(() => {});
 
-    // Metrics and structure are two short reads of the same world: asked together, after the load
-    // event (the metrics need it).
+    // Metrics and structure are two short reads of the same world: asked together.
     const timed = async <T>(name: string, read: () => Promise<T>): Promise<T | null> => {
       const t = Date.now();
       const out = await read().catch(() => null);
@@ -113,7 +114,7 @@ export class PageSession {
     // axe (the largest script) is loaded into the page's world meanwhile; it runs only if the page is
     // not too big for it.
     void this.a11y?.prepare(this.page).catch(() => {});
-    const [metrics, fingerprint] = await Promise.all([timed('performance', () => measurePage(this.page)), timed('page-structure', () => this.page.waitForLoadState('load', { timeout: 5000 }).catch(() => {}).then(() => fingerprintPage(this.page)))]);
+    const [metrics, fingerprint] = await Promise.all([timed('performance', () => measurePage(this.page)), timed('page-structure', () => fingerprintPage(this.page))]);
     const tooBig = (fingerprint?.elements ?? 0) > MAX_INSPECTED_ELEMENTS;
     // The page's own links and title are read while axe runs (axe yields between its rules).
     const facts = Promise.all([

@@ -528,9 +528,10 @@ async function attempt(flow: Flow, opts: RunOptions, attemptNo: number, used: Se
       else if (result.status === 'failed') steps.push({ ...result, index: 0, label: 'Open the start page' });
       opts.onStep?.({ attempt: attemptNo, step: result });
       // Page detectors run on each new document the flow reaches, once per template.
+      // (The session waits for the document's load event only when it inspects it: a replay
+      // without detectors, or on a page already inspected, goes on as a person would.)
       if (inspectAfter && !stopped && offWeb === null) {
         inspectAfter = false;
-        await page.waitForLoadState('load', { timeout: 5000 }).catch(() => {});
         await withDeadline(session.inspect(), INSPECT_DEADLINE_MS, 'the page detectors did not finish').catch(() => {});
       }
     }
