@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from './testing.ts';
 import { createLogger } from './log.ts';
+import { parseLogLine } from '../../../core/src/log.ts';
 
 Deno.test('log: writes the shared JSON fields, with ids and errors', () => {
   const lines: string[] = [];
@@ -18,6 +19,9 @@ Deno.test('log: writes the shared JSON fields, with ids and errors', () => {
   assert(!Number.isNaN(Date.parse(first.time)) && first.time.endsWith('Z'), first.time);
   const second = JSON.parse(lines[1]!);
   assertEquals([second.level, second.err.type, second.err.message], ['error', 'TypeError', 'boom']);
+  // One format across the parts: every line parses with core's log record schema, fields intact.
+  for (const line of lines) assert(parseLogLine(line) !== null, line);
+  assertEquals([parseLogLine(lines[0]!)?.site_id, parseLogLine(lines[1]!)?.err?.type], ['s-1', 'TypeError']);
 });
 
 Deno.test('log: never writes a secret', () => {

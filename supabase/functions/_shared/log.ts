@@ -1,6 +1,7 @@
 /**
- * The edge functions' logger (issue 15): the same JSON line format as the Node processes
- * (core/src/log.ts, which Deno cannot import here) — `level`, `time`, `msg`, `service`, and the ids
+ * The edge functions' logger (issue 15): the JSON line format of core/src/log.ts (its levels and
+ * their numbers; log.test.ts parses every line with core's `logRecordSchema`) — `level`, `time`,
+ * `msg`, `service`, and the ids
  * a line is about (`org_id`, `site_id`, `run_id`, …, `duration_ms`, `err`). Supabase's log explorer
  * indexes JSON fields; the local stack's `npm run stack -- logs` reads them back.
  *
@@ -9,8 +10,11 @@
  * password, Anthropic key, unsubscribe secret, database URL).
  */
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+import { type LogLevel, PINO_LEVEL_NUMBERS } from '../../../core/src/log.ts';
+
+/** The levels a function logs at (core's, without trace and fatal). */
+export type Level = Extract<LogLevel, 'debug' | 'info' | 'warn' | 'error'>;
+const ORDER: Record<Level, number> = { debug: PINO_LEVEL_NUMBERS.debug, info: PINO_LEVEL_NUMBERS.info, warn: PINO_LEVEL_NUMBERS.warn, error: PINO_LEVEL_NUMBERS.error };
 
 /** Context a line may carry; other fields are free but must be JSON. */
 export interface LogFields {
