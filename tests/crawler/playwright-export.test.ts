@@ -97,7 +97,10 @@ function outcomes(report: { suites: JsonSuite[] }): Outcome[] {
     for (const spec of s.specs ?? []) {
       for (const t of spec.tests) {
         const last = t.results.at(-1);
-        const failed = last?.steps?.find((st) => st.error !== undefined);
+        // The step a test fails at is read from its first attempt: the generated config retries once,
+        // and on a loaded machine the retry can trip earlier on the shop's timing (seen once: the
+        // mobile checkout's retry timed out on "Proceed to checkout" before reaching the defect).
+        const failed = t.results.map((r) => r.steps?.find((st) => st.error !== undefined)).find((st) => st !== undefined);
         out.push({ file: spec.file, project: t.projectName, status: last?.status ?? 'none', failedStep: failed?.title ?? null, error: last?.error?.message ?? '' });
       }
     }
