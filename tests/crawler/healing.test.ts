@@ -8,9 +8,9 @@ import type { Flow, Step } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALING_CASES, startShop, type Shop } from '../fixtures/index.ts';
 import { BrowserPool } from '../../crawler/src/browser/pool.ts';
-import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { runFlow } from '../../crawler/src/replay/runner.ts';
 import { detectorSettings } from '../../crawler/src/replay/settings.ts';
+import { recordSubscribeStep } from './record-element.ts';
 
 let shop: Shop;
 const pool = new BrowserPool();
@@ -18,17 +18,7 @@ let recorded: Step;
 
 beforeAll(async () => {
   shop = await startShop();
-  const lease = await pool.lease('desktop', { allowPrivate: true });
-  const page = await lease.context.newPage();
-  await page.goto(`${shop.url}/__fixture/healing`);
-  await page.evaluate(await locatorBundle());
-  const captured = await page.evaluate(() => {
-    const L = (window as unknown as { __flowlensLocator: { generateSelectors: (e: Element) => unknown[]; describeElement: (e: Element) => unknown } }).__flowlensLocator;
-    const el = document.querySelector('#subscribe-btn')!;
-    return { selectors: L.generateSelectors(el), element: L.describeElement(el) };
-  });
-  await lease.close();
-  recorded = { action: 'click', label: 'Click "Subscribe"', labelSource: 'template', ...captured } as unknown as Step;
+  recorded = await recordSubscribeStep(shop.url);
 });
 
 afterAll(async () => {

@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { loadFlowJson, parseLogLine, type Flow, type LogRecord, type Step } from '@flowlens/core';
+import { loadFlowJson, parseLogLine, type Flow, type LogRecord } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackInfo, withDb } from '@flowlens/stack/testing';
-import { BrowserPool } from '../../crawler/src/browser/pool.ts';
-import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
 import { startShop, type Shop } from '../fixtures/index.ts';
+import { recordSubscribeStep } from './record-element.ts';
 import { createSite, enqueueRun as enqueue, REPO_ROOT as root, spawnWorker, stopWorkers, waitFor, type TestSite, type WorkerProcess } from './worker-process.ts';
 
 let shop: Shop;
@@ -25,26 +24,6 @@ async function freePort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise((r) => srv.close(r));
   return port;
-}
-
-/** A "click Subscribe" step recorded on the healing lab's unmutated page, as the extension records it. */
-async function recordSubscribeStep(): Promise<Step> {
-  const pool = new BrowserPool();
-  try {
-    const lease = await pool.lease('desktop', { allowPrivate: true });
-    const page = await lease.context.newPage();
-    await page.goto(`${shop.url}/__fixture/healing`);
-    await page.evaluate(await locatorBundle());
-    const captured = await page.evaluate(() => {
-      const L = (window as unknown as { __flowlensLocator: { generateSelectors: (e: Element) => unknown[]; describeElement: (e: Element) => unknown } }).__flowlensLocator;
-      const el = document.querySelector('#subscribe-btn')!;
-      return { selectors: L.generateSelectors(el), element: L.describeElement(el) };
-    });
-    await lease.close();
-    return { action: 'click', label: 'Click "Subscribe"', labelSource: 'template', ...captured } as unknown as Step;
-  } finally {
-    await pool.close();
-  }
 }
 
 function newSite(name: string, flows: Flow[]): Promise<TestSite> {
@@ -112,7 +91,7 @@ afterAll(async () => {
 describe('operating the fleet: metrics and logs of a real worker', () => {
   it('counts claims, completions, healed steps and failures, and serves the queue from the database', async () => {
     const { flow: checkout } = loadFlowJson(JSON.parse(readFileSync(join(root, 'tests', 'crawler', 'flows', 'checkout-by-hand.json'), 'utf8').replaceAll('http://shop.example.com', shop.url)));
-    const subscribe = await recordSubscribeStep();
+    const subscribe = await recordSubscribeStep(shop.url);
     // The lab page with its ids renamed and the button's text tweaked: the step must heal.
     const healing: Flow = { schemaVersion: 1, name: 'Subscribe (drifted)', startUrl: `${shop.url}/__fixture/healing?mutation=renamed-ids,text-tweak`, critical: false, steps: [subscribe] };
     const site = await newSite('metrics', [checkout, healing]);

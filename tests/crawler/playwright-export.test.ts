@@ -20,8 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { exportChromeRecording, generatePlaywrightTest, loadFlowJson, type Flow, type Step } from '@flowlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CUSTOMER, startShop, type Shop } from '../fixtures/index.ts';
-import { BrowserPool } from '../../crawler/src/browser/pool.ts';
-import { locatorBundle } from '../../crawler/src/replay/locator-bundle.ts';
+import { recordElements } from './record-element.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'crawler', 'bin', 'flowlens.mjs');
@@ -46,30 +45,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = roo
 
 /** Records the healing lab's newsletter sign-up with the engine the extension records with. */
 async function recordHealingLabFlow(url: string): Promise<Flow> {
-  const pool = new BrowserPool();
-  try {
-    const lease = await pool.lease('desktop', { allowPrivate: true });
-    const page = await lease.context.newPage();
-    await page.goto(`${url}/__fixture/healing`);
-    await page.evaluate(await locatorBundle());
-    const capture = (css: string) =>
-      page.evaluate((sel) => {
-        const L = (window as unknown as { __flowlensLocator: { generateSelectors: (e: Element) => unknown[]; describeElement: (e: Element) => unknown } }).__flowlensLocator;
-        const el = document.querySelector(sel)!;
-        return { selectors: L.generateSelectors(el), element: L.describeElement(el) };
-      }, css);
-    const email = await capture('#newsletter-email');
-    const button = await capture('#subscribe-btn');
-    await lease.close();
-    const steps = [
-      { action: 'input', label: 'Enter email address', ...email, value: 'ada@lumen.test' },
-      { action: 'click', label: "Click 'Subscribe'", ...button },
-      { action: 'assert', label: 'Check the subscription is confirmed', assertion: 'textVisible', value: 'Subscribed ada@lumen.test to the weekly digest.' },
-    ] as unknown as Step[];
-    return loadFlowJson({ name: 'Newsletter (healing lab)', startUrl: `${url}/__fixture/healing`, steps }).flow;
-  } finally {
-    await pool.close();
-  }
+  const [email, button] = await recordElements(`${url}/__fixture/healing`, ['#newsletter-email', '#subscribe-btn']);
+  const steps = [
+    { action: 'input', label: 'Enter email address', ...email, value: 'ada@lumen.test' },
+    { action: 'click', label: "Click 'Subscribe'", ...button },
+    { action: 'assert', label: 'Check the subscription is confirmed', assertion: 'textVisible', value: 'Subscribed ada@lumen.test to the weekly digest.' },
+  ] as unknown as Step[];
+  return loadFlowJson({ name: 'Newsletter (healing lab)', startUrl: `${url}/__fixture/healing`, steps }).flow;
 }
 
 interface Outcome {
