@@ -25,6 +25,17 @@ describe('the job payload contract', () => {
     expect(jobPayloadProblems(payload())).toBeNull();
   });
 
+  it('reads the stored accessibility audits it may reuse, dropping one that does not read; none from an older database', () => {
+    const node = { ruleId: 'image-alt', impact: 'critical', help: 'Images must have alternative text', helpUrl: 'https://dequeuniversity.com/rules/axe/4.10/image-alt', target: 'img', html: '<img src="a.png">', siteWide: false };
+    const audits = [
+      { urlTemplate: '/', key: 'b'.repeat(64), auditedAt: '2026-12-02T02:00:00.123+00:00', incomplete: 1, nodes: [node] },
+      { urlTemplate: '/cart', key: 'not a hash', auditedAt: '2026-12-02T02:00:00Z', incomplete: 0, nodes: [] },
+    ];
+    const p = JobPayloadSchema.parse({ ...payload(), audits });
+    expect(p.audits).toEqual([audits[0]]);
+    expect(JobPayloadSchema.parse(payload()).audits).toEqual([]);
+  });
+
   it('names every problem of a job it cannot run', () => {
     const bad = payload() as unknown as { job: { viewport: string }; site: { baseUrl: unknown }; flow: { steps: { action: string }[] } };
     bad.job.viewport = 'watch';

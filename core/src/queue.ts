@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { LABEL_SOURCES, STEP_ACTIONS } from './flow.ts';
+import { A11Y_AUDIT_LIMITS, A11yAuditKeySchema, A11yAuditNodeSchema } from './report.ts';
 import { VIEWPORT_NAMES } from './viewport.ts';
 
 /** What started a run (enum public.crawl_trigger). */
@@ -41,6 +42,16 @@ function lenientArray<T extends z.ZodType>(item: T) {
     return r.success ? [r.data as z.output<T>] : [];
   }));
 }
+
+/** One stored audit as the job payload carries it (private.page_audits). */
+export const StoredA11yAuditSchema = z.object({
+  urlTemplate: z.string().min(1),
+  key: A11yAuditKeySchema,
+  auditedAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be an ISO 8601 date-time' }),
+  incomplete: count,
+  nodes: z.array(A11yAuditNodeSchema).max(A11Y_AUDIT_LIMITS.nodes),
+});
+export type StoredA11yAudit = z.output<typeof StoredA11yAuditSchema>;
 
 const StepRowSchema = z.object({
   id,
@@ -103,6 +114,11 @@ export const JobPayloadSchema = z.object({
       fingerprint: z.object({ elements: count, forms: count, ctas: count, images: count, structureHash: z.string() }),
     }),
   ),
+  /**
+   * The site's stored accessibility audits for this job's viewport that may be reused (younger than
+   * A11Y_AUDIT_LIMITS.maxAgeDays; none for a deploy-triggered run). Absent from older databases.
+   */
+  audits: lenientArray(StoredA11yAuditSchema).default([]),
 });
 export type JobPayload = z.output<typeof JobPayloadSchema>;
 

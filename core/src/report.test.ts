@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFingerprint } from './fingerprint.ts';
-import { boundReport, coveredPages, hasBlockingBugs, parseReport, readStoredEvidence, readStoredFingerprintParts, REPORT_LIMITS, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
+import { A11Y_AUDIT_LIMITS, boundReport, coveredPages, hasBlockingBugs, parseReport, readStoredEvidence, readStoredFingerprintParts, REPORT_LIMITS, REPORT_SCHEMA_VERSION, safeParseReport, type ReportInput } from './report.ts';
 
 const fingerprint = computeFingerprint({ type: 'flow_broken', pageUrl: 'https://shop.example.com/checkout', flow: 'Checkout', stepIndex: 3, action: 'click' }, { baseUrl: 'https://shop.example.com' });
 
@@ -146,6 +146,20 @@ describe('what a hostile page writes is bounded', () => {
   });
   it('leaves a sane report as it was', () => {
     expect(boundReport(base)).toEqual(base);
+  });
+  it('bounds a fresh accessibility audit a page wrote (nodes and their text); a reused one carries no nodes', () => {
+    const key = 'a'.repeat(64);
+    const node = { ruleId: 'image-alt', impact: 'critical' as const, help: 'Images must have alternative text', helpUrl: 'https://dequeuniversity.com/rules/axe/4.10/image-alt', target: 'img', html: `<img src="${'z'.repeat(9000)}">`, siteWide: false };
+    const fresh = { ...base.pages[0]!, a11yAudit: { reused: false as const, key, incomplete: 2, nodes: Array.from({ length: 800 }, () => node) } };
+    expect(safeParseReport({ ...base, pages: [fresh] }).ok).toBe(false);
+    const again = parseReport(boundReport({ ...base, pages: [fresh] }));
+    const audit = again.pages[0]!.a11yAudit;
+    expect(audit?.reused === false && audit.nodes.length).toBe(A11Y_AUDIT_LIMITS.nodes);
+    expect(audit?.reused === false && audit.nodes[0]!.html.length).toBe(REPORT_LIMITS.text.html);
+    const reused = { ...base.pages[0]!, a11yAudit: { reused: true as const, key, auditedAt: '2026-12-01T02:00:00Z' } };
+    expect(parseReport({ ...base, pages: [reused] }).pages[0]!.a11yAudit).toEqual(reused.a11yAudit);
+    const r = safeParseReport({ ...base, pages: [{ ...reused, a11yAudit: { reused: true, key: 'ABC', auditedAt: 'yesterday' } }] });
+    expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['pages[0].a11yAudit.key', 'pages[0].a11yAudit.auditedAt']));
   });
 });
 

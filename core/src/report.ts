@@ -142,6 +142,44 @@ export const PageFingerprintSchema = z.object({
 });
 export type PageFingerprint = z.output<typeof PageFingerprintSchema>;
 
+/**
+ * Accessibility audits are reused on unchanged pages (docs/accessibility-audits.md). An audit is
+ * stored per site × URL template × viewport with a key: a hash of everything axe reads (the
+ * document with its open shadow roots, every style sheet, images' sizes, loaded fonts, the
+ * viewport) and of the axe build and rules. A page whose key equals its stored audit's is not
+ * audited again; its findings are rebuilt from the stored nodes. An audit older than
+ * `maxAgeDays`, a deploy-triggered run, or a partial audit (axe timed out) is never reused, and an
+ * audit of more than `nodes` nodes is not stored (that page is audited every time).
+ */
+export const A11Y_AUDIT_LIMITS = { nodes: 500, maxAgeDays: 7 } as const;
+
+/** One node axe flagged, as stored for reuse: a11y findings are rebuilt from exactly these fields. */
+export const A11yAuditNodeSchema = z.object({
+  ruleId: text(L.text.short).min(1),
+  impact: z.enum(A11Y_IMPACTS).nullable(),
+  help: text(L.text.title),
+  helpUrl: text(L.text.url),
+  /** CSS selector of the node, shadow steps joined with ` >>> `. */
+  target: text(L.text.selector),
+  html: text(L.text.html),
+  /** The node sits in a header, footer or nav (one bug for the site, not one per page). */
+  siteWide: z.boolean(),
+});
+export type A11yAuditNode = z.output<typeof A11yAuditNodeSchema>;
+
+/** 64 lowercase hex digits (SHA-256). */
+export const A11yAuditKeySchema = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits (SHA-256)' });
+
+/**
+ * What a page's accessibility audit was: fresh (its nodes, to store for the next crawl), or reused
+ * (the stored audit of `auditedAt` had the same key; its findings are in the report as usual).
+ */
+export const PageA11yAuditSchema = z.discriminatedUnion('reused', [
+  z.object({ reused: z.literal(false), key: A11yAuditKeySchema, incomplete: Count, nodes: z.array(A11yAuditNodeSchema).max(A11Y_AUDIT_LIMITS.nodes) }),
+  z.object({ reused: z.literal(true), key: A11yAuditKeySchema, auditedAt: IsoDate }),
+]);
+export type PageA11yAudit = z.output<typeof PageA11yAuditSchema>;
+
 export const PageResultSchema = z.object({
   url: text(L.text.url).min(1),
   urlTemplate: text(L.text.urlTemplate).min(1),
@@ -153,6 +191,8 @@ export const PageResultSchema = z.object({
   fingerprint: PageFingerprintSchema,
   /** Same-origin URL templates this page links to: the edges of the site graph. */
   links: z.array(text(L.text.urlTemplate)).max(L.items.links).default([]),
+  /** Absent when axe did not run in full here (off, page too big, timed out) or flagged too many nodes to store. */
+  a11yAudit: PageA11yAuditSchema.optional(),
 });
 export type PageResult = z.output<typeof PageResultSchema>;
 
@@ -371,6 +411,20 @@ export function boundReport(report: Report): Report {
           structureHash: capText(page.fingerprint.structureHash, T.short),
         },
         links: page.links.slice(0, I.links).map((l) => capText(l, T.urlTemplate)),
+        a11yAudit:
+          page.a11yAudit && !page.a11yAudit.reused
+            ? {
+                ...page.a11yAudit,
+                nodes: page.a11yAudit.nodes.slice(0, A11Y_AUDIT_LIMITS.nodes).map((n) => ({
+                  ...n,
+                  ruleId: capText(n.ruleId, T.short),
+                  help: capText(n.help, T.title),
+                  helpUrl: capText(n.helpUrl, T.url),
+                  target: capText(n.target, T.selector),
+                  html: capText(n.html, T.html),
+                })),
+              }
+            : page.a11yAudit,
       }),
     ),
     bugs: report.bugs.slice(0, I.bugs).map((bug) =>
