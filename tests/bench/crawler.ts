@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFlowJson, urlTemplate, type Flow } from '@flowlens/core';
+import type { StoredA11yAudit } from '@flowlens/core/queue';
 import { chromium } from 'playwright';
 import { BrowserPool, CHROMIUM_ARGS, chromiumPath } from '../../crawler/src/browser/pool.ts';
 import { originHostPort } from '../../crawler/src/net/address-policy.ts';
@@ -102,18 +103,29 @@ const servedTemplate = (u: string) => urlTemplate(u, servedUrl);
 const costPool = new BrowserPool();
 /** A public site's crawl goes through the egress guard; a site marked local does not. */
 const COST_GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([originHostPort(servedUrl)]) };
-const replayOnce = async (detectors: boolean, guarded: boolean, accessibility = true) => {
+/**
+ * The accessibility audits a nightly crawl finds stored (private.page_audits): each page's last fresh
+ * audit, kept as the database keeps it (a reused audit leaves the stored one as it was).
+ */
+const storedAudits = new Map<string, StoredA11yAudit>();
+const replayOnce = async (detectors: boolean, guarded: boolean, accessibility = true, audits?: ReadonlyMap<string, StoredA11yAudit>) => {
   const r = await runFlow(servedFlow, {
     viewport: 'desktop',
     newContext: () => costPool.lease('desktop', guarded ? COST_GUARDED : { allowPrivate: true }),
     siteOrigin: servedUrl,
     templateOf: servedTemplate,
     secrets: () => undefined,
-    detectors: detectorSettings({ enabled: detectors, accessibility, checkExternalLinks: false }),
+    detectors: detectorSettings({ enabled: detectors, accessibility, checkExternalLinks: false, audits }),
     retry: false,
   });
   if (r.status !== 'passed') throw new Error(`bench flow failed: ${r.failure?.message}`);
+  for (const p of r.pages) {
+    if (audits || !p.a11yAudit || p.a11yAudit.reused) continue;
+    storedAudits.set(p.urlTemplate, { urlTemplate: p.urlTemplate, key: p.a11yAudit.key, auditedAt: new Date().toISOString(), incomplete: p.a11yAudit.incomplete, nodes: p.a11yAudit.nodes });
+  }
+  if (audits) reusedPages.add(`${r.pages.filter((p) => p.a11yAudit?.reused).length} of ${r.pages.length}`);
 };
+const reusedPages = new Set<string>();
 const plainBrowser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 const VARIANTS: [string, () => Promise<unknown>][] = [
   ['plain Playwright script', () => plainRun(plainBrowser, servedUrl)],
@@ -121,6 +133,7 @@ const VARIANTS: [string, () => Promise<unknown>][] = [
   ['… through the egress guard (public sites)', () => replayOnce(false, true)],
   ['FlowLens replay, every detector but axe', () => replayOnce(true, false, false)],
   ['FlowLens replay, all detectors', () => replayOnce(true, false)],
+  ['… nightly: audits of unchanged pages reused', () => replayOnce(true, false, true, storedAudits)],
 ];
 for (const [, run] of VARIANTS) await run(); // warm-up: browsers launched, code paths compiled
 const costs: Cost[][] = VARIANTS.map(() => []);
@@ -141,6 +154,7 @@ for (const [v, [name]] of VARIANTS.entries()) {
   say(`| ${name} | ${Math.round(median(c.map((x) => x.wallMs)))} ms | ${Math.round(median(c.map(cpu)))} ms | ${Math.round(median(c.map((x) => x.nodeCpuMs)))} ms | ${Math.round(median(c.map((x) => x.browserCpuMs)))} ms | ${ratio(v, (x) => x.wallMs).toFixed(2)}× | ${ratio(v, cpu).toFixed(2)}× |`);
 }
 say('\nRatios are the median of each repetition\'s ratio to the plain script run just before it. CPU counts this process (replay driver, Playwright client, egress proxy) and every Chromium process; the shop runs in its own process and is not counted.\n');
+say(`"Nightly" replays with the audits an earlier all-detectors run stored (docs/accessibility-audits.md): pages whose audit key is unchanged are not audited again; a page that differs on every visit (the order confirmation, with its order number) always is. Audits reused per run: ${[...reusedPages].join(', ')} inspected pages.\n`);
 if (args.includes('--cost-only')) {
   await pool.close();
   await shop.close();

@@ -9,6 +9,7 @@ import { BrowserPool, type Lease } from '../browser/pool.ts';
 import type { ViewportName } from '../browser/viewports.ts';
 import { html, serveRoutes, type TestServer } from '../testing/serve.ts';
 import { A11yDetector } from './a11y.ts';
+import { isolatedWorld } from './isolated-world.ts';
 import { BrokenLinkDetector, LinkCache } from './broken-links.ts';
 import { ConsoleErrorDetector } from './console-errors.ts';
 import { FailedRequestDetector } from './failed-requests.ts';
@@ -16,6 +17,10 @@ import { JsErrorDetector } from './js-errors.ts';
 import { LayoutOverflowDetector } from './layout-overflow.ts';
 import { fingerprintPage, structureChange } from './page-structure.ts';
 import { measurePage, perfRegressions } from './performance.ts';
+import type { StoredA11yAudit } from '@flowlens/core/queue';
+import { A11Y_AUDIT_LIMITS } from '@flowlens/core/report';
+import { MAX_INSPECTED_ELEMENTS, PageSession } from '../replay/page-session.ts';
+import { detectorSettings } from '../replay/settings.ts';
 import type { Detector } from './types.ts';
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
@@ -235,6 +240,116 @@ describe('A11yDetector', () => {
       expect(d.drain().every((f) => f.axe!.partial)).toBe(true);
       await a.lease.close();
     }
+  });
+});
+
+describe('accessibility audit reuse', () => {
+  const ctx = (viewport: ViewportName = 'desktop') => ({ viewport, siteOrigin: server.url });
+  const AUDITED = html(`<header><nav><a href="/">Home</a></nav></header><main><h1>Lamps</h1><img src="/img.svg">
+    <form><input type="hidden" name="csrf" value="token-1"><label>Email</label><input id="email"></form>
+    <div id="host"></div><script>window.state = { at: 1 };</script></main>
+    <script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<p>In the shadow</p>';</script>`);
+
+  it('keys a page by what axe reads: text, attributes, style rules, shadow content and viewport change it; tokens and scripts do not', async () => {
+    const d = new A11yDetector({ source: axeSource });
+    const a = await visit('/audited', [], 'desktop', AUDITED);
+    const key = () => d.auditKey(a.page, ctx(), MAX_INSPECTED_ELEMENTS);
+    const first = await key();
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(await key()).toBe(first);
+    // A new document with the same content, in a new context, keys the same.
+    const again = await visit('/audited', [], 'desktop', AUDITED);
+    expect(await d.auditKey(again.page, ctx(), MAX_INSPECTED_ELEMENTS)).toBe(first);
+    await again.lease.close();
+    // What axe never reads: a hidden input's token, script text.
+    await a.page.evaluate(() => {
+      document.querySelector<HTMLInputElement>('input[name=csrf]')!.setAttribute('value', 'token-2');
+      document.querySelector('script')!.textContent = 'window.state = { at: 2 };';
+    });
+    expect(await key()).toBe(first);
+    const seen = new Set([first]);
+    const changes: [string, (p: Page) => Promise<unknown>][] = [
+      ['text', (p) => p.evaluate(() => (document.querySelector('h1')!.textContent = 'Lamps and more'))],
+      ['attribute', (p) => p.evaluate(() => document.querySelector('img')!.setAttribute('alt', 'A lamp'))],
+      ['style rule', (p) => p.evaluate(() => document.head.appendChild(document.createElement('style')).sheet!.insertRule('h1 { color: #eee }'))],
+      ['shadow content', (p) => p.evaluate(() => (document.getElementById('host')!.shadowRoot!.innerHTML = '<p>Changed in the shadow</p>'))],
+      ['viewport', (p) => p.setViewportSize({ width: 700, height: 900 })],
+    ];
+    for (const [what, change] of changes) {
+      await change(a.page);
+      const k = await key();
+      expect(seen.has(k!), what).toBe(false);
+      seen.add(k!);
+    }
+    // The same page on another viewport name keys differently; a page too big for axe has no key.
+    expect(await d.auditKey(a.page, ctx('mobile'), MAX_INSPECTED_ELEMENTS)).not.toBe(await key());
+    expect(await d.auditKey(a.page, ctx(), 10)).toBeNull();
+    await a.lease.close();
+  });
+
+  /** Inspects one page through a page session, as replay does, and returns its visit and findings. */
+  async function inspect(body: string, opts: { audits?: Map<string, StoredA11yAudit>; source?: string } = {}) {
+    const settings = { ...detectorSettings({ checkExternalLinks: false, audits: opts.audits }), ...(opts.source ? { axeSource: opts.source } : {}) };
+    const lease = await pool.lease('desktop', { allowPrivate: true });
+    const page = await lease.context.newPage();
+    await page.route(`${server.url}/audited`, (route) => route.fulfill({ body, contentType: 'text/html' }));
+    const session = new PageSession(page, 'desktop', server.url, (u) => new URL(u).pathname, settings, new Set());
+    await page.goto(`${server.url}/audited`);
+    await session.inspect();
+    const findings = await session.drain();
+    // Whether axe was loaded into the page's detector world at all.
+    const axeLoaded = (await isolatedWorld(page).evaluate('typeof axe')) !== 'undefined';
+    await lease.close();
+    return { visit: session.visits[0]!, findings, timings: settings.timings, axeLoaded };
+  }
+  const stored = (visit: Awaited<ReturnType<typeof inspect>>['visit']): Map<string, StoredA11yAudit> => {
+    const audit = visit.a11yAudit;
+    if (!audit || audit.reused) throw new Error('expected a fresh audit');
+    return new Map([[visit.urlTemplate, { urlTemplate: visit.urlTemplate, key: audit.key, auditedAt: '2026-12-02T02:00:00.000Z', incomplete: audit.incomplete, nodes: audit.nodes }]]);
+  };
+  it('an unchanged page reuses its stored audit without loading axe, with the same findings; a changed page is audited', async () => {
+    const fresh = await inspect(AUDITED);
+    expect(fresh.visit.a11yAudit).toMatchObject({ reused: false });
+    expect(fresh.axeLoaded).toBe(true);
+    const a11y = (fs: typeof fresh.findings) => fs.filter((f) => f.type === 'a11y');
+    expect(a11y(fresh.findings).map((f) => f.axe!.ruleId)).toEqual(expect.arrayContaining(['image-alt', 'label']));
+    const freshKey = (fresh.visit.a11yAudit as { key: string }).key;
+
+    const reused = await inspect(AUDITED, { audits: stored(fresh.visit) });
+    expect(reused.visit.a11yAudit).toEqual({ reused: true, key: freshKey, auditedAt: '2026-12-02T02:00:00.000Z' });
+    expect(reused.axeLoaded).toBe(false);
+    expect(reused.timings.has('a11y')).toBe(false);
+    expect(a11y(reused.findings)).toEqual(a11y(fresh.findings));
+    expect(reused.visit.a11yIncomplete).toBe(fresh.visit.a11yIncomplete);
+
+    // The alt text is fixed: the key differs, axe runs, and the finding is gone.
+    const changed = await inspect(AUDITED.replace('<img src="/img.svg">', '<img src="/img.svg" alt="A lamp">'), { audits: stored(fresh.visit) });
+    expect(changed.axeLoaded).toBe(true);
+    expect(changed.visit.a11yAudit).toMatchObject({ reused: false });
+    expect((changed.visit.a11yAudit as { key: string }).key).not.toBe(freshKey);
+    expect(a11y(changed.findings).map((f) => f.axe!.ruleId)).not.toContain('image-alt');
+
+    // Another axe build (or other rules) never reuses an audit made by this one.
+    const upgraded = await inspect(AUDITED, { audits: stored(fresh.visit), source: `${axeSource};/* next release */` });
+    expect(upgraded.visit.a11yAudit).toMatchObject({ reused: false });
+    expect(upgraded.axeLoaded).toBe(true);
+  });
+
+  it('keeps no audit to store when axe timed out (partial) or flagged more nodes than an audit holds', async () => {
+    const stalling = `${axeSource};(() => {
+      const run = axe.run.bind(axe);
+      axe.run = (ctx, o) => (o && o.rules && o.rules['color-contrast'] && o.rules['color-contrast'].enabled === false ? run(ctx, o) : new Promise(() => {}));
+    })();`;
+    const d = new A11yDetector({ source: stalling }, { timeoutMs: 3000 });
+    const a = await visit('/a11y', []);
+    await d.inspect(a.page, ctx(), 'c'.repeat(64));
+    expect(d.drain().every((f) => f.axe!.partial)).toBe(true);
+    expect(d.audits.size).toBe(0);
+    await a.lease.close();
+
+    const many = await inspect(html(`<main><h1>Gallery</h1>${'<img src="/img.svg">'.repeat(A11Y_AUDIT_LIMITS.nodes + 1)}</main>`));
+    expect(many.findings.filter((f) => f.axe?.ruleId === 'image-alt')).toHaveLength(A11Y_AUDIT_LIMITS.nodes + 1);
+    expect(many.visit.a11yAudit).toBeUndefined();
   });
 });
 

@@ -3,6 +3,8 @@
  * listening detectors, and — once per URL template and viewport — the page detectors (metrics,
  * structure, accessibility, overflow, links) when a new document has loaded.
  */
+import type { StoredA11yAudit } from '@flowlens/core/queue';
+import type { PageA11yAudit } from '@flowlens/core/report';
 import type { Page } from 'playwright';
 import type { ViewportName } from '../browser/viewports.ts';
 import { A11yDetector } from '../detectors/a11y.ts';
@@ -35,6 +37,11 @@ export interface DetectorSettings {
   baselines: readonly Baseline[];
   /** Stored page fingerprints by URL template, for page_changed. */
   knownPages: ReadonlyMap<string, PageFingerprint>;
+  /**
+   * The site's stored accessibility audits for this viewport, by URL template: a page whose audit
+   * key is unchanged is not audited again (docs/accessibility-audits.md).
+   */
+  audits: ReadonlyMap<string, StoredA11yAudit>;
   /** Milliseconds each detector spent, by name (the benchmark reads these). */
   timings: Map<string, number[]>;
 }
@@ -49,11 +56,14 @@ export interface PageVisit {
   /** Same-origin link templates found on the page (site graph edges). */
   links: string[];
   a11yIncomplete: number;
+  /** The page's accessibility audit: fresh (to store) or reused; absent when axe did not run in full. */
+  a11yAudit?: PageA11yAudit;
 }
 
 export class PageSession {
   private readonly listeners: Detector[];
   private readonly consoleDetector = new ConsoleErrorDetector();
+  /** Page detectors besides axe (axe is run, or its stored audit reused, by inspect()). */
   private readonly inspectors: Detector[];
   private readonly a11y: A11yDetector | null;
   readonly visits: PageVisit[] = [];
@@ -76,7 +86,7 @@ export class PageSession {
     this.listeners = settings.enabled ? [new JsErrorDetector(), new FailedRequestDetector(), this.consoleDetector] : [this.consoleDetector];
     this.a11y = settings.enabled && settings.accessibility !== false ? new A11yDetector({ source: settings.axeSource }, { timeoutMs: settings.axeTimeoutMs }) : null;
     this.links = settings.enabled ? new BrokenLinkDetector(settings.linkCache, { checkExternal: settings.checkExternalLinks }) : null;
-    this.inspectors = settings.enabled ? [...(this.a11y ? [this.a11y] : []), new LayoutOverflowDetector()] : [];
+    this.inspectors = settings.enabled ? [new LayoutOverflowDetector()] : [];
     for (const d of this.listeners) d.attach?.(page, this.ctx);
   }
 
@@ -111,10 +121,16 @@ export class PageSession {
       this.time(name, Date.now() - t);
       return out;
     };
-    // axe (the largest script) is loaded into the page's world meanwhile; it runs only if the page is
-    // not too big for it.
-    void this.a11y?.prepare(this.page).catch(() => {});
-    const [metrics, fingerprint] = await Promise.all([timed('performance', () => measurePage(this.page)), timed('page-structure', () => fingerprintPage(this.page))]);
+    // The page's audit key is read with them. Without a stored audit to compare it with, axe (the
+    // largest script) is loaded into the page's world meanwhile; it runs only if the page is not too
+    // big for it.
+    const stored = this.a11y ? this.settings.audits.get(template) : undefined;
+    if (this.a11y && !stored) void this.a11y.prepare(this.page).catch(() => {});
+    const [metrics, fingerprint, auditKey] = await Promise.all([
+      timed('performance', () => measurePage(this.page)),
+      timed('page-structure', () => fingerprintPage(this.page)),
+      this.a11y ? timed('a11y-key', () => this.a11y!.auditKey(this.page, this.ctx, MAX_INSPECTED_ELEMENTS)) : null,
+    ]);
     const tooBig = (fingerprint?.elements ?? 0) > MAX_INSPECTED_ELEMENTS;
     // The page's own links and title are read while axe runs (axe yields between its rules).
     const facts = Promise.all([
@@ -136,12 +152,23 @@ export class PageSession {
           }),
       );
     }
+    const failed = (d: Detector) => (e: Error) => {
+      // A detector that breaks on one page must not break the crawl; it is reported as a note.
+      this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${d.name} failed on this page: ${e.message.split('\n')[0]}` });
+    };
+    if (this.a11y && !tooBig) {
+      const a11y = this.a11y;
+      if (stored && auditKey === stored.key) {
+        a11y.reuse(this.page, this.ctx, stored);
+      } else {
+        const t = Date.now();
+        await a11y.inspect(this.page, this.ctx, auditKey ?? undefined).catch(failed(a11y));
+        this.time(a11y.name, Date.now() - t);
+      }
+    }
     for (const d of tooBig ? [] : this.inspectors) {
       const t = Date.now();
-      await d.inspect?.(this.page, this.ctx).catch((e: Error) => {
-        // A detector that breaks on one page must not break the crawl; it is reported as a note.
-        this.findings.push({ type: 'console_error', pageUrl: url, viewport: this.viewport, message: `FlowLens detector ${d.name} failed on this page: ${e.message.split('\n')[0]}` });
-      });
+      await d.inspect?.(this.page, this.ctx).catch(failed(d));
       this.time(d.name, Date.now() - t);
     }
     if (metrics) this.findings.push(...perfRegressions(metrics, this.settings.baselines, { url, urlTemplate: template, viewport: this.viewport }));
@@ -158,6 +185,7 @@ export class PageSession {
       fingerprint,
       links: [...new Set(links.map((l) => this.templateOf(l)))].filter((l) => l !== template),
       a11yIncomplete: this.a11y?.incomplete.get(url) ?? 0,
+      ...(this.a11y?.audits.has(url) ? { a11yAudit: this.a11y.audits.get(url) } : {}),
     });
   }
 
@@ -165,7 +193,7 @@ export class PageSession {
   async drain(): Promise<Finding[]> {
     await Promise.all(this.pending.splice(0));
     const out = [...this.findings.splice(0)];
-    for (const d of [...this.listeners, ...this.inspectors, ...(this.links ? [this.links] : [])]) out.push(...d.drain());
+    for (const d of [...this.listeners, ...(this.a11y ? [this.a11y] : []), ...this.inspectors, ...(this.links ? [this.links] : [])]) out.push(...d.drain());
     return out;
   }
 

@@ -1,6 +1,7 @@
 /** Detector settings shared by `flowlens check` and the worker. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { StoredA11yAudit } from '@flowlens/core/queue';
 import { LinkCache } from '../detectors/broken-links.ts';
 import type { PageFingerprint } from '../detectors/page-structure.ts';
 import type { Baseline } from '../detectors/performance.ts';
@@ -23,6 +24,8 @@ export function detectorSettings(opts: {
   accessibility?: boolean;
   baselines?: readonly Baseline[];
   knownPages?: ReadonlyMap<string, PageFingerprint>;
+  /** Stored accessibility audits for the job's viewport, by URL template. */
+  audits?: ReadonlyMap<string, StoredA11yAudit>;
   checkExternalLinks?: boolean;
   axeTimeoutMs?: number;
   linkCache?: LinkCache;
@@ -36,6 +39,7 @@ export function detectorSettings(opts: {
     checkExternalLinks: opts.checkExternalLinks ?? true,
     baselines: opts.baselines ?? [],
     knownPages: opts.knownPages ?? new Map(),
+    audits: opts.audits ?? new Map(),
     timings: new Map(),
   };
 }

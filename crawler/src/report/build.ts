@@ -158,6 +158,7 @@ function pageResults(visits: PageVisit[]) {
       metrics: v.metrics ?? { ttfbMs: null, fcpMs: null, lcpMs: null, cls: null, loadMs: null },
       fingerprint: v.fingerprint!,
       links: v.links,
+      ...(v.a11yAudit ? { a11yAudit: v.a11yAudit } : {}),
     }));
 }
 

@@ -241,6 +241,7 @@ export class Worker {
     const settings = detectorSettings({
       baselines: p.baselines,
       knownPages: new Map(p.pages.map((pg) => [pg.urlTemplate, pg.fingerprint as PageFingerprint])),
+      audits: new Map(p.audits.map((a) => [a.urlTemplate, a])),
     });
     try {
       return await this.runJob(p, isAborted, log, settings);
