@@ -30,6 +30,19 @@ async function run(runId: string) {
   return withDb(async (db) => (await db.query('select * from public.crawl_runs where id = $1', [runId])).rows[0]);
 }
 
+/** The site's stored accessibility audits (private.page_audits, read as the superuser). */
+async function storedAudits(siteId: string): Promise<{ key: string; audited_at: Date }[]> {
+  return withDb(async (db) => (await db.query(`select url_template || ' ' || viewport as key, audited_at from private.page_audits where site_id = $1 order by 1`, [siteId])).rows);
+}
+
+/** The accessibility audit of each page the run's jobs reported (crawl_jobs.result is the report). */
+async function auditsOf(runId: string): Promise<{ urlTemplate: string; viewport: string; reused: boolean }[]> {
+  return withDb(async (db) => (await db.query(
+    `select p ->> 'urlTemplate' as "urlTemplate", p ->> 'viewport' as viewport, (p -> 'a11yAudit' ->> 'reused')::boolean as reused
+       from public.crawl_jobs j, jsonb_array_elements(j.result -> 'pages') p
+      where j.run_id = $1 and p ? 'a11yAudit'`, [runId])).rows);
+}
+
 beforeAll(async () => {
   shop = await startShop();
 });
@@ -48,6 +61,10 @@ describe('flowlens worker', () => {
     const r1 = await waitFor('the clean run', async () => ((await run(clean))?.finished_at ? run(clean) : null), 150_000, w.output);
     expect(r1.status).toBe('completed');
     expect(r1.health_score).toBe(100);
+    // Its fresh accessibility audits are stored; nothing was there to reuse.
+    const audits1 = await storedAudits(site.siteId);
+    expect(audits1.length).toBeGreaterThan(0);
+    expect(await auditsOf(clean)).toEqual(expect.not.arrayContaining([expect.objectContaining({ reused: true })]));
     // 2. The checkout breaks: a P0 flow bug, an alert row, the score drops.
     await shop.setDefects(['checkout-button-broken']);
     const broken = await enqueue(site.siteId);
@@ -57,6 +74,13 @@ describe('flowlens worker', () => {
     expect(bugs.find((b) => b.type === 'flow_broken')).toMatchObject({ severity: 'P0', status: 'new' });
     expect(bugs.find((b) => b.type === 'js_error')).toMatchObject({ severity: 'P1', status: 'new' });
     expect(r2.health_score).toBeLessThanOrEqual(50);
+    // Pages the defect did not change reuse their stored audit, which keeps its date; the checkout
+    // page it changed is audited again.
+    const reused2 = (await auditsOf(broken)).filter((a) => a.reused);
+    expect(reused2.length).toBeGreaterThan(0);
+    const audits2 = await storedAudits(site.siteId);
+    for (const a of reused2) expect(audits2.find((x) => x.key === `${a.urlTemplate} ${a.viewport}`)?.audited_at).toEqual(audits1.find((x) => x.key === `${a.urlTemplate} ${a.viewport}`)?.audited_at);
+    expect((await auditsOf(broken)).find((a) => a.urlTemplate === '/checkout')).toMatchObject({ reused: false });
     expect((r2.summary as { new: string[] }).new.length).toBe(bugs.length);
     const outbox = await withDb(async (db) => (await db.query(`select kind from public.notification_outbox where site_id = $1 and run_id = $2`, [site.siteId, broken])).rows);
     expect(outbox).toEqual([{ kind: 'instant' }]);
