@@ -287,6 +287,40 @@ describe('what a claimed job may reuse', () => {
   });
 });
 
+describe('a site with more audits than a payload should carry', () => {
+  it('gets its most recent audits within 8 MB of nodes; the other pages are audited fresh', async () => {
+    const site = await newSite(['desktop']);
+    const budget = 8 * 1024 * 1024;
+    // Ten audits of the largest kind core allows (500 nodes with 2,000 characters of HTML each),
+    // /big-1 the newest; written in SQL so the test does not ship 10 MB to the database.
+    const sizes = await withDb(async (db) => {
+      await db.query(
+        `insert into private.page_audits (site_id, url_template, viewport, audit_key, nodes, incomplete, audited_at)
+         select $1, '/big-' || g, 'desktop', encode(sha256(convert_to('big ' || g, 'UTF8')), 'hex'),
+                (select jsonb_agg(jsonb_build_object('ruleId', 'rule-' || n, 'impact', 'minor', 'help', 'Help', 'helpUrl', 'https://x.test/',
+                                                     'target', '#n' || n, 'html', repeat('x', 2000), 'siteWide', false))
+                   from generate_series(1, $2::integer) n),
+                0, now() - make_interval(mins => g)
+           from generate_series(1, 10) g`,
+        [site.siteId, A11Y_AUDIT_LIMITS.nodes],
+      );
+      return (await db.query<{ url_template: string; bytes: number }>(
+        `select url_template, octet_length(nodes::text) as bytes from private.page_audits where site_id = $1 order by audited_at desc`, [site.siteId],
+      )).rows;
+    });
+    let total = 0;
+    const fits = sizes.filter((s) => (total += s.bytes) <= budget).map((s) => s.url_template);
+    expect(fits.length).toBeGreaterThan(0);
+    expect(fits.length).toBeLessThan(10);
+    const runId = await enqueue(site.siteId);
+    const [job] = await claimRun(site, runId);
+    const audits = z.array(StoredA11yAuditSchema).parse(job!.raw.audits);
+    expect(audits.map((a) => a.urlTemplate)).toEqual(fits);
+    expect(audits[0]!.nodes).toHaveLength(A11Y_AUDIT_LIMITS.nodes);
+    await complete(job!, reportOf('desktop', []));
+  });
+});
+
 describe('malformed audits', () => {
   it('skips an audit core would refuse, submitted straight to complete_job: the run finalises, nothing of it is stored', async () => {
     const site = await newSite(['desktop']);
