@@ -75,12 +75,15 @@ describe('flowlens worker', () => {
     expect(bugs.find((b) => b.type === 'js_error')).toMatchObject({ severity: 'P1', status: 'new' });
     expect(r2.health_score).toBeLessThanOrEqual(50);
     // Pages the defect did not change reuse their stored audit, which keeps its date; the checkout
-    // page it changed is audited again.
-    const reused2 = (await auditsOf(broken)).filter((a) => a.reused);
-    expect(reused2.length).toBeGreaterThan(0);
+    // page it changed is audited again. (The discovery job and the flow job each inspect the home
+    // page: a page only one of them found changed, its async content not yet in, is stored anew.)
+    const in2 = await auditsOf(broken);
+    const onlyReused = new Set(in2.filter((a) => a.reused).map((a) => `${a.urlTemplate} ${a.viewport}`));
+    for (const a of in2) if (!a.reused) onlyReused.delete(`${a.urlTemplate} ${a.viewport}`);
+    expect(onlyReused.size).toBeGreaterThan(0);
     const audits2 = await storedAudits(site.siteId);
-    for (const a of reused2) expect(audits2.find((x) => x.key === `${a.urlTemplate} ${a.viewport}`)?.audited_at).toEqual(audits1.find((x) => x.key === `${a.urlTemplate} ${a.viewport}`)?.audited_at);
-    expect((await auditsOf(broken)).find((a) => a.urlTemplate === '/checkout')).toMatchObject({ reused: false });
+    for (const page of onlyReused) expect(audits2.find((x) => x.key === page)?.audited_at, page).toEqual(audits1.find((x) => x.key === page)?.audited_at);
+    expect(in2.find((a) => a.urlTemplate === '/checkout')).toMatchObject({ reused: false });
     expect((r2.summary as { new: string[] }).new.length).toBe(bugs.length);
     const outbox = await withDb(async (db) => (await db.query(`select kind from public.notification_outbox where site_id = $1 and run_id = $2`, [site.siteId, broken])).rows);
     expect(outbox).toEqual([{ kind: 'instant' }]);

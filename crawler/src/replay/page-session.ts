@@ -164,6 +164,9 @@ export class PageSession {
         const t = Date.now();
         await a11y.inspect(this.page, this.ctx, auditKey ?? undefined).catch(failed(a11y));
         this.time(a11y.name, Date.now() - t);
+        // An audit is stored only for the page it read: if the page changed while axe ran (content
+        // arriving late), the key read before does not describe what was audited.
+        if (a11y.audits.has(url) && (await a11y.auditKey(this.page, this.ctx, MAX_INSPECTED_ELEMENTS).catch(() => null)) !== auditKey) a11y.audits.delete(url);
       }
     }
     for (const d of tooBig ? [] : this.inspectors) {
