@@ -20,6 +20,7 @@ import type { StoredA11yAudit } from '@flowlens/core/queue';
 import { chromium } from 'playwright';
 import { BrowserPool, CHROMIUM_ARGS, chromiumPath } from '../../crawler/src/browser/pool.ts';
 import { originHostPort } from '../../crawler/src/net/address-policy.ts';
+import { discover } from '../../crawler/src/replay/discover.ts';
 import { runFlow } from '../../crawler/src/replay/runner.ts';
 import { detectorSettings } from '../../crawler/src/replay/settings.ts';
 import { startShop } from '../fixtures/index.ts';
@@ -141,6 +142,35 @@ for (let i = 0; i < costReps; i++) {
   for (const [v, [, run]] of VARIANTS.entries()) costs[v]!.push(await measure(run, notShop));
 }
 await plainBrowser.close();
+
+// (b') discovery, where a crawl visits most of a site's pages: fresh audits vs a nightly crawl that
+// finds the audits of the previous one stored. Interleaved repetitions, medians.
+const DISCOVER_PAGES = 12;
+const discoveryAudits = new Map<string, StoredA11yAudit>();
+const discoverOnce = async (nightly: boolean) => {
+  const d = await discover({
+    startUrl: servedUrl,
+    maxPages: DISCOVER_PAGES,
+    viewport: 'desktop',
+    siteOrigin: servedUrl,
+    templateOf: servedTemplate,
+    detectors: detectorSettings({ checkExternalLinks: false, audits: nightly ? discoveryAudits : undefined }),
+    newContext: () => costPool.lease('desktop', { allowPrivate: true }),
+  });
+  if (d.startPageError) throw new Error(`bench discovery failed: ${d.startPageError}`);
+  if (nightly) discoveryReuse.add(`${d.pages.filter((x) => x.a11yAudit?.reused).length} of ${d.pages.length}`);
+  for (const p of d.pages) {
+    if (!nightly && p.a11yAudit && !p.a11yAudit.reused) discoveryAudits.set(p.urlTemplate, { urlTemplate: p.urlTemplate, key: p.a11yAudit.key, auditedAt: new Date().toISOString(), incomplete: p.a11yAudit.incomplete, nodes: p.a11yAudit.nodes });
+  }
+};
+const discoveryReuse = new Set<string>();
+await discoverOnce(false);
+await discoverOnce(true);
+const discoveryCosts: Cost[][] = [[], []];
+for (let i = 0; i < Math.min(costReps, 5); i++) {
+  discoveryCosts[0]!.push(await measure(() => discoverOnce(false), notShop));
+  discoveryCosts[1]!.push(await measure(() => discoverOnce(true), notShop));
+}
 await costPool.close();
 served.kill('SIGTERM');
 const median = (xs: number[]) => pct(xs, 50);
@@ -154,6 +184,15 @@ for (const [v, [name]] of VARIANTS.entries()) {
   say(`| ${name} | ${Math.round(median(c.map((x) => x.wallMs)))} ms | ${Math.round(median(c.map(cpu)))} ms | ${Math.round(median(c.map((x) => x.nodeCpuMs)))} ms | ${Math.round(median(c.map((x) => x.browserCpuMs)))} ms | ${ratio(v, (x) => x.wallMs).toFixed(2)}× | ${ratio(v, cpu).toFixed(2)}× |`);
 }
 say('\nRatios are the median of each repetition\'s ratio to the plain script run just before it. CPU counts this process (replay driver, Playwright client, egress proxy) and every Chromium process; the shop runs in its own process and is not counted.\n');
+say(`## Discovery of ${DISCOVER_PAGES} pages, all detectors (same run, ${discoveryCosts[0]!.length} interleaved repetitions, desktop, medians)\n`);
+say('| variant | wall | CPU (Node + Chromium) | wall ratio | CPU ratio |');
+say('|---|---|---|---|---|');
+for (const [v, name] of ['fresh audits', 'nightly: audits of unchanged pages reused'].entries()) {
+  const c = discoveryCosts[v]!;
+  const dRatio = (key: (x: Cost) => number) => median(c.map((x, i) => key(x) / key(discoveryCosts[0]![i]!)));
+  say(`| ${name} | ${Math.round(median(c.map((x) => x.wallMs)))} ms | ${Math.round(median(c.map(cpu)))} ms | ${dRatio((x) => x.wallMs).toFixed(2)}× | ${dRatio(cpu).toFixed(2)}× |`);
+}
+say(`\nAudits reused per nightly discovery: ${[...discoveryReuse].join(', ')} pages.\n`);
 say(`"Nightly" replays with the audits an earlier all-detectors run stored (docs/accessibility-audits.md): pages whose audit key is unchanged are not audited again; a page that differs on every visit (the order confirmation, with its order number) always is. Audits reused per run: ${[...reusedPages].join(', ')} inspected pages.\n`);
 if (args.includes('--cost-only')) {
   await pool.close();
