@@ -53,13 +53,19 @@ describe('the run summary', () => {
   it('reads a summary and fills what an older one lacks', () => {
     const id = '00000000-0000-4000-8000-000000000009';
     expect(parseRunSummary({ new: [id], healthScore: 87, jobs: { done: 3, total: 4 } })).toEqual({
-      new: [id], regressed: [], persistent: [], fixed: [], pagesAdded: [], pagesRemoved: [], healthScore: 87, previousHealthScore: null, jobs: { done: 3, total: 4 }, deployEventId: null,
+      new: [id], regressed: [], persistent: [], fixed: [], pagesAdded: [], pagesRemoved: [], healthScore: 87, previousHealthScore: null, jobs: { done: 3, total: 4 }, deployEventId: null, a11yAudits: null,
     });
+  });
+
+  it('reads how the accessibility audits were made; an unreadable date is dropped, an unreadable part is null', () => {
+    expect(parseRunSummary({ a11yAudits: { fresh: 2, reused: 3, reusedSince: '2026-12-01T02:00:00.5+00:00' } }).a11yAudits).toEqual({ fresh: 2, reused: 3, reusedSince: '2026-12-01T02:00:00.5+00:00' });
+    expect(parseRunSummary({ a11yAudits: { fresh: 2, reused: 0, reusedSince: 'someday' } }).a11yAudits).toEqual({ fresh: 2, reused: 0, reusedSince: null });
+    expect(parseRunSummary({ a11yAudits: { fresh: -1, reused: 'x' } }).a11yAudits).toBeNull();
   });
 
   it('never trips over garbage', () => {
     const s = parseRunSummary({ new: 'x', fixed: [1, 2], healthScore: 'high', jobs: 7, deployEventId: 5 });
-    expect(s).toMatchObject({ new: [], fixed: [], healthScore: null, jobs: null, deployEventId: null });
+    expect(s).toMatchObject({ new: [], fixed: [], healthScore: null, jobs: null, deployEventId: null, a11yAudits: null });
     expect(parseRunSummary(null).new).toEqual([]);
   });
 });

@@ -147,6 +147,15 @@ export const RunSummarySchema = z.object({
   previousHealthScore: z.number().int().min(0).max(100).nullable().catch(null).default(null),
   jobs: z.object({ done: count, total: count }).nullable().catch(null).default(null),
   deployEventId: id.nullable().catch(null).default(null),
+  /**
+   * How the run's accessibility audits were made, per page × viewport: audited fresh, or an unchanged
+   * page's stored audit reused (since `reusedSince`, the oldest of them). Null in older summaries.
+   */
+  a11yAudits: z
+    .object({ fresh: count, reused: count, reusedSince: z.string().refine((s) => !Number.isNaN(Date.parse(s))).nullable().catch(null) })
+    .nullable()
+    .catch(null)
+    .default(null),
 });
 export type RunSummary = z.output<typeof RunSummarySchema>;
 

@@ -425,6 +425,9 @@ describe('dashboard in Chromium', () => {
     const counts = await diffCounts.getByRole('listitem').allTextContents();
     expect(counts).toEqual([`New${summary.new!.length}`, `Came back${summary.regressed!.length}`, `Fixed${summary.fixed!.length}`, `Still there${summary.persistent!.length}`]);
     await page.getByRole('list', { name: 'Came back' }).getByRole('link', { name: site.titles.regressed }).waitFor();
+    // How the run's accessibility audits were made, from the stored summary.
+    const audits = (summary as unknown as { a11yAudits: { fresh: number; reused: number } }).a11yAudits;
+    expect(await page.getByTestId('run-a11y-audits').textContent()).toMatch(new RegExp(`^Accessibility: ${audits.fresh} pages? audited in this crawl${audits.reused > 0 ? `; ${audits.reused} unchanged pages? kept` : '\\.$'}`));
     await settled(page);
     await keepScreenshot(page, 'run-detail-1280');
   });

@@ -517,6 +517,17 @@ export async function seedSiteContext(db: pg.Client, opts: SeedOptions): Promise
     const scores = healthRows.map((r) => r.h);
 
     // Runs with their diff ------------------------------------------------------------------------------
+    // Accessibility audits as the crawler makes them (docs/accessibility-audits.md): every page fresh
+    // on the first run, after a deploy and at least weekly; otherwise the cart and checkout (whose
+    // content changes) fresh and the other pages reusing the last full audit.
+    let lastFull = 0;
+    const audits = runs.map((r, i) => {
+      if (i === 0 || r.trigger === 'deploy' || r.created.getTime() - runs[lastFull]!.finished.getTime() >= 6 * 86_400_000) {
+        lastFull = i;
+        return { fresh: PAGES.length * VIEWPORTS.length, reused: 0, reusedSince: null };
+      }
+      return { fresh: 2 * VIEWPORTS.length, reused: (PAGES.length - 2) * VIEWPORTS.length, reusedSince: runs[lastFull]!.finished.toISOString() };
+    });
     const runRows = runs.map((r, i) => {
       const isNew = (p: BugPlan) => p.intervals[0]![0] === i;
       const isRegressed = (p: BugPlan) => p.intervals.slice(1).some(([a]) => a === i);
@@ -546,6 +557,7 @@ export async function seedSiteContext(db: pg.Client, opts: SeedOptions): Promise
           previousHealthScore: i > 0 ? scores[i - 1]!.score : null,
           jobs: { done: 12, total: 12 },
           deployEventId: correlated(i),
+          a11yAudits: audits[i],
         },
       };
     });

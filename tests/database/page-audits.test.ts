@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { A11Y_AUDIT_LIMITS, A11Y_IMPACTS, parseReport, VIEWPORT_NAMES, type A11yAuditNode, type PageA11yAudit } from '@flowlens/core';
-import { JobPayloadSchema, StoredA11yAuditSchema, type JobPayload } from '@flowlens/core/queue';
+import { JobPayloadSchema, parseRunSummary, StoredA11yAuditSchema, type JobPayload } from '@flowlens/core/queue';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rest, stackInfo, supabaseClient, withDb } from '@flowlens/stack/testing';
@@ -187,6 +187,14 @@ describe('storing audits at finalisation', () => {
     expect(byTemplate(afterSecond, 'desktop', '/cart')).toEqual({
       url_template: '/cart', viewport: 'desktop', audit_key: keyOf('cart desktop 2'), nodes: [node('color-contrast')], incomplete: 0, audited_at: t2, run_id: second.runId,
     });
+
+    // Each run's summary says how its audits were made (the run page shows it), read with core's reader.
+    const summaryOf = async (runId: string) =>
+      parseRunSummary(await withDb(async (db) => (await db.query<{ summary: unknown }>('select summary from public.crawl_runs where id = $1', [runId])).rows[0]!.summary));
+    expect((await summaryOf(first.runId)).a11yAudits).toEqual({ fresh: 4, reused: 0, reusedSince: null });
+    const audits2 = (await summaryOf(second.runId)).a11yAudits!;
+    expect({ fresh: audits2.fresh, reused: audits2.reused }).toEqual({ fresh: 1, reused: 2 });
+    expect(Date.parse(audits2.reusedSince!)).toBe(t1.getTime());
   });
 
   it('takes one audit when a page × viewport is audited fresh twice in a run: the job that finished last, its later entry', async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as queries from '../../data/queries.ts';
 import { BUG_ID, homeData, listBug, RUN_ID, SITE_ID, siteWithRole } from '../../test/fixtures.ts';
 import { renderApp, resetStores } from '../../test/render.tsx';
+import { a11yAuditSentence } from './RunsPages.tsx';
 
 vi.mock('../../data/queries.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../data/queries.ts')>()),
@@ -38,7 +39,7 @@ describe('history', () => {
 
   it('run detail shows the diff and the inputs behind the score', async () => {
     vi.mocked(queries.fetchRun).mockResolvedValue({
-      run: { ...run, summary: { new: [BUG_ID], regressed: [], persistent: ['x1', 'x2'], fixed: [], pagesAdded: ['/new'], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: { done: 12, total: 12 }, deployEventId: null } },
+      run: { ...run, summary: { new: [BUG_ID], regressed: [], persistent: ['x1', 'x2'], fixed: [], pagesAdded: ['/new'], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: { done: 12, total: 12 }, deployEventId: null, a11yAudits: { fresh: 2, reused: 3, reusedSince: '2026-11-20T02:04:00Z' } } },
       health: homeData().latest,
       jobs: [{ id: 'j1', flow_id: null, viewport: 'desktop', status: 'done', attempts: 1, started_at: '2026-11-22T02:00:05Z', finished_at: '2026-11-22T02:01:05Z', last_error: null, flows: null }],
       results: [],
@@ -57,6 +58,9 @@ describe('history', () => {
     expect(screen.getByText('0 regressions, 24 measurements')).toBeTruthy();
     expect(screen.getByText('critical 0 · serious 2 · moderate 0 · minor 0')).toBeTruthy();
     expect(screen.getByText('Page discovery')).toBeTruthy();
+    // How the accessibility audits were made: unchanged pages kept an earlier audit, and it says since when.
+    const audits = screen.getByTestId('run-a11y-audits').textContent!;
+    expect(audits).toMatch(/^Accessibility: 2 pages audited in this crawl; 3 unchanged pages kept their audit from .*20.*\(pages whose content, styles and viewport have not changed are audited again at least weekly\)\.$/);
   });
 
   it('shows the performance breakdown finalise_run stored, and a part it cannot read as not recorded', async () => {
@@ -81,7 +85,7 @@ describe('history', () => {
       const base = { health: null, jobs: [], results: [], deploy: null, bugs: {} };
       vi.mocked(queries.fetchRun)
         .mockResolvedValueOnce({ ...base, run: { ...run, status: 'running', finished_at: null, summary: null } })
-        .mockResolvedValue({ ...base, run: { ...run, status: 'completed', summary: { new: [], regressed: [], persistent: [], fixed: [], pagesAdded: [], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: null, deployEventId: null } } });
+        .mockResolvedValue({ ...base, run: { ...run, status: 'completed', summary: { new: [], regressed: [], persistent: [], fixed: [], pagesAdded: [], pagesRemoved: [], healthScore: 78, previousHealthScore: 84, jobs: null, deployEventId: null, a11yAudits: null } } });
       renderApp(`/sites/${SITE_ID}/runs/${RUN_ID}`);
       expect(await screen.findByText('The diff appears when the crawl finishes.')).toBeTruthy();
       await act(async () => {
@@ -97,5 +101,14 @@ describe('history', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a11yAuditSentence', () => {
+  it('says how many pages were audited and how many kept an earlier audit, in words for one or many', () => {
+    expect(a11yAuditSentence({ fresh: 1, reused: 0, reusedSince: null })).toBe('Accessibility: 1 page audited in this crawl.');
+    expect(a11yAuditSentence({ fresh: 0, reused: 1, reusedSince: null })).toBe(
+      'Accessibility: 0 pages audited in this crawl; 1 unchanged page kept its audit (pages whose content, styles and viewport have not changed are audited again at least weekly).',
+    );
   });
 });

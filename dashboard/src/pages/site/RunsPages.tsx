@@ -8,7 +8,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { fetchRun, fetchRuns, RUN_DIFF_LIMIT } from '../../data/queries.ts';
 import type { BugListRow, RunRow } from '../../data/types.ts';
 import { PAGE_SIZE } from '../../lib/bugFilters.ts';
-import { count, dateTime, duration, relativeTime, shortSha, TRIGGER_LABELS } from '../../lib/format.ts';
+import { count, dateTime, duration, plural, relativeTime, shortSha, TRIGGER_LABELS } from '../../lib/format.ts';
 import { useDb } from '../../lib/supabase.tsx';
 import { useResource } from '../../stores/resources.ts';
 import { BugList } from '../../components/BugRow.tsx';
@@ -234,6 +234,11 @@ export function RunDetailPage() {
                   <PageList title="Pages removed" pages={s.pagesRemoved} />
                 </div>
               )}
+              {s.a11yAudits && s.a11yAudits.fresh + s.a11yAudits.reused > 0 && (
+                <p className="text-sm text-muted" data-testid="run-a11y-audits">
+                  {a11yAuditSentence(s.a11yAudits)}
+                </p>
+              )}
             </div>
           )}
         </Card>
@@ -346,4 +351,15 @@ function PageList({ title, pages }: { title: string; pages: string[] }) {
       )}
     </div>
   );
+}
+
+/**
+ * How the run's accessibility audits were made (docs/accessibility-audits.md): a page whose content,
+ * styles and viewport had not changed kept its stored audit instead of being audited again.
+ */
+export function a11yAuditSentence(a: { fresh: number; reused: number; reusedSince: string | null }): string {
+  const fresh = `Accessibility: ${plural(a.fresh, 'page')} audited in this crawl`;
+  if (a.reused === 0) return `${fresh}.`;
+  const since = a.reusedSince ? ` from ${dateTime(a.reusedSince)}` : '';
+  return `${fresh}; ${plural(a.reused, 'unchanged page')} kept ${a.reused === 1 ? 'its' : 'their'} audit${since} (pages whose content, styles and viewport have not changed are audited again at least weekly).`;
 }
