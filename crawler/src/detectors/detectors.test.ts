@@ -25,6 +25,12 @@ import type { Detector } from './types.ts';
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
+/** An axe whose full run never finishes (as on a huge page), while the run without color-contrast works. */
+const STALLING_AXE = `${axeSource};(() => {
+  const run = axe.run.bind(axe);
+  axe.run = (ctx, o) => (o && o.rules && o.rules['color-contrast'] && o.rules['color-contrast'].enabled === false ? run(ctx, o) : new Promise(() => {}));
+})();`;
+
 const CLEAN = html(`<header><nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
 <main><h1>Lumen Supply</h1><p>Lamps and things.</p><img src="/img.svg" alt="A lamp" width="100" height="100">
 <form><label for="q">Search</label><input id="q" name="q"><button>Go</button></form></main><footer><p>© Lumen</p></footer>`);
@@ -218,11 +224,7 @@ describe('A11yDetector', () => {
   it('reruns without color-contrast and marks the result partial when axe times out', async () => {
     // An axe whose full run never finishes (as on a huge page), while the run without
     // color-contrast works: the detector must give up on the first, rerun, and mark it partial.
-    const stalling = `${axeSource};(() => {
-      const run = axe.run.bind(axe);
-      axe.run = (ctx, o) => (o && o.rules && o.rules['color-contrast'] && o.rules['color-contrast'].enabled === false ? run(ctx, o) : new Promise(() => {}));
-    })();`;
-    const d = new A11yDetector({ source: stalling }, { timeoutMs: 3000 });
+    const d = new A11yDetector({ source: STALLING_AXE }, { timeoutMs: 3000 });
     const a = await visit('/a11y', [d]);
     const found = d.drain();
     expect(found.map((f) => f.axe!.ruleId)).toEqual(expect.arrayContaining(['image-alt', 'label']));
@@ -336,11 +338,7 @@ describe('accessibility audit reuse', () => {
   });
 
   it('keeps no audit to store when axe timed out (partial) or flagged more nodes than an audit holds', async () => {
-    const stalling = `${axeSource};(() => {
-      const run = axe.run.bind(axe);
-      axe.run = (ctx, o) => (o && o.rules && o.rules['color-contrast'] && o.rules['color-contrast'].enabled === false ? run(ctx, o) : new Promise(() => {}));
-    })();`;
-    const d = new A11yDetector({ source: stalling }, { timeoutMs: 3000 });
+    const d = new A11yDetector({ source: STALLING_AXE }, { timeoutMs: 3000 });
     const a = await visit('/a11y', []);
     await d.inspect(a.page, ctx(), 'c'.repeat(64));
     expect(d.drain().every((f) => f.axe!.partial)).toBe(true);
