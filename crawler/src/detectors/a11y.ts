@@ -83,52 +83,69 @@ const AXE_RUN = async ({ withContrast, tags }: { withContrast: boolean; tags: st
  * the scroll position. Left out as axe never reads them: script and noscript text and the values of
  * hidden inputs (tokens that change on every request would otherwise make every page look changed).
  */
-const AUDIT_INPUT = ({ maxElements }: { maxElements: number }): string | null => {
+const AUDIT_INPUT = ({ maxElements, maxChars }: { maxElements: number; maxChars: number }): string | null => {
   // A page too big for axe (page-session's MAX_INSPECTED_ELEMENTS) is not audited: nothing to key.
   if (document.getElementsByTagName('*').length > maxElements) return null;
   const out: string[] = [document.URL, `${innerWidth}x${innerHeight}@${devicePixelRatio} ${scrollX},${scrollY}`];
+  // What comes back crosses into the worker: a page with more text or CSS than this gets no key
+  // (it is audited every time) rather than a string the size of whatever it chose to hold.
+  let chars = 0;
+  const push = (part: string): void => {
+    chars += part.length;
+    if (chars > maxChars) throw new RangeError('too large');
+    out.push(part);
+  };
   const roots: (Document | ShadowRoot)[] = [document];
   const walk = (parent: Node): void => {
     for (let n = parent.firstChild; n; n = n.nextSibling) {
       if (n.nodeType === Node.TEXT_NODE) {
-        out.push(n.nodeValue ?? '');
+        push(n.nodeValue ?? '');
         continue;
       }
       if (n.nodeType !== Node.ELEMENT_NODE) continue;
       const el = n as Element;
       const tag = el.localName;
       const hidden = tag === 'input' && (el as HTMLInputElement).type === 'hidden';
-      out.push(`<${tag}`);
-      for (const a of Array.from(el.attributes)) if (!(hidden && a.name === 'value')) out.push(` ${a.name}=${JSON.stringify(a.value)}`);
-      out.push('>');
+      push(`<${tag}`);
+      for (const a of Array.from(el.attributes)) if (!(hidden && a.name === 'value')) push(` ${a.name}=${JSON.stringify(a.value)}`);
+      push('>');
       if (el.shadowRoot) {
         roots.push(el.shadowRoot);
-        out.push('<#shadow>');
+        push('<#shadow>');
         walk(el.shadowRoot);
-        out.push('</#shadow>');
+        push('</#shadow>');
       }
       if (tag !== 'script' && tag !== 'noscript') walk(el);
-      out.push('</>');
+      push('</>');
     }
   };
-  walk(document);
-  for (const root of roots) {
-    for (const sheet of [...Array.from(root.styleSheets), ...(root.adoptedStyleSheets ?? [])]) {
-      let rules: string;
-      try {
-        rules = Array.from(sheet.cssRules, (r) => r.cssText).join('\n');
-      } catch {
-        rules = `(not readable) ${sheet.href ?? ''}`;
+  try {
+    walk(document);
+    for (const root of roots) {
+      for (const sheet of [...Array.from(root.styleSheets), ...(root.adoptedStyleSheets ?? [])]) {
+        let rules: string;
+        try {
+          rules = Array.from(sheet.cssRules, (r) => r.cssText).join('\n');
+        } catch {
+          rules = `(not readable) ${sheet.href ?? ''}`;
+        }
+        push(`<#sheet ${sheet.disabled ? 'off' : 'on'} ${sheet.media.mediaText}>${rules}`);
       }
-      out.push(`<#sheet ${sheet.disabled ? 'off' : 'on'} ${sheet.media.mediaText}>${rules}`);
     }
+    for (const img of Array.from(document.images)) push(`<#img ${img.currentSrc} ${img.naturalWidth}x${img.naturalHeight}>`);
+    document.fonts.forEach((f) => {
+      if (f.status === 'loaded') push(`<#font ${f.family} ${f.style} ${f.weight} ${f.stretch}>`);
+    });
+  } catch (e) {
+    // Past maxChars, or nested deeper than the walk's stack allows: no key.
+    if (e instanceof RangeError) return null;
+    throw e;
   }
-  for (const img of Array.from(document.images)) out.push(`<#img ${img.currentSrc} ${img.naturalWidth}x${img.naturalHeight}>`);
-  document.fonts.forEach((f) => {
-    if (f.status === 'loaded') out.push(`<#font ${f.family} ${f.style} ${f.weight} ${f.stretch}>`);
-  });
   return out.join('\u0000');
 };
+
+/** Characters of page content (text, attributes, style rules) above which a page gets no audit key. */
+export const MAX_AUDIT_INPUT_CHARS = 8_000_000;
 
 function parseAxeOut(raw: unknown): AxeOut {
   const parsed = AxeOutSchema.safeParse(raw);
@@ -176,10 +193,10 @@ export class A11yDetector implements Detector {
   /**
    * The audit key of the page as it is now (core's A11yAuditKeySchema): equal keys mean axe would
    * read the same document, styles and viewport with the same build and rules. Null for a page of
-   * more than `maxElements` elements.
+   * more than `maxElements` elements or `maxChars` characters of content.
    */
-  async auditKey(page: Page, ctx: DetectorContext, maxElements: number): Promise<string | null> {
-    const input = await isolatedWorld(page).evaluate(call(AUDIT_INPUT, { maxElements }));
+  async auditKey(page: Page, ctx: DetectorContext, maxElements: number, maxChars = MAX_AUDIT_INPUT_CHARS): Promise<string | null> {
+    const input = await isolatedWorld(page).evaluate(call(AUDIT_INPUT, { maxElements, maxChars }));
     if (input === null) return null;
     if (typeof input !== 'string') throw new Error('the page could not be read for its audit key');
     return createHash('sha256').update(this.identity).update('\u0000').update(ctx.viewport).update('\u0000').update(input).digest('hex');

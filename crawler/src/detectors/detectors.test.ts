@@ -252,7 +252,7 @@ describe('accessibility audit reuse', () => {
     <div id="host"></div><script>window.state = { at: 1 };</script></main>
     <script>document.getElementById('host').attachShadow({ mode: 'open' }).innerHTML = '<p>In the shadow</p>';</script>`);
 
-  it('keys a page by what axe reads: text, attributes, style rules, shadow content and viewport change it; tokens and scripts do not', async () => {
+  it('keys a page by what axe reads: text, attributes, style rules, shadow content and viewport change it; tokens and scripts do not; a page too big has none', async () => {
     const d = new A11yDetector({ source: axeSource });
     const a = await visit('/audited', [], 'desktop', AUDITED);
     const key = () => d.auditKey(a.page, ctx(), MAX_INSPECTED_ELEMENTS);
@@ -286,6 +286,9 @@ describe('accessibility audit reuse', () => {
     // The same page on another viewport name keys differently; a page too big for axe has no key.
     expect(await d.auditKey(a.page, ctx('mobile'), MAX_INSPECTED_ELEMENTS)).not.toBe(await key());
     expect(await d.auditKey(a.page, ctx(), 10)).toBeNull();
+    // Nor does a page with more content than the key may carry into the worker.
+    expect(await d.auditKey(a.page, ctx(), MAX_INSPECTED_ELEMENTS, 100)).toBeNull();
+    expect(await d.auditKey(a.page, ctx(), MAX_INSPECTED_ELEMENTS, 1_000_000)).toMatch(/^[0-9a-f]{64}$/);
     await a.lease.close();
   });
 
