@@ -47,13 +47,6 @@ revoke all on table private.page_audits from public, anon, authenticated, servic
 -- count that is not a whole number) makes the audit null: finalisation skips it and the page is
 -- simply audited again next time. A malformed audit never refuses the report, nor fails the run.
 -- Nodes are rebuilt from their known fields only, so nothing else a report carried is stored.
-create or replace function private.json_string_of(v jsonb, min_chars integer, max_chars integer) returns boolean
-language sql immutable
-set search_path = ''
-as $$
-  select coalesce(jsonb_typeof(v) = 'string' and char_length(v #>> '{}') between min_chars and max_chars, false)
-$$;
-
 create or replace function private.fresh_a11y_audit(audit jsonb) returns jsonb
 language plpgsql immutable
 set search_path = ''
@@ -71,12 +64,12 @@ begin
   -- Lengths are core's REPORT_LIMITS.text (short, title, url, selector, html); impacts core's A11Y_IMPACTS.
   select coalesce(bool_and(coalesce(
            jsonb_typeof(n) = 'object'
-           and private.json_string_of(n -> 'ruleId', 1, 200)
+           and jsonb_typeof(n -> 'ruleId') = 'string' and n ->> 'ruleId' <> '' and private.json_text_upto(n -> 'ruleId', 200)
            and (jsonb_typeof(n -> 'impact') = 'null' or (n ->> 'impact') in ('critical', 'serious', 'moderate', 'minor'))
-           and private.json_string_of(n -> 'help', 0, 500)
-           and private.json_string_of(n -> 'helpUrl', 0, 2048)
-           and private.json_string_of(n -> 'target', 0, 1000)
-           and private.json_string_of(n -> 'html', 0, 2000)
+           and jsonb_typeof(n -> 'help') = 'string' and private.json_text_upto(n -> 'help', 500)
+           and jsonb_typeof(n -> 'helpUrl') = 'string' and private.json_text_upto(n -> 'helpUrl', 2048)
+           and jsonb_typeof(n -> 'target') = 'string' and private.json_text_upto(n -> 'target', 1000)
+           and jsonb_typeof(n -> 'html') = 'string' and private.json_text_upto(n -> 'html', 2000)
            and jsonb_typeof(n -> 'siteWide') = 'boolean', false)), true),
          coalesce(jsonb_agg(jsonb_build_object(
            'ruleId', n -> 'ruleId', 'impact', n -> 'impact', 'help', n -> 'help', 'helpUrl', n -> 'helpUrl',
@@ -89,8 +82,8 @@ begin
   return jsonb_build_object('key', audit ->> 'key', 'incomplete', (audit ->> 'incomplete')::integer, 'nodes', nodes);
 end;
 $$;
-revoke all on function private.json_string_of(jsonb, integer, integer), private.fresh_a11y_audit(jsonb) from public, anon, authenticated;
-grant execute on function private.json_string_of(jsonb, integer, integer), private.fresh_a11y_audit(jsonb) to service_role;
+revoke all on function private.fresh_a11y_audit(jsonb) from public, anon, authenticated;
+grant execute on function private.fresh_a11y_audit(jsonb) to service_role;
 
 -- What a claimed job may reuse ------------------------------------------------------------------------
 -- The site's audits for the job's viewport made in the last 7 days (A11Y_AUDIT_LIMITS.maxAgeDays);
@@ -151,9 +144,9 @@ begin
         cross join lateral jsonb_array_elements(case when jsonb_typeof(j.result -> 'pages') = 'array' then j.result -> 'pages' else '[]'::jsonb end)
              with ordinality e(p, i)
        where j.run_id = target_run and j.site_id = target_site and j.status = 'done'
-         and jsonb_typeof(p) = 'object' and p -> 'a11yAudit' -> 'reused' = 'false'::jsonb
+         and jsonb_typeof(p) = 'object' and jsonb_typeof(p -> 'urlTemplate') = 'string' and p -> 'a11yAudit' -> 'reused' = 'false'::jsonb
     ) f
-   where f.audit is not null and private.json_string_of(to_jsonb(f.url_template), 1, 1024)
+   where f.audit is not null and char_length(f.url_template) between 1 and 1024
      and f.viewport in ('desktop', 'tablet', 'mobile')
    order by f.url_template, f.viewport, f.finished_at desc nulls last, f.job_id desc, f.i desc
   on conflict (site_id, url_template, viewport) do update

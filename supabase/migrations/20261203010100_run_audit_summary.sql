@@ -4,7 +4,8 @@
 --   reused       page × viewport pairs whose stored audit was reused by every job that inspected them
 --   reusedSince  the oldest date among the reused audits (null when none was reused)
 -- so the run page can say that unchanged pages kept an earlier audit, and since when. Read from the
--- done jobs' reports like private.finalise_audits; a malformed entry counts as neither.
+-- done jobs' reports like private.finalise_audits; a malformed entry counts as neither, and a date
+-- that does not read is left out (private.try_timestamptz).
 -- Otherwise as in 20261203008000_finalise_steps.sql.
 create or replace function private.finalise_summary(r public.crawl_runs, t timestamptz, prev_run uuid, discovered boolean, correlated uuid, v_health jsonb)
 returns jsonb
@@ -20,13 +21,13 @@ begin
   with entries as (
     select p ->> 'urlTemplate' as url_template, coalesce(p ->> 'viewport', j.viewport) as viewport,
            p -> 'a11yAudit' ->> 'reused' as reused,
-           case when p -> 'a11yAudit' ->> 'reused' = 'true' then p -> 'a11yAudit' ->> 'auditedAt' end as audited_at
+           case when p -> 'a11yAudit' ->> 'reused' = 'true' then private.try_timestamptz(p -> 'a11yAudit' ->> 'auditedAt') end as audited_at
       from public.crawl_jobs j
      cross join lateral jsonb_array_elements(case when jsonb_typeof(j.result -> 'pages') = 'array' then j.result -> 'pages' else '[]'::jsonb end) p
      where j.run_id = r.id and j.status = 'done' and jsonb_typeof(p) = 'object' and jsonb_typeof(p -> 'a11yAudit') = 'object'
   ), pages as (
     select url_template, viewport, bool_or(reused = 'false') as fresh, bool_or(reused = 'true') as reused,
-           min(case when audited_at ~ '^\d{4}-\d{2}-\d{2}T' then audited_at end) as audited_at
+           min(audited_at) as audited_at
       from entries group by url_template, viewport
   )
   select jsonb_build_object(
