@@ -21,6 +21,7 @@ import { chromium } from 'playwright';
 import { BrowserPool, CHROMIUM_ARGS, chromiumPath } from '../../crawler/src/browser/pool.ts';
 import { originHostPort } from '../../crawler/src/net/address-policy.ts';
 import { discover } from '../../crawler/src/replay/discover.ts';
+import type { PageVisit } from '../../crawler/src/replay/page-session.ts';
 import { runFlow } from '../../crawler/src/replay/runner.ts';
 import { detectorSettings } from '../../crawler/src/replay/settings.ts';
 import { startShop } from '../fixtures/index.ts';
@@ -109,6 +110,12 @@ const COST_GUARDED = { allowPrivate: false, allowedPrivateOrigins: new Set([orig
  * audit, kept as the database keeps it (a reused audit leaves the stored one as it was).
  */
 const storedAudits = new Map<string, StoredA11yAudit>();
+/** Stores each page's fresh audit as finalisation would (a reused one leaves the stored audit as it was). */
+const storeFreshAudits = (into: Map<string, StoredA11yAudit>, pages: readonly PageVisit[]) => {
+  for (const p of pages) {
+    if (p.a11yAudit && !p.a11yAudit.reused) into.set(p.urlTemplate, { urlTemplate: p.urlTemplate, key: p.a11yAudit.key, auditedAt: new Date().toISOString(), incomplete: p.a11yAudit.incomplete, nodes: p.a11yAudit.nodes });
+  }
+};
 const replayOnce = async (detectors: boolean, guarded: boolean, accessibility = true, audits?: ReadonlyMap<string, StoredA11yAudit>) => {
   const r = await runFlow(servedFlow, {
     viewport: 'desktop',
@@ -120,11 +127,8 @@ const replayOnce = async (detectors: boolean, guarded: boolean, accessibility = 
     retry: false,
   });
   if (r.status !== 'passed') throw new Error(`bench flow failed: ${r.failure?.message}`);
-  for (const p of r.pages) {
-    if (audits || !p.a11yAudit || p.a11yAudit.reused) continue;
-    storedAudits.set(p.urlTemplate, { urlTemplate: p.urlTemplate, key: p.a11yAudit.key, auditedAt: new Date().toISOString(), incomplete: p.a11yAudit.incomplete, nodes: p.a11yAudit.nodes });
-  }
-  if (audits) reusedPages.add(`${r.pages.filter((p) => p.a11yAudit?.reused).length} of ${r.pages.length}`);
+  if (!audits) storeFreshAudits(storedAudits, r.pages);
+  else reusedPages.add(`${r.pages.filter((p) => p.a11yAudit?.reused).length} of ${r.pages.length}`);
 };
 const reusedPages = new Set<string>();
 const plainBrowser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
@@ -159,9 +163,7 @@ const discoverOnce = async (nightly: boolean) => {
   });
   if (d.startPageError) throw new Error(`bench discovery failed: ${d.startPageError}`);
   if (nightly) discoveryReuse.add(`${d.pages.filter((x) => x.a11yAudit?.reused).length} of ${d.pages.length}`);
-  for (const p of d.pages) {
-    if (!nightly && p.a11yAudit && !p.a11yAudit.reused) discoveryAudits.set(p.urlTemplate, { urlTemplate: p.urlTemplate, key: p.a11yAudit.key, auditedAt: new Date().toISOString(), incomplete: p.a11yAudit.incomplete, nodes: p.a11yAudit.nodes });
-  }
+  else storeFreshAudits(discoveryAudits, d.pages);
 };
 const discoveryReuse = new Set<string>();
 await discoverOnce(false);
